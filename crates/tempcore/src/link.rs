@@ -1,0 +1,302 @@
+//! Giving a file a name atomically: linking anonymous files and renaming
+//! without replacing.
+//!
+//! This is how a crash-safe atomic write works: the data is written to a
+//! file nobody can see, then the file appears under its final name in one
+//! step. A reader of that name sees the old file or the complete new one,
+//! never a half-written one; a process killed before the link leaves
+//! nothing behind (on Linux, where the file has no name until then).
+
+use std::ffi::{OsStr, OsString};
+use std::fmt;
+use std::fs::File;
+use std::io;
+use std::path::PathBuf;
+
+use crate::create::{FileOptions, create_file_at, tmpfile_at, with_fresh_name};
+use crate::dir::Dir;
+use crate::error::PathError;
+use crate::name::{DEFAULT_RAND_LEN, NameSource, Template};
+use crate::sys;
+
+/// Whether linking may replace an existing entry, and whether the result
+/// must be durable.
+///
+/// ```
+/// let opts = tempcore::LinkOptions::no_replace().durable(true);
+/// assert!(!opts.replaces() && opts.is_durable());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkOptions {
+    replace: bool,
+    durable: bool,
+}
+
+impl LinkOptions {
+    /// Atomically replace whatever is at the target name (`rename`).
+    pub const fn replace() -> Self {
+        LinkOptions {
+            replace: true,
+            durable: false,
+        }
+    }
+
+    /// Fail with [`io::ErrorKind::AlreadyExists`] if anything is at the
+    /// target name, changing nothing.
+    pub const fn no_replace() -> Self {
+        LinkOptions {
+            replace: false,
+            durable: false,
+        }
+    }
+
+    /// Also flush the file's data before it gets its name and the target
+    /// directory after, so the new name and its contents survive a power
+    /// cut (`fsync` on both).
+    pub const fn durable(mut self, durable: bool) -> Self {
+        self.durable = durable;
+        self
+    }
+
+    /// Whether an existing target is replaced.
+    pub const fn replaces(&self) -> bool {
+        self.replace
+    }
+
+    /// Whether [`durable`](Self::durable) is set.
+    pub const fn is_durable(&self) -> bool {
+        self.durable
+    }
+}
+
+/// A new file that has no name yet but can be given one later with
+/// [`link_at`](LinkableFile::link_at).
+///
+/// On Linux it is an `O_TMPFILE` file opened without `O_EXCL`: truly
+/// nameless until linked. Where `O_TMPFILE` is unavailable it is a file
+/// under a hidden random name in the same directory (staged): linking
+/// renames it, and dropping the `LinkableFile` removes that name.
+pub struct LinkableFile {
+    file: File,
+    staged: Option<Staged>,
+}
+
+/// The hidden name of a staged file, removed on drop unless disarmed.
+struct Staged {
+    dir: Dir,
+    name: OsString,
+    armed: bool,
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if self.armed {
+            // Nothing to report to: the owner dropped the file. The name is
+            // removed relative to the directory handle, never by path.
+            let _ = sys::remove_file_at(&self.dir, &self.name);
+        }
+    }
+}
+
+/// Creates a [`LinkableFile`] in `dir`. Linux: `openat(dirfd, ".",
+/// O_TMPFILE|O_RDWR|O_CLOEXEC, mode)`; elsewhere, or when the file system
+/// refuses it, an exclusive create under a name from `names` (a leading
+/// dot keeps it out of plain listings, e.g. `Template::new(".tmp", "", 13)`).
+pub fn linkable_file_at(
+    dir: &Dir,
+    names: &mut (impl NameSource + ?Sized),
+    opts: &FileOptions,
+) -> io::Result<LinkableFile> {
+    if let Some(file) = tmpfile_at(dir, opts, true)? {
+        return Ok(LinkableFile { file, staged: None });
+    }
+    let (file, name) = create_file_at(dir, names, opts)?;
+    let staged = match dir.try_clone() {
+        Ok(dir) => Staged {
+            dir,
+            name,
+            armed: true,
+        },
+        Err(e) => {
+            let _ = sys::remove_file_at(dir, &name);
+            return Err(e);
+        }
+    };
+    Ok(LinkableFile {
+        file,
+        staged: Some(staged),
+    })
+}
+
+impl LinkableFile {
+    /// The open file.
+    pub fn as_file(&self) -> &File {
+        &self.file
+    }
+
+    /// The open file, mutably.
+    pub fn as_file_mut(&mut self) -> &mut File {
+        &mut self.file
+    }
+
+    /// The hidden path of a staged file, or `None` when the file truly has
+    /// no name (Linux `O_TMPFILE`).
+    pub fn staged_path(&self) -> Option<PathBuf> {
+        self.staged.as_ref().map(|s| s.dir.path().join(&s.name))
+    }
+
+    /// Gives up the ability to link: removes the staged name, if any, and
+    /// returns the open file, now anonymous.
+    pub fn into_file(mut self) -> io::Result<File> {
+        if let Some(mut staged) = self.staged.take() {
+            staged.armed = false;
+            crate::create::remove_file_at(&staged.dir, &staged.name)?;
+        }
+        Ok(self.file)
+    }
+
+    /// Gives the file the name `name` in `to`, atomically: the name appears
+    /// with the complete file behind it or not at all.
+    ///
+    /// With [`LinkOptions::replace`] an existing entry is replaced (Linux:
+    /// `linkat` to a random hidden sibling, then `renameat` over the target;
+    /// staged: `renameat`). With [`LinkOptions::no_replace`] an existing
+    /// entry makes it fail with `AlreadyExists` and nothing changes (Linux:
+    /// `linkat`, which never replaces; staged: `renameat2(RENAME_NOREPLACE)`,
+    /// or `renameatx_np(RENAME_EXCL)` on macOS, or `linkat` + `unlinkat`
+    /// where neither exists).
+    ///
+    /// On failure the error carries the file back, still linkable. A
+    /// target on another file system fails with
+    /// [`io::ErrorKind::CrossesDevices`]: create the file in the target's
+    /// directory instead. Linking an `O_TMPFILE` file uses
+    /// `/proc/self/fd`, then `AT_EMPTY_PATH`, which needs
+    /// `CAP_DAC_READ_SEARCH`; without either it fails with the OS error.
+    /// With [`LinkOptions::durable`], if only the final directory sync
+    /// fails, the name exists but the error is still returned.
+    pub fn link_at(
+        mut self,
+        to: &Dir,
+        name: impl AsRef<OsStr>,
+        opts: &LinkOptions,
+    ) -> Result<File, LinkError> {
+        let name = name.as_ref();
+        match self.link_inner(to, name, opts) {
+            Ok(()) => Ok(self.into_linked()),
+            Err(error) => Err(LinkError { error, file: self }),
+        }
+    }
+
+    fn link_inner(&mut self, to: &Dir, name: &OsStr, opts: &LinkOptions) -> io::Result<()> {
+        let target = to.path().join(name);
+        if opts.durable {
+            self.file
+                .sync_all()
+                .map_err(|e| PathError::wrap(e, "syncing the data of a file for", &target))?;
+        }
+        let linked = match &self.staged {
+            None => link_anonymous(&self.file, to, name, opts.replace),
+            Some(staged) => rename_at(&staged.dir, &staged.name, to, name, opts.replace),
+        };
+        linked.map_err(|e| explain(e, "giving a temporary file the name", &target))?;
+        if let Some(staged) = &mut self.staged {
+            staged.armed = false;
+        }
+        if opts.durable {
+            to.sync()?;
+        }
+        Ok(())
+    }
+
+    fn into_linked(mut self) -> File {
+        if let Some(staged) = &mut self.staged {
+            staged.armed = false;
+        }
+        self.file
+    }
+}
+
+impl fmt::Debug for LinkableFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LinkableFile")
+            .field("file", &self.file)
+            .field("staged_path", &self.staged_path())
+            .finish()
+    }
+}
+
+/// A failed [`LinkableFile::link_at`]: the error, and the file back.
+#[derive(Debug)]
+pub struct LinkError {
+    /// What went wrong.
+    pub error: io::Error,
+    /// The file, still linkable.
+    pub file: LinkableFile,
+}
+
+impl fmt::Display for LinkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl std::error::Error for LinkError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.error.source()
+    }
+}
+
+impl From<LinkError> for io::Error {
+    fn from(err: LinkError) -> io::Error {
+        err.error
+    }
+}
+
+/// Links an `O_TMPFILE` file at `name` in `to`; to replace, links it under
+/// a hidden random sibling and renames that over the target.
+fn link_anonymous(file: &File, to: &Dir, name: &OsStr, replace: bool) -> io::Result<()> {
+    if !replace {
+        return sys::link_anonymous_at(file, to, name);
+    }
+    let mut siblings = Template::new(".tmp", ".link", DEFAULT_RAND_LEN)?;
+    let ((), sibling) = with_fresh_name(to, &mut siblings, "linking a temporary file into", |n| {
+        sys::link_anonymous_at(file, to, n)
+    })?;
+    sys::rename_at(to, &sibling, to, name, true).inspect_err(|_| {
+        let _ = sys::remove_file_at(to, &sibling);
+    })
+}
+
+/// Renames `from_name` in `from` to `to_name` in `to`, relative to both
+/// directory handles. With `replace` false an existing target makes it fail
+/// with `AlreadyExists` and nothing changes: `renameat2(RENAME_NOREPLACE)`
+/// on Linux, `renameatx_np(RENAME_EXCL)` on macOS, and where the system or
+/// file system has neither, `linkat` (which never replaces) then `unlinkat`
+/// of the old name, during which both names exist for a moment.
+pub fn rename_at(
+    from: &Dir,
+    from_name: impl AsRef<OsStr>,
+    to: &Dir,
+    to_name: impl AsRef<OsStr>,
+    replace: bool,
+) -> io::Result<()> {
+    let (from_name, to_name) = (from_name.as_ref(), to_name.as_ref());
+    sys::rename_at(from, from_name, to, to_name, replace)
+        .map_err(|e| explain(e, "renaming to", &to.path().join(to_name)))
+}
+
+/// Adds context to a linking error; a cross-device error says what to do.
+fn explain(e: io::Error, action: &'static str, target: &std::path::Path) -> io::Error {
+    if e.kind() == io::ErrorKind::CrossesDevices && PathError::find(&e).is_none() {
+        return PathError::custom(
+            e.kind(),
+            action,
+            target,
+            format!(
+                "{e}: the temporary file is on another file system than the target; \
+                 create it in the target's directory (or on the same file system) instead"
+            ),
+        );
+    }
+    PathError::wrap(e, action, target)
+}

@@ -1,0 +1,496 @@
+//! The unix backend: every operation is an `*at` system call on a directory
+//! file descriptor, made through `rustix`.
+
+use std::ffi::{OsStr, OsString};
+use std::fs::File;
+use std::io;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::{Path, PathBuf};
+
+use rustix::fs::{self as rfs, AtFlags, Mode, OFlags};
+use rustix::io::Errno;
+
+use crate::create::{FileOptions, create_file_at as create_named_at};
+use crate::dir::Dir;
+use crate::error::PathError;
+use crate::name::NameSource;
+
+/// On unix a directory handle is its file descriptor.
+pub(crate) type DirHandle = OwnedFd;
+
+/// The longest file name, in bytes (`NAME_MAX`).
+pub(crate) const NAME_MAX: usize = 255;
+pub(crate) const NAME_UNITS: &str = "bytes";
+pub(crate) const NAME_UNIT: &str = "byte";
+
+/// The length of a name as the file system counts it: bytes.
+pub(crate) fn name_len(name: &OsStr) -> usize {
+    name.len()
+}
+
+/// Describes the first byte of `name` that may not appear in a file name.
+pub(crate) fn forbidden_name_char(name: &OsStr) -> Option<&'static str> {
+    let bytes = name.as_bytes();
+    if bytes.contains(&b'/') {
+        Some("the path separator '/'")
+    } else if bytes.contains(&0) {
+        Some("a NUL byte")
+    } else {
+        None
+    }
+}
+
+/// Runs a system call again while it is interrupted by a signal (`EINTR`),
+/// so that an interruption never surfaces as a failure.
+fn retry<T>(mut call: impl FnMut() -> rustix::io::Result<T>) -> io::Result<T> {
+    loop {
+        match call() {
+            Err(Errno::INTR) => continue,
+            other => return other.map_err(io::Error::from),
+        }
+    }
+}
+
+impl AsFd for Dir {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.handle.as_fd()
+    }
+}
+
+impl Dir {
+    /// Adopts an open directory file descriptor (from `openat`, `cap-std`,
+    /// ...). `path` is what error messages and joined paths will use; pass
+    /// the path the descriptor was opened by, if known.
+    pub fn from_fd(fd: OwnedFd, path: impl Into<PathBuf>) -> Dir {
+        Dir::from_parts(fd, path.into())
+    }
+}
+
+/// Flags for a base directory: Linux opens it `O_PATH`, which needs only
+/// search permission (as creating by path would), elsewhere read-only.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const BASE_DIR_FLAGS: OFlags = OFlags::PATH.union(OFlags::DIRECTORY).union(OFlags::CLOEXEC);
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+const BASE_DIR_FLAGS: OFlags = OFlags::RDONLY
+    .union(OFlags::DIRECTORY)
+    .union(OFlags::CLOEXEC);
+
+/// `open(path, O_PATH|O_DIRECTORY|O_CLOEXEC)` (`O_RDONLY` instead of
+/// `O_PATH` outside Linux): follows symlinks in `path`.
+pub(crate) fn open_dir(path: &Path) -> io::Result<DirHandle> {
+    retry(|| rfs::open(path, BASE_DIR_FLAGS, Mode::empty()))
+}
+
+/// `openat(parent, name, O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC)`.
+pub(crate) fn open_dir_at(parent: &Dir, name: &OsStr) -> io::Result<DirHandle> {
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    retry(|| rfs::openat(parent, name, flags, Mode::empty()))
+}
+
+/// `fcntl(F_DUPFD_CLOEXEC)`.
+pub(crate) fn clone_dir(dir: &Dir) -> io::Result<DirHandle> {
+    retry(|| rustix::io::fcntl_dupfd_cloexec(dir, 0))
+}
+
+/// `openat(dirfd, ".", O_RDONLY|O_DIRECTORY|O_CLOEXEC)` then `fsync`: the
+/// handle itself may be `O_PATH`, which cannot be synced.
+pub(crate) fn sync_dir(dir: &Dir) -> io::Result<()> {
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    let fd = retry(|| rfs::openat(dir, ".", flags, Mode::empty()))?;
+    retry(|| rfs::fsync(&fd))
+}
+
+/// `openat(dirfd, name, O_RDWR|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC
+/// [|O_APPEND], mode)`.
+pub(crate) fn create_file_at(dir: &Dir, name: &OsStr, opts: &FileOptions) -> io::Result<File> {
+    let mut flags =
+        OFlags::RDWR | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    if opts.get_append() {
+        flags |= OFlags::APPEND;
+    }
+    let mode = Mode::from_raw_mode(opts.get_mode() as rfs::RawMode);
+    retry(|| rfs::openat(dir, name, flags, mode)).map(File::from)
+}
+
+/// `mkdirat(dirfd, name, mode)`.
+pub(crate) fn create_dir_at(dir: &Dir, name: &OsStr, mode: u32) -> io::Result<()> {
+    retry(|| rfs::mkdirat(dir, name, Mode::from_raw_mode(mode as rfs::RawMode)))
+}
+
+/// `unlinkat(dirfd, name, 0)`.
+pub(crate) fn remove_file_at(dir: &Dir, name: &OsStr) -> io::Result<()> {
+    retry(|| rfs::unlinkat(dir, name, AtFlags::empty()))
+}
+
+/// `unlinkat(dirfd, name, AT_REMOVEDIR)`.
+pub(crate) fn remove_dir_at(dir: &Dir, name: &OsStr) -> io::Result<()> {
+    retry(|| rfs::unlinkat(dir, name, AtFlags::REMOVEDIR))
+}
+
+/// Creates a file under a fresh name, then `unlinkat`s the name at once:
+/// the portable way to an anonymous file.
+pub(crate) fn anonymous_fallback_at(
+    dir: &Dir,
+    names: &mut (impl NameSource + ?Sized),
+    opts: &FileOptions,
+) -> io::Result<File> {
+    let (file, name) = create_named_at(dir, names, opts)?;
+    remove_file_at(dir, &name).map_err(|e| {
+        PathError::wrap(
+            e,
+            "removing the name of a new anonymous file (it is still there)",
+            dir.path().join(&name),
+        )
+    })?;
+    Ok(file)
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod linux {
+    use std::os::fd::AsRawFd;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use super::*;
+    use crate::dir::Tmpfile;
+
+    /// Set once the kernel has shown it does not know `O_TMPFILE` (before
+    /// 3.11 it reads the flag as `O_DIRECTORY` and answers `EISDIR`): no
+    /// directory will do better for the rest of the process.
+    static KERNEL_REFUSES: AtomicBool = AtomicBool::new(false);
+
+    /// `openat(dirfd, ".", O_TMPFILE|O_RDWR|O_CLOEXEC[|O_EXCL][|O_APPEND],
+    /// mode)`; `Ok(None)` when the kernel or this directory's file system
+    /// refuses, remembered for next time.
+    pub(crate) fn tmpfile_at(
+        dir: &Dir,
+        opts: &FileOptions,
+        linkable: bool,
+    ) -> io::Result<Option<File>> {
+        if KERNEL_REFUSES.load(Ordering::Relaxed) || dir.tmpfile() == Tmpfile::Refused {
+            return Ok(None);
+        }
+        let mut flags = OFlags::TMPFILE | OFlags::RDWR | OFlags::CLOEXEC;
+        if !linkable {
+            flags |= OFlags::EXCL;
+        }
+        if opts.get_append() {
+            flags |= OFlags::APPEND;
+        }
+        let mode = Mode::from_raw_mode(opts.get_mode() as rfs::RawMode);
+        match rfs::openat(dir, ".", flags, mode) {
+            Ok(fd) => {
+                dir.set_tmpfile(Tmpfile::Works);
+                Ok(Some(File::from(fd)))
+            }
+            Err(Errno::INTR) => tmpfile_at(dir, opts, linkable),
+            Err(Errno::ISDIR) => {
+                KERNEL_REFUSES.store(true, Ordering::Relaxed);
+                Ok(None)
+            }
+            Err(Errno::OPNOTSUPP | Errno::INVAL | Errno::NOENT) => {
+                // A file system without O_TMPFILE. (ENOENT also comes from a
+                // directory that was removed while open: the fallback will
+                // then fail with it and report it.)
+                dir.set_tmpfile(Tmpfile::Refused);
+                Ok(None)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// `linkat(AT_FDCWD, "/proc/self/fd/N", dirfd, name, AT_SYMLINK_FOLLOW)`,
+    /// or where /proc is missing `linkat(fd, "", dirfd, name,
+    /// AT_EMPTY_PATH)` (which needs `CAP_DAC_READ_SEARCH`). Never replaces.
+    pub(crate) fn link_anonymous_at(file: &File, to: &Dir, name: &OsStr) -> io::Result<()> {
+        let proc_path = format!("/proc/self/fd/{}", file.as_raw_fd());
+        let via_proc = retry(|| {
+            rfs::linkat(
+                rfs::CWD,
+                proc_path.as_str(),
+                to,
+                name,
+                AtFlags::SYMLINK_FOLLOW,
+            )
+        });
+        match via_proc {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                retry(|| rfs::linkat(file, "", to, name, AtFlags::EMPTY_PATH))
+            }
+            other => other,
+        }
+    }
+
+    /// `renameat2(..., RENAME_NOREPLACE)`; `None` when the kernel or file
+    /// system does not support the flag.
+    pub(crate) fn rename_noreplace(
+        from: &Dir,
+        from_name: &OsStr,
+        to: &Dir,
+        to_name: &OsStr,
+    ) -> Option<io::Result<()>> {
+        let flags = rfs::RenameFlags::NOREPLACE;
+        match retry(|| rfs::renameat_with(from, from_name, to, to_name, flags)) {
+            Err(e) if unsupported(&e) => None,
+            other => Some(other),
+        }
+    }
+}
+
+#[cfg(target_vendor = "apple")]
+mod apple {
+    use super::*;
+
+    /// `renameatx_np(..., RENAME_EXCL)`; `None` where the volume lacks it.
+    pub(crate) fn rename_noreplace(
+        from: &Dir,
+        from_name: &OsStr,
+        to: &Dir,
+        to_name: &OsStr,
+    ) -> Option<io::Result<()>> {
+        let flags = rfs::RenameFlags::NOREPLACE;
+        match retry(|| rfs::renameat_with(from, from_name, to, to_name, flags)) {
+            Err(e) if unsupported(&e) => None,
+            other => Some(other),
+        }
+    }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+mod portable {
+    use super::*;
+
+    /// No `O_TMPFILE` here: always the fallback.
+    pub(crate) fn tmpfile_at(
+        _dir: &Dir,
+        _opts: &FileOptions,
+        _linkable: bool,
+    ) -> io::Result<Option<File>> {
+        Ok(None)
+    }
+
+    /// Only `O_TMPFILE` files are linked this way, and there are none here.
+    pub(crate) fn link_anonymous_at(_file: &File, _to: &Dir, _name: &OsStr) -> io::Result<()> {
+        Err(io::ErrorKind::Unsupported.into())
+    }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android", target_vendor = "apple")))]
+mod no_rename2 {
+    use super::*;
+
+    /// No rename-without-replace call on this system: use `linkat`.
+    pub(crate) fn rename_noreplace(
+        _from: &Dir,
+        _from_name: &OsStr,
+        _to: &Dir,
+        _to_name: &OsStr,
+    ) -> Option<io::Result<()>> {
+        None
+    }
+}
+
+#[cfg(target_vendor = "apple")]
+use apple::rename_noreplace;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub(crate) use linux::{link_anonymous_at, rename_noreplace, tmpfile_at};
+#[cfg(not(any(target_os = "linux", target_os = "android", target_vendor = "apple")))]
+use no_rename2::rename_noreplace;
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub(crate) use portable::{link_anonymous_at, tmpfile_at};
+
+/// Whether an error means "this system call or flag is not supported here".
+#[cfg(any(target_os = "linux", target_os = "android", target_vendor = "apple"))]
+fn unsupported(e: &io::Error) -> bool {
+    matches!(
+        Errno::from_io_error(e),
+        Some(Errno::INVAL | Errno::NOSYS | Errno::OPNOTSUPP)
+    )
+}
+
+/// `renameat`; without `replace`, the no-replace rename of this system or
+/// `linkat` + `unlinkat`, which never replaces either.
+pub(crate) fn rename_at(
+    from: &Dir,
+    from_name: &OsStr,
+    to: &Dir,
+    to_name: &OsStr,
+    replace: bool,
+) -> io::Result<()> {
+    if replace {
+        return retry(|| rfs::renameat(from, from_name, to, to_name));
+    }
+    if let Some(done) = rename_noreplace(from, from_name, to, to_name) {
+        return done;
+    }
+    retry(|| rfs::linkat(from, from_name, to, to_name, AtFlags::empty()))?;
+    // The file has its new name; an old name that cannot be removed is
+    // left, not reported as a failure of the rename that did happen.
+    let _ = remove_file_at(from, from_name);
+    Ok(())
+}
+
+/// Python's candidates after the environment: `/tmp`, `/var/tmp`,
+/// `/usr/tmp`.
+pub(crate) fn platform_temp_dirs(_env: &dyn Fn(&str) -> Option<OsString>) -> Vec<PathBuf> {
+    ["/tmp", "/var/tmp", "/usr/tmp"].map(PathBuf::from).to_vec()
+}
+
+/// Python's `os.path.abspath` on POSIX: join to `cwd` if relative, then
+/// normalise lexically (`posixpath.normpath`).
+pub(crate) fn absolute(path: &Path, cwd: &Path) -> PathBuf {
+    let joined;
+    let path = if path.as_os_str().as_bytes().starts_with(b"/") {
+        path
+    } else {
+        joined = cwd.join(path);
+        &joined
+    };
+    PathBuf::from(OsString::from_vec(normpath(path.as_os_str().as_bytes())))
+}
+
+/// `posixpath.normpath`: drops empty and `.` components, resolves `..`
+/// lexically, keeps exactly two leading slashes (POSIX leaves their meaning
+/// to the implementation) and turns three or more into one.
+pub(crate) fn normpath(path: &[u8]) -> Vec<u8> {
+    if path.is_empty() {
+        return b".".to_vec();
+    }
+    let leading = if path.starts_with(b"//") && !path.starts_with(b"///") {
+        2
+    } else {
+        usize::from(path.starts_with(b"/"))
+    };
+    let mut parts: Vec<&[u8]> = Vec::new();
+    for part in path.split(|&b| b == b'/') {
+        match part {
+            b"" | b"." => {}
+            b".." if leading == 0 && parts.last().is_none_or(|last| *last == b"..") => {
+                parts.push(part)
+            }
+            b".." => {
+                parts.pop();
+            }
+            _ => parts.push(part),
+        }
+    }
+    let mut out = vec![b'/'; leading];
+    out.extend_from_slice(&parts.join(&b'/'));
+    if out.is_empty() {
+        out.push(b'.');
+    }
+    out
+}
+
+/// A page the kernel wipes in a forked child (`MADV_WIPEONFORK`, Linux 4.14
+/// and later), for the name generator's batch of random bytes.
+pub(crate) struct WipedPage {
+    ptr: std::ptr::NonNull<u8>,
+}
+
+const PAGE: usize = 4096;
+
+impl WipedPage {
+    /// Maps a private anonymous page and marks it wipe-on-fork; `None` if
+    /// the kernel cannot.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub(crate) fn new() -> Option<WipedPage> {
+        use rustix::mm::{Advice, MapFlags, ProtFlags, madvise, mmap_anonymous, munmap};
+        let prot = ProtFlags::READ | ProtFlags::WRITE;
+        // SAFETY: a fresh private anonymous mapping at an address of the
+        // kernel's choosing touches no existing memory.
+        let ptr =
+            unsafe { mmap_anonymous(std::ptr::null_mut(), PAGE, prot, MapFlags::PRIVATE) }.ok()?;
+        // SAFETY: `ptr..ptr+PAGE` is the mapping just made, owned here only.
+        if unsafe { madvise(ptr, PAGE, Advice::LinuxWipeOnFork) }.is_err() {
+            // SAFETY: as above; nothing refers to the mapping yet.
+            let _ = unsafe { munmap(ptr, PAGE) };
+            return None;
+        }
+        std::ptr::NonNull::new(ptr.cast()).map(|ptr| WipedPage { ptr })
+    }
+
+    /// No wipe-on-fork memory on this system.
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    pub(crate) fn new() -> Option<WipedPage> {
+        None
+    }
+
+    /// The page's bytes (zero after a `fork`).
+    pub(crate) fn bytes(&mut self) -> &mut [u8] {
+        // SAFETY: the mapping is PAGE bytes, readable and writable, owned by
+        // `self` and borrowed mutably through `&mut self` only.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), PAGE) }
+    }
+}
+
+impl Drop for WipedPage {
+    fn drop(&mut self) {
+        // SAFETY: the mapping was made by `new` with this length and no
+        // reference into it outlives `self`.
+        let _ = unsafe { rustix::mm::munmap(self.ptr.as_ptr().cast(), PAGE) };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normpath_matches_python() {
+        // Expected values from CPython's posixpath.normpath.
+        for (input, want) in [
+            ("", "."),
+            ("/", "/"),
+            ("//", "//"),
+            ("///", "/"),
+            ("///foo/.//bar//", "/foo/bar"),
+            ("//foo/../bar", "//bar"),
+            ("/foo/../../bar", "/bar"),
+            ("foo/../../bar", "../bar"),
+            ("../../x/..", "../.."),
+            ("a/./b/", "a/b"),
+            ("/..", "/"),
+            (".", "."),
+        ] {
+            let got = normpath(input.as_bytes());
+            assert_eq!(String::from_utf8(got).unwrap(), want, "normpath({input:?})");
+        }
+    }
+
+    #[test]
+    fn absolute_joins_relative_paths_to_cwd() {
+        let cwd = Path::new("/work/here");
+        assert_eq!(
+            absolute(Path::new("t/../tmp/"), cwd),
+            Path::new("/work/here/tmp")
+        );
+        assert_eq!(absolute(Path::new("/x/./y"), cwd), Path::new("/x/y"));
+        assert_eq!(absolute(Path::new("../.."), cwd), Path::new("/"));
+    }
+
+    #[test]
+    fn wiped_page_reads_zero_after_fork() {
+        let page = WipedPage::new();
+        if !cfg!(any(target_os = "linux", target_os = "android")) {
+            assert!(page.is_none(), "only Linux has wipe-on-fork memory");
+            return;
+        }
+        let mut page = page.expect("MADV_WIPEONFORK exists on every supported Linux (4.14+)");
+        page.bytes()[0] = 7;
+        // SAFETY: the child only reads memory and exits without returning
+        // into the test harness.
+        let pid = unsafe { libc::fork() };
+        assert!(pid >= 0, "fork failed");
+        if pid == 0 {
+            let code = if page.bytes()[0] == 0 { 0 } else { 1 };
+            // SAFETY: immediate exit of the forked child.
+            unsafe { libc::_exit(code) };
+        }
+        let mut status = 0;
+        // SAFETY: waiting for the child just forked.
+        unsafe { libc::waitpid(pid, &mut status, 0) };
+        assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
+        assert_eq!(page.bytes()[0], 7, "the parent keeps its bytes");
+    }
+}

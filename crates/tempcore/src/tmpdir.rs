@@ -1,0 +1,240 @@
+//! Where temporary files go by default: Python's `gettempdir()` rules.
+//!
+//! Candidates, in order: the environment variables `TMPDIR`, `TEMP` and
+//! `TMP` (empty values skipped); the platform's directories (`/tmp`,
+//! `/var/tmp`, `/usr/tmp` on unix; on Windows the user's
+//! `AppData\Local\Temp`, `%SYSTEMROOT%\Temp`, `c:\temp`, `c:\tmp`, `\temp`,
+//! `\tmp`); then the current directory. Each is made absolute and
+//! normalised as Python's `os.path.abspath` does, then proven usable by
+//! creating a file in it, writing to it and removing it. The first that
+//! passes is the answer for the rest of the process, unless
+//! [`set_temp_dir`] overrides it. `std::env::temp_dir()` does none of
+//! this: it returns `TMPDIR` unchecked.
+
+use std::ffi::OsString;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use crate::create::{FileOptions, create_file_at, remove_file_at};
+use crate::dir::Dir;
+use crate::error::PathError;
+use crate::name::Template;
+use crate::sys;
+
+/// The environment variables consulted first, in order.
+pub const TEMP_DIR_VARS: [&str; 3] = ["TMPDIR", "TEMP", "TMP"];
+
+/// The process's answer: discovered once, or set by [`set_temp_dir`].
+static CHOSEN: Mutex<Option<Arc<Dir>>> = Mutex::new(None);
+
+/// The default directory for temporary files, as an absolute path
+/// (Python's `gettempdir()`); discovered on first use and cached.
+///
+/// Fails with [`io::ErrorKind::NotFound`], listing every candidate and why
+/// it was refused, when none is usable.
+///
+/// ```
+/// let dir = tempcore::temp_dir()?;
+/// assert!(dir.is_absolute() && dir.is_dir());
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn temp_dir() -> io::Result<PathBuf> {
+    Ok(temp_dir_handle()?.path().to_path_buf())
+}
+
+/// The default directory for temporary files, as an open handle shared by
+/// the whole process: creating files through it costs no extra `open`, and
+/// it stays the same directory even if its path is renamed or replaced.
+pub fn temp_dir_handle() -> io::Result<Arc<Dir>> {
+    let mut chosen = CHOSEN.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(dir) = chosen.as_ref() {
+        return Ok(Arc::clone(dir));
+    }
+    let dir = Arc::new(discover()?);
+    *chosen = Some(Arc::clone(&dir));
+    Ok(dir)
+}
+
+/// Makes `path` the default directory for the rest of the process, without
+/// probing it (Python's `tempfile.tempdir = path`). A relative path is
+/// made absolute against the current directory now.
+///
+/// Fails, changing nothing, if `path` cannot be opened as a directory.
+///
+/// ```
+/// let dir = tempcore::temp_dir()?;
+/// tempcore::set_temp_dir(&dir)?;
+/// assert_eq!(tempcore::temp_dir()?, dir);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn set_temp_dir(path: impl AsRef<Path>) -> io::Result<()> {
+    let path = path.as_ref();
+    let absolute = match std::env::current_dir() {
+        Ok(cwd) => sys::absolute(path, &cwd),
+        Err(_) if path.is_absolute() => sys::absolute(path, Path::new("")),
+        Err(e) => return Err(PathError::wrap(e, "making absolute", path)),
+    };
+    let dir = Arc::new(Dir::open(absolute)?);
+    *CHOSEN.lock().unwrap_or_else(PoisonError::into_inner) = Some(dir);
+    Ok(())
+}
+
+/// Forgets the cached or overridden directory: the next [`temp_dir`] call
+/// discovers it again from the environment.
+pub fn reset_temp_dir() {
+    *CHOSEN.lock().unwrap_or_else(PoisonError::into_inner) = None;
+}
+
+/// Every candidate directory, in Python's order, made absolute. Reads the
+/// environment through `env` and takes the current directory as given, so
+/// that the rules can be checked without touching the process's state.
+pub fn temp_dir_candidates(
+    env: &dyn Fn(&str) -> Option<OsString>,
+    cwd: Option<&Path>,
+) -> Vec<PathBuf> {
+    let mut raw: Vec<PathBuf> = TEMP_DIR_VARS
+        .iter()
+        .filter_map(|var| env(var).filter(|value| !value.is_empty()))
+        .map(PathBuf::from)
+        .collect();
+    raw.extend(sys::platform_temp_dirs(env));
+    match cwd {
+        Some(cwd) => {
+            raw.push(cwd.to_path_buf());
+            raw.iter().map(|p| sys::absolute(p, cwd)).collect()
+        }
+        // Without a current directory, relative candidates mean nothing.
+        None => raw
+            .into_iter()
+            .filter(|p| p.is_absolute())
+            .map(|p| sys::absolute(&p, Path::new("")))
+            .collect(),
+    }
+}
+
+/// Proves `dir` usable as Python does: creates a file under a fresh name,
+/// writes to it, closes and removes it. Returns the open directory.
+pub fn probe_temp_dir(dir: &Path) -> io::Result<Dir> {
+    let dir = Dir::open(dir)?;
+    let (mut file, name) = create_file_at(&dir, &mut Template::default(), &FileOptions::new())?;
+    let written = file
+        .write_all(b"blat")
+        .map_err(|e| PathError::wrap(e, "writing a probe file in", dir.path()));
+    drop(file);
+    let removed = remove_file_at(&dir, &name);
+    written.and(removed)?;
+    Ok(dir)
+}
+
+/// The first of `candidates` that `probe` accepts, or `NotFound` saying
+/// why each was refused.
+pub(crate) fn first_usable(
+    candidates: Vec<PathBuf>,
+    mut probe: impl FnMut(&Path) -> io::Result<Dir>,
+) -> io::Result<Dir> {
+    let mut refused = Vec::with_capacity(candidates.len());
+    for candidate in candidates {
+        match probe(&candidate) {
+            Ok(dir) => return Ok(dir),
+            Err(e) => {
+                let reason =
+                    PathError::find(&e).map_or_else(|| e.to_string(), |p| p.os_error().to_string());
+                refused.push(format!("{} ({reason})", candidate.display()));
+            }
+        }
+    }
+    Err(io::Error::new(
+        io::ErrorKind::NotFound,
+        format!(
+            "no usable temporary directory found; tried {}",
+            refused.join(", ")
+        ),
+    ))
+}
+
+fn discover() -> io::Result<Dir> {
+    let cwd = std::env::current_dir().ok();
+    let candidates = temp_dir_candidates(&|var| std::env::var_os(var), cwd.as_deref());
+    first_usable(candidates, probe_temp_dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<OsString> {
+        let map: HashMap<String, OsString> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), OsString::from(v)))
+            .collect();
+        move |var| map.get(var).cloned()
+    }
+
+    fn cwd() -> PathBuf {
+        std::env::current_dir().unwrap()
+    }
+
+    #[test]
+    fn environment_comes_first_in_python_order() {
+        let cwd = cwd();
+        let env = env_of(&[("TMP", "/c"), ("TEMP", "/b"), ("TMPDIR", "/a")]);
+        let list = temp_dir_candidates(&env, Some(&cwd));
+        assert_eq!(
+            &list[..3],
+            &[
+                PathBuf::from("/a"),
+                PathBuf::from("/b"),
+                PathBuf::from("/c")
+            ]
+        );
+        assert_eq!(
+            list.last().unwrap(),
+            &cwd,
+            "the current directory comes last"
+        );
+    }
+
+    #[test]
+    fn empty_variables_are_skipped() {
+        let cwd = cwd();
+        let env = env_of(&[("TMPDIR", ""), ("TEMP", "/b")]);
+        let list = temp_dir_candidates(&env, Some(&cwd));
+        assert_eq!(list[0], PathBuf::from("/b"));
+        assert!(!list.contains(&PathBuf::from("")));
+    }
+
+    #[test]
+    fn relative_values_are_made_absolute_and_normalised() {
+        let cwd = cwd();
+        let env = env_of(&[("TMPDIR", "x/./y/../z")]);
+        let list = temp_dir_candidates(&env, Some(&cwd));
+        assert_eq!(list[0], cwd.join("x").join("z"));
+    }
+
+    #[test]
+    fn without_a_current_directory_relative_candidates_are_dropped() {
+        let env = env_of(&[("TMPDIR", "relative")]);
+        let list = temp_dir_candidates(&env, None);
+        assert!(list.iter().all(|p| p.is_absolute()), "{list:?}");
+    }
+
+    #[test]
+    fn first_usable_skips_refused_and_reports_all() {
+        let tried = std::cell::RefCell::new(Vec::new());
+        let err = first_usable(vec!["/nope1".into(), "/nope2".into()], |p| {
+            tried.borrow_mut().push(p.to_path_buf());
+            Err(io::ErrorKind::PermissionDenied.into())
+        })
+        .unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::NotFound);
+        let msg = err.to_string();
+        assert!(msg.contains("/nope1") && msg.contains("/nope2"), "{msg}");
+        assert_eq!(tried.borrow().len(), 2);
+
+        let real = cwd();
+        let dir = first_usable(vec!["/nope".into(), real.clone()], probe_temp_dir).unwrap();
+        assert_eq!(dir.path(), real);
+    }
+}
