@@ -1,1 +1,44 @@
-fn main() {}
+//! The contributor's one command.
+//!
+//! - `cargo xtask ci [STEP...]`: every check CI runs, in order, one line
+//!   per step with its time, stopping at the first failure with that
+//!   step's output. Name steps to run only those (`cargo xtask ci test`).
+//! - `cargo xtask help`: this list.
+
+mod ci;
+mod run;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (command, rest) = match args.split_first() {
+        Some((command, rest)) => (command.as_str(), rest),
+        None => ("help", &[][..]),
+    };
+    let result = match command {
+        "ci" => ci::run(rest),
+        "help" | "--help" | "-h" => {
+            println!("{}", usage());
+            Ok(())
+        }
+        other => Err(format!("unknown command {other:?}\n\n{}", usage())),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn usage() -> String {
+    let mut text = String::from("usage: cargo xtask <command>\n\ncommands:\n");
+    text.push_str("  ci [STEP...]   run every CI check (or only the named steps)\n");
+    text.push_str("\nci steps:\n");
+    for step in ci::STEPS {
+        text.push_str(&format!("  {:<14} {}\n", step.name, step.about));
+    }
+    text
+}

@@ -1,0 +1,163 @@
+//! Forked children: run a closure in a separate process, optionally as an
+//! unprivileged user or under lowered resource limits, and learn whether it
+//! passed.
+//!
+//! The child reports a panic's message through a pipe and exits with
+//! `_exit`, never returning into the test harness. Forking from the threaded
+//! harness is safe here because glibc's `fork` resets the allocator's
+//! locks, and the child writes its report with raw `write(2)` instead of
+//! Rust's locked stderr.
+
+use std::io::Read;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+/// The uid and gid of `nobody`, which the unprivileged tests become.
+pub const NOBODY: u32 = 65534;
+
+/// How a child ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The closure returned.
+    Passed,
+    /// The closure panicked with this message.
+    Failed(String),
+    /// The child was killed by this signal.
+    Signaled(i32),
+}
+
+/// Runs `body` in a forked child; returns how it ended.
+pub fn run(body: impl FnOnce()) -> Outcome {
+    let mut fds = [0; 2];
+    // SAFETY: `fds` is a valid two-element array for pipe to fill.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0, "pipe");
+    // SAFETY: both descriptors were just created by pipe2 and are owned here.
+    let (read_end, write_end) =
+        unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    // SAFETY: the child runs only `body` and then `_exit`s; see the module
+    // docs for why that is sound from a threaded parent.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0, "fork failed: {}", std::io::Error::last_os_error());
+    if pid == 0 {
+        drop(read_end);
+        // SAFETY: replacing the panic hook; the default one would take
+        // stderr's lock, which another parent thread may have held at fork.
+        std::panic::set_hook(Box::new(|_| {}));
+        let result = catch_unwind(AssertUnwindSafe(body));
+        let code = match result {
+            Ok(()) => 0,
+            Err(payload) => {
+                let message = payload
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "child panicked".to_string());
+                // SAFETY: writing a byte buffer we own to a pipe we own.
+                unsafe {
+                    libc::write(
+                        write_end.as_raw_fd(),
+                        message.as_ptr().cast(),
+                        message.len(),
+                    )
+                };
+                101
+            }
+        };
+        // SAFETY: leave the child at once, without running the parent's
+        // atexit handlers or returning into the harness.
+        unsafe { libc::_exit(code) };
+    }
+    drop(write_end);
+    let mut message = String::new();
+    let _ = std::fs::File::from(read_end).read_to_string(&mut message);
+    let mut status = 0;
+    // SAFETY: waiting for our own child.
+    let waited = unsafe { libc::waitpid(pid, &mut status, 0) };
+    assert_eq!(waited, pid, "waitpid");
+    if libc::WIFSIGNALED(status) {
+        Outcome::Signaled(libc::WTERMSIG(status))
+    } else if libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0 {
+        Outcome::Passed
+    } else {
+        Outcome::Failed(message)
+    }
+}
+
+/// Runs `body` in a forked child and panics with its message if it fails.
+pub fn check(body: impl FnOnce()) {
+    match run(body) {
+        Outcome::Passed => {}
+        other => panic!("child process: {other:?}"),
+    }
+}
+
+/// Runs `body` in a forked child that has dropped every privilege: no
+/// supplementary groups, real/effective/saved gid and uid `nobody`. Panics
+/// if the child fails. Files the child must reach have to be reachable by
+/// `nobody` (a [`crate::Scratch`] is 0755; make test directories 0777 or
+/// chown them to [`NOBODY`]).
+pub fn as_nobody(body: impl FnOnce()) {
+    check(|| {
+        become_nobody();
+        body();
+    });
+}
+
+/// Drops to `nobody` in the current process. Only for forked children.
+pub fn become_nobody() {
+    // SAFETY: plain system calls with valid arguments; this runs in a
+    // forked child that owns its credentials.
+    unsafe {
+        assert_eq!(libc::setgroups(0, std::ptr::null()), 0, "setgroups");
+        set_ids();
+        assert_eq!(libc::geteuid(), NOBODY, "still privileged");
+        assert_eq!(libc::getuid(), NOBODY, "real uid still privileged");
+    }
+}
+
+/// Real, effective and saved ids to `nobody`: `setresgid`/`setresuid`.
+#[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
+unsafe fn set_ids() {
+    // SAFETY: plain system calls; see `become_nobody`.
+    unsafe {
+        assert_eq!(libc::setresgid(NOBODY, NOBODY, NOBODY), 0, "setresgid");
+        assert_eq!(libc::setresuid(NOBODY, NOBODY, NOBODY), 0, "setresuid");
+    }
+}
+
+/// Real, effective and saved ids to `nobody`: as root, `setgid` and
+/// `setuid` set all three (macOS has no `setresuid`).
+#[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]
+unsafe fn set_ids() {
+    // SAFETY: plain system calls; see `become_nobody`.
+    unsafe {
+        assert_eq!(libc::setgid(NOBODY), 0, "setgid");
+        assert_eq!(libc::setuid(NOBODY), 0, "setuid");
+    }
+}
+
+/// The type of `libc::RLIMIT_*` constants on this platform.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+pub type Resource = libc::__rlimit_resource_t;
+/// The type of `libc::RLIMIT_*` constants on this platform.
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+pub type Resource = libc::c_int;
+
+/// Lowers the soft and hard limit of `resource` (a `libc::RLIMIT_*`) in
+/// the current process. Only for forked children.
+pub fn set_rlimit(resource: Resource, limit: u64) {
+    let value = libc::rlimit {
+        rlim_cur: limit as libc::rlim_t,
+        rlim_max: limit as libc::rlim_t,
+    };
+    // SAFETY: `value` is a valid rlimit for the duration of the call.
+    let rc = unsafe { libc::setrlimit(resource, &value) };
+    assert_eq!(rc, 0, "setrlimit: {}", std::io::Error::last_os_error());
+}
+
+/// Ignores `SIGXFSZ`, so that passing `RLIMIT_FSIZE` fails a write with
+/// `EFBIG` instead of killing the process. Only for forked children.
+pub fn ignore_sigxfsz() {
+    // SAFETY: setting a signal's disposition to SIG_IGN is always valid.
+    unsafe { libc::signal(libc::SIGXFSZ, libc::SIG_IGN) };
+}

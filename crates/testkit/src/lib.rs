@@ -1,0 +1,186 @@
+//! Fixtures for the workspace's tests.
+//!
+//! - [`Scratch`]: a fresh directory for one test, mode 0755 and outside any
+//!   sticky directory's protections, removed afterwards.
+//! - [`child`]: run a closure in a forked child process, with dropped
+//!   privileges or lowered resource limits, and get its verdict back.
+//! - [`open_fds`] and [`entries`]: leak counting.
+//! - [`rerun_self`]: run one test of the current binary again in a fresh
+//!   process with a controlled environment.
+//!
+//! Tests run as root here and in CI; root ignores file permissions, so a
+//! test about permissions runs its body in a child that has become `nobody`
+//! ([`child::as_nobody`]) instead of being skipped.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+#[cfg(unix)]
+pub mod child;
+
+/// A fresh directory for one test, removed (with everything in it) on drop.
+///
+/// It is created 0755 directly under the system temporary directory: a
+/// plain directory, not world-writable and not sticky, so that kernel
+/// protections for sticky directories (`fs.protected_symlinks` and
+/// friends) never hide a library bug in a test that plants files.
+#[derive(Debug)]
+pub struct Scratch {
+    path: PathBuf,
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+impl Scratch {
+    /// Makes a new scratch directory whose name contains `label`.
+    pub fn new(label: &str) -> Scratch {
+        let base = std::env::temp_dir();
+        loop {
+            let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+            let path = base.join(format!("testkit-{label}-{}-{n}", std::process::id()));
+            match std::fs::create_dir(&path) {
+                Ok(()) => {
+                    set_mode(&path, 0o755);
+                    return Scratch { path };
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => panic!("cannot create scratch directory {}: {e}", path.display()),
+            }
+        }
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// `path` joined with `name`.
+    pub fn join(&self, name: impl AsRef<Path>) -> PathBuf {
+        self.path.join(name)
+    }
+
+    /// The names in the directory, sorted.
+    pub fn entries(&self) -> Vec<OsString> {
+        entries(&self.path)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        make_writable(&self.path);
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+/// The names in `dir`, sorted; panics if it cannot be read.
+pub fn entries(dir: &Path) -> Vec<OsString> {
+    let mut names: Vec<OsString> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+        .map(|entry| entry.expect("directory entry").file_name())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Sets the permission bits of `path` (no-op on Windows).
+pub fn set_mode(path: &Path, mode: u32) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+            .unwrap_or_else(|e| panic!("chmod {mode:o} {}: {e}", path.display()));
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
+}
+
+/// The permission bits of `path`, not following a final symlink.
+#[cfg(unix)]
+pub fn mode_of(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::symlink_metadata(path)
+        .unwrap_or_else(|e| panic!("stat {}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o7777
+}
+
+/// Gives every directory under `path` owner rwx so that a test's leftovers
+/// can be removed; never follows symlinks.
+pub fn make_writable(path: &Path) {
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return;
+    };
+    if meta.is_dir() {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = meta.permissions().mode() | 0o700;
+            let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode));
+        }
+        if let Ok(list) = std::fs::read_dir(path) {
+            for entry in list.flatten() {
+                make_writable(&entry.path());
+            }
+        }
+    }
+}
+
+/// How many file descriptors this process has open (Linux `/proc/self/fd`,
+/// elsewhere `/dev/fd`); `None` where neither exists.
+pub fn open_fds() -> Option<usize> {
+    for dir in ["/proc/self/fd", "/dev/fd"] {
+        if let Ok(list) = std::fs::read_dir(dir) {
+            // The listing itself holds one descriptor.
+            return Some(list.count().saturating_sub(1));
+        }
+    }
+    None
+}
+
+/// A lock for tests that change process-wide state (the current
+/// directory, the umask, the default temporary directory, rlimits of the
+/// parent). Hold the guard for the whole test.
+pub fn process_lock() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The environment variable that tells a re-run test it is the child.
+pub const CHILD_ENV: &str = "TESTKIT_CHILD";
+
+/// Whether this process is a re-run started by [`rerun_self`].
+pub fn is_rerun() -> bool {
+    std::env::var_os(CHILD_ENV).is_some()
+}
+
+/// Runs the test `name` of the current test binary again, alone, in a new
+/// process whose environment is this one's minus `remove` plus `set`, and
+/// with [`CHILD_ENV`] set. Panics with the child's output if it fails.
+///
+/// The test body must check [`is_rerun`] and do its real work only there:
+/// this gives a test full control of the environment (which a threaded
+/// test harness cannot safely change in-process).
+pub fn rerun_self(name: &str, remove: &[&str], set: &[(&str, &std::ffi::OsStr)], cwd: &Path) {
+    let exe = std::env::current_exe().expect("current test binary");
+    let mut command = std::process::Command::new(exe);
+    command.args([name, "--exact", "--nocapture", "--test-threads=1"]);
+    command.current_dir(cwd);
+    for var in remove {
+        command.env_remove(var);
+    }
+    for (var, value) in set {
+        command.env(var, value);
+    }
+    command.env(CHILD_ENV, name);
+    let out = command.output().expect("re-running the test binary");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("1 passed"),
+        "re-run of {name} failed ({}):\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

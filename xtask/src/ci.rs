@@ -1,0 +1,236 @@
+//! `cargo xtask ci`: the checks, in the order CI runs them.
+
+use std::process::Command;
+
+use crate::run::{capture, cargo, step};
+
+/// One named check.
+pub(crate) struct Step {
+    pub(crate) name: &'static str,
+    pub(crate) about: &'static str,
+    run: fn() -> Result<String, String>,
+}
+
+/// Every step, in order.
+pub(crate) const STEPS: &[Step] = &[
+    Step {
+        name: "fmt",
+        about: "cargo fmt --check",
+        run: fmt,
+    },
+    Step {
+        name: "clippy",
+        about: "clippy, all targets, warnings are errors",
+        run: clippy,
+    },
+    Step {
+        name: "test",
+        about: "all tests and doc tests",
+        run: test,
+    },
+    Step {
+        name: "doc",
+        about: "rustdoc with warnings as errors",
+        run: doc,
+    },
+    Step {
+        name: "examples",
+        about: "run every example",
+        run: examples,
+    },
+    Step {
+        name: "cross",
+        about: "check + clippy for Windows, macOS, FreeBSD",
+        run: cross,
+    },
+];
+
+/// Targets checked from Linux: the platforms users run on that CI here
+/// cannot execute natively.
+pub(crate) const CROSS_TARGETS: &[&str] = &[
+    "x86_64-pc-windows-msvc",
+    "x86_64-apple-darwin",
+    "aarch64-apple-darwin",
+    "x86_64-unknown-freebsd",
+];
+
+/// Runs the named steps (all when none are named).
+pub(crate) fn run(names: &[String]) -> Result<(), String> {
+    for name in names {
+        if !STEPS.iter().any(|s| s.name == name) {
+            return Err(format!(
+                "no step called {name:?}; `cargo xtask help` lists them"
+            ));
+        }
+    }
+    let started = std::time::Instant::now();
+    for s in STEPS
+        .iter()
+        .filter(|s| names.is_empty() || names.iter().any(|n| n == s.name))
+    {
+        step(s.name, s.run)?;
+    }
+    println!("all green in {:.1}s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn quiet(mut command: Command) -> Result<String, String> {
+    capture(&mut command).map(|_| String::new())
+}
+
+fn fmt() -> Result<String, String> {
+    let mut c = cargo();
+    c.args(["fmt", "--all", "--check"]);
+    quiet(c)
+}
+
+fn clippy() -> Result<String, String> {
+    let mut c = cargo();
+    c.args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--locked",
+        "--",
+        "-D",
+        "warnings",
+    ]);
+    quiet(c)
+}
+
+fn test() -> Result<String, String> {
+    let mut c = cargo();
+    c.args(["test", "--workspace", "--locked"]);
+    let out = capture(&mut c)?;
+    Ok(summarise_tests(&String::from_utf8_lossy(&out.stdout)))
+}
+
+/// "N passed" summed over every test binary's result line.
+fn summarise_tests(stdout: &str) -> String {
+    let passed: u64 = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("test result: ok. "))
+        .filter_map(|l| l.split(' ').next()?.parse::<u64>().ok())
+        .sum();
+    format!("{passed} passed")
+}
+
+fn doc() -> Result<String, String> {
+    let mut c = cargo();
+    c.args(["doc", "--workspace", "--no-deps", "--locked"]);
+    c.env("RUSTDOCFLAGS", "-D warnings");
+    quiet(c)
+}
+
+fn examples() -> Result<String, String> {
+    let mut ran = Vec::new();
+    for (package, example) in example_names()? {
+        let mut c = cargo();
+        c.args([
+            "run",
+            "--quiet",
+            "--locked",
+            "--package",
+            &package,
+            "--example",
+            &example,
+        ]);
+        capture(&mut c)?;
+        ran.push(example);
+    }
+    Ok(ran.join(", "))
+}
+
+/// Every `examples/*.rs` of every crate, as (package, example).
+fn example_names() -> Result<Vec<(String, String)>, String> {
+    let crates = crate::run::root().join("crates");
+    let mut found = Vec::new();
+    let list = std::fs::read_dir(&crates).map_err(|e| format!("{}: {e}", crates.display()))?;
+    for entry in list.flatten() {
+        let package = entry.file_name().to_string_lossy().into_owned();
+        let Ok(examples) = std::fs::read_dir(entry.path().join("examples")) else {
+            continue;
+        };
+        for example in examples.flatten() {
+            let name = example.file_name().to_string_lossy().into_owned();
+            if let Some(stem) = name.strip_suffix(".rs") {
+                found.push((package.clone(), stem.to_string()));
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+fn cross() -> Result<String, String> {
+    ensure_targets(CROSS_TARGETS)?;
+    for target in CROSS_TARGETS {
+        let mut check = cargo();
+        check.args([
+            "check",
+            "--workspace",
+            "--lib",
+            "--locked",
+            "--target",
+            target,
+        ]);
+        capture(&mut check)?;
+        let mut clippy = cargo();
+        clippy.args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--locked",
+            "--target",
+            target,
+        ]);
+        clippy.args(["--", "-D", "warnings"]);
+        capture(&mut clippy)?;
+    }
+    Ok(CROSS_TARGETS.join(", "))
+}
+
+/// Installs the missing `targets` with rustup, or fails saying how.
+pub(crate) fn ensure_targets(targets: &[&str]) -> Result<(), String> {
+    let installed = capture(Command::new("rustup").args(["target", "list", "--installed"]))
+        .map_err(|e| format!("cannot ask rustup which targets are installed: {e}"))?;
+    let installed = String::from_utf8_lossy(&installed.stdout).into_owned();
+    let missing: Vec<&str> = targets
+        .iter()
+        .copied()
+        .filter(|t| !installed.lines().any(|l| l.trim() == *t))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    capture(
+        Command::new("rustup")
+            .arg("target")
+            .arg("add")
+            .args(&missing),
+    )
+    .map_err(|e| {
+        format!("could not install the targets {missing:?} with rustup; install them by hand:\n{e}")
+    })?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_summary_sums_every_binary() {
+        let out =
+            "test result: ok. 3 passed; 0 failed\nnoise\ntest result: ok. 4 passed; 0 failed\n";
+        assert_eq!(summarise_tests(out), "7 passed");
+    }
+
+    #[test]
+    fn step_names_are_unique() {
+        let mut names: Vec<_> = STEPS.iter().map(|s| s.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), STEPS.len());
+    }
+}
