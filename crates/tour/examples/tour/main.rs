@@ -13,8 +13,11 @@ mod temporary_files;
 
 use std::io;
 
+/// One section of the page: its heading and the code that prints it.
+type Section = (&'static str, fn() -> io::Result<()>);
+
 fn main() -> io::Result<()> {
-    let sections: [(&str, fn() -> io::Result<()>); 6] = [
+    let sections: [Section; 6] = [
         ("Temporary Files", temporary_files::run),
         ("Named Files", named_files::run),
         ("Spooled Files", spooled_files::run),
