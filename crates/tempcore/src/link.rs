@@ -287,16 +287,17 @@ pub fn rename_at(
 
 /// Adds context to a linking error; a cross-device error says what to do.
 fn explain(e: io::Error, action: &'static str, target: &std::path::Path) -> io::Error {
-    if e.kind() == io::ErrorKind::CrossesDevices && PathError::find(&e).is_none() {
-        return PathError::custom(
-            e.kind(),
-            action,
-            target,
-            format!(
-                "{e}: the temporary file is on another file system than the target; \
-                 create it in the target's directory (or on the same file system) instead"
-            ),
-        );
+    if e.kind() != io::ErrorKind::CrossesDevices {
+        return PathError::wrap(e, action, target);
     }
-    PathError::wrap(e, action, target)
+    let os = PathError::find(&e).map_or_else(|| e.to_string(), |p| p.os_error().to_string());
+    PathError::custom(
+        e.kind(),
+        action,
+        target,
+        format!(
+            "{os}: the temporary file is on another file system than the target; \
+             create it in the target's directory (or on the same file system) instead"
+        ),
+    )
 }

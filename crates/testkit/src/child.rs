@@ -6,7 +6,9 @@
 //! `_exit`, never returning into the test harness. Forking from the threaded
 //! harness is safe here because glibc's `fork` resets the allocator's
 //! locks, and the child writes its report with raw `write(2)` instead of
-//! Rust's locked stderr.
+//! Rust's locked stderr. The child never replaces the panic hook: that
+//! takes a write lock which a parent thread that was panicking at the
+//! moment of the fork would hold forever.
 
 use std::io::Read;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -40,9 +42,6 @@ pub fn run(body: impl FnOnce()) -> Outcome {
     assert!(pid >= 0, "fork failed: {}", std::io::Error::last_os_error());
     if pid == 0 {
         drop(read_end);
-        // SAFETY: replacing the panic hook; the default one would take
-        // stderr's lock, which another parent thread may have held at fork.
-        std::panic::set_hook(Box::new(|_| {}));
         let result = catch_unwind(AssertUnwindSafe(body));
         let code = match result {
             Ok(()) => 0,
@@ -160,4 +159,85 @@ pub fn set_rlimit(resource: Resource, limit: u64) {
 pub fn ignore_sigxfsz() {
     // SAFETY: setting a signal's disposition to SIG_IGN is always valid.
     unsafe { libc::signal(libc::SIGXFSZ, libc::SIG_IGN) };
+}
+
+/// Moves the current process into a private mount namespace
+/// (`unshare(CLONE_NEWNS)`, then every mount made private), so that mounts
+/// it makes vanish with it. Linux only; needs root. Only for forked
+/// children.
+#[cfg(target_os = "linux")]
+pub fn private_mount_namespace() {
+    // SAFETY: plain system calls with valid arguments.
+    unsafe {
+        assert_eq!(
+            libc::unshare(libc::CLONE_NEWNS),
+            0,
+            "unshare(CLONE_NEWNS): {} (tests need root)",
+            std::io::Error::last_os_error()
+        );
+        let root = c"/";
+        let rc = libc::mount(
+            std::ptr::null(),
+            root.as_ptr(),
+            std::ptr::null(),
+            libc::MS_REC | libc::MS_PRIVATE,
+            std::ptr::null(),
+        );
+        assert_eq!(
+            rc,
+            0,
+            "making mounts private: {}",
+            std::io::Error::last_os_error()
+        );
+    }
+}
+
+/// `mount(source, target, fstype, 0, options)`; panics on failure. Linux
+/// only; use inside [`private_mount_namespace`].
+#[cfg(target_os = "linux")]
+pub fn mount(source: &str, target: &std::path::Path, fstype: &str, options: &str) {
+    mount_flags(source, target, fstype, 0, options);
+}
+
+/// `mount` with flags (e.g. `libc::MS_BIND`); panics on failure.
+#[cfg(target_os = "linux")]
+pub fn mount_flags(
+    source: &str,
+    target: &std::path::Path,
+    fstype: &str,
+    flags: libc::c_ulong,
+    options: &str,
+) {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let c = |s: &[u8]| CString::new(s).expect("no NUL in mount arguments");
+    let (source, target_c, fstype_c, options_c) = (
+        c(source.as_bytes()),
+        c(target.as_os_str().as_bytes()),
+        c(fstype.as_bytes()),
+        c(options.as_bytes()),
+    );
+    // SAFETY: every pointer is a valid NUL-terminated string for the call.
+    let rc = unsafe {
+        libc::mount(
+            source.as_ptr(),
+            target_c.as_ptr(),
+            fstype_c.as_ptr(),
+            flags,
+            options_c.as_ptr().cast(),
+        )
+    };
+    assert_eq!(
+        rc,
+        0,
+        "mount {fstype} on {}: {}",
+        target.display(),
+        std::io::Error::last_os_error()
+    );
+}
+
+/// Remounts the mount at `target` read-only; panics on failure.
+#[cfg(target_os = "linux")]
+pub fn remount_read_only(target: &std::path::Path) {
+    mount_flags("none", target, "", libc::MS_REMOUNT | libc::MS_RDONLY, "");
 }
