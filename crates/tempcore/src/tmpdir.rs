@@ -164,10 +164,12 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<OsString> {
+    fn env_of<V: AsRef<std::ffi::OsStr>>(
+        pairs: &[(&str, V)],
+    ) -> impl Fn(&str) -> Option<OsString> + use<V> {
         let map: HashMap<String, OsString> = pairs
             .iter()
-            .map(|(k, v)| (k.to_string(), OsString::from(v)))
+            .map(|(k, v)| (k.to_string(), v.as_ref().to_os_string()))
             .collect();
         move |var| map.get(var).cloned()
     }
@@ -179,16 +181,10 @@ mod tests {
     #[test]
     fn environment_comes_first_in_python_order() {
         let cwd = cwd();
-        let env = env_of(&[("TMP", "/c"), ("TEMP", "/b"), ("TMPDIR", "/a")]);
+        let [a, b, c] = ["a", "b", "c"].map(|n| cwd.join(n));
+        let env = env_of(&[("TMP", &c), ("TEMP", &b), ("TMPDIR", &a)]);
         let list = temp_dir_candidates(&env, Some(&cwd));
-        assert_eq!(
-            &list[..3],
-            &[
-                PathBuf::from("/a"),
-                PathBuf::from("/b"),
-                PathBuf::from("/c")
-            ]
-        );
+        assert_eq!(&list[..3], &[a.clone(), b.clone(), c.clone()]);
         assert_eq!(
             list.last().unwrap(),
             &cwd,
@@ -199,9 +195,10 @@ mod tests {
     #[test]
     fn empty_variables_are_skipped() {
         let cwd = cwd();
-        let env = env_of(&[("TMPDIR", ""), ("TEMP", "/b")]);
+        let b = cwd.join("b");
+        let env = env_of(&[("TMPDIR", Path::new("")), ("TEMP", b.as_path())]);
         let list = temp_dir_candidates(&env, Some(&cwd));
-        assert_eq!(list[0], PathBuf::from("/b"));
+        assert_eq!(list[0], b.clone());
         assert!(!list.contains(&PathBuf::from("")));
     }
 
