@@ -155,6 +155,21 @@ impl LinkableFile {
         Ok(self.file)
     }
 
+    /// Like [`into_file`](Self::into_file), but never loses the file: returns
+    /// it together with the outcome of removing the staged name (always
+    /// `Ok` when there was none). A caller that cannot report the failure
+    /// (a destructor, an infallible conversion) still keeps its data.
+    pub fn detach(mut self) -> (File, io::Result<()>) {
+        let removed = match self.staged.take() {
+            Some(mut staged) => {
+                staged.armed = false;
+                crate::create::remove_file_at(&staged.dir, &staged.name)
+            }
+            None => Ok(()),
+        };
+        (self.file, removed)
+    }
+
     /// Gives the file the name `name` in `to`, atomically: the name appears
     /// with the complete file behind it or not at all.
     ///
