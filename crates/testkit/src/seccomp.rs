@@ -13,10 +13,13 @@
 /// `fsync` should still work). Sets `PR_SET_NO_NEW_PRIVS`, which an
 /// unprivileged filter needs. Panics if the kernel refuses the filter.
 pub fn fail_syscalls(syscalls: &[libc::c_long], errno: i32, spare_arg0: Option<u32>) {
-    assert!(
-        cfg!(target_endian = "little"),
-        "the filter reads the low half of the first argument at offset 16"
-    );
+    // seccomp_data: nr (u32) at 0, arch at 4, ip at 8, args[6] (u64) at 16;
+    // the filter compares the low 32 bits of args[0].
+    let arg0_low = if cfg!(target_endian = "little") {
+        16
+    } else {
+        20
+    };
     let stmt = |code: u32, k: u32| libc::sock_filter {
         code: code as u16,
         jt: 0,
@@ -25,7 +28,6 @@ pub fn fail_syscalls(syscalls: &[libc::c_long], errno: i32, spare_arg0: Option<u
     };
     let n = syscalls.len();
     assert!(n < 200, "too many system calls for one-byte jumps");
-    // seccomp_data: nr (u32) at 0, arch at 4, ip at 8, args[6] (u64) at 16.
     let mut program = vec![stmt(libc::BPF_LD | libc::BPF_W | libc::BPF_ABS, 0)];
     for (i, &nr) in syscalls.iter().enumerate() {
         // On a match jump past the remaining tests and the "allow" below.
@@ -38,7 +40,7 @@ pub fn fail_syscalls(syscalls: &[libc::c_long], errno: i32, spare_arg0: Option<u
     }
     program.push(stmt(libc::BPF_RET | libc::BPF_K, libc::SECCOMP_RET_ALLOW));
     if let Some(arg) = spare_arg0 {
-        program.push(stmt(libc::BPF_LD | libc::BPF_W | libc::BPF_ABS, 16));
+        program.push(stmt(libc::BPF_LD | libc::BPF_W | libc::BPF_ABS, arg0_low));
         program.push(libc::sock_filter {
             code: (libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16,
             jt: 0,
