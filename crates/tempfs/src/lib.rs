@@ -10,7 +10,7 @@
 //!
 //! | you need | use | Python |
 //! |---|---|---|
-//! | scratch space nobody else can see | [`tempfile()`] → [`File`](std::fs::File) | `TemporaryFile()` |
+//! | scratch space nobody else can see | [`tempfile()`] → [`File`] | `TemporaryFile()` |
 //! | to write a file that appears complete or not at all | [`TempFile`], then [`TempFile::persist`] | — |
 //! | a path to hand to another program, removed on drop | [`NamedTempFile`] | `NamedTemporaryFile()` |
 //! | the path to outlive the open handle | [`NamedTempFile::into_temp_path`] → [`TempPath`] | `delete_on_close=False` |
