@@ -80,7 +80,8 @@ impl TempFile {
     /// there: a reader of `new_path` sees the old file or this complete
     /// one, never a part (Linux: `linkat` to a hidden sibling, then
     /// `renameat` over the target). Returns the open file, no longer
-    /// temporary.
+    /// temporary. The file keeps its mode: 0600 unless
+    /// [`Builder::permissions`] said otherwise.
     ///
     /// On failure the error names the target and gives the `TempFile`
     /// back, still anonymous. A target on another file system fails with

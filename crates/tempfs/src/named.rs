@@ -197,7 +197,8 @@ impl<F> NamedTempFile<F> {
     /// Gives the file the name `new_path`, atomically replacing any file
     /// there (`renameat` from the directory handle): a reader of
     /// `new_path` sees the old file or this one, never a mix. Returns the
-    /// open file, no longer temporary.
+    /// open file, no longer temporary. The file keeps its mode: 0600
+    /// unless [`Builder::permissions`] said otherwise.
     ///
     /// On failure the error names the target and gives this
     /// `NamedTempFile` back. A target on another file system fails with

@@ -191,6 +191,15 @@ persist_error!(TempFilePersistError, file, TempFile);
 /// opened. A target with no final file name (`/`, `..`, `x/`, `x/.`) is
 /// `InvalidInput` naming it.
 pub(crate) fn open_target(target: &Path) -> io::Result<(Dir, &OsStr)> {
+    open_parent(target, "persisting a temporary file as")
+}
+
+/// The directory of the file `target` (opened) and its name; `action`
+/// says what was being done if `target` names no file.
+pub(crate) fn open_parent<'a>(
+    target: &'a Path,
+    action: &'static str,
+) -> io::Result<(Dir, &'a OsStr)> {
     let name = target
         .file_name()
         .filter(|name| {
@@ -204,9 +213,9 @@ pub(crate) fn open_target(target: &Path) -> io::Result<(Dir, &OsStr)> {
         .ok_or_else(|| {
             PathError::custom(
                 io::ErrorKind::InvalidInput,
-                "persisting a temporary file as",
+                action,
                 target,
-                "the target does not end in a file name",
+                "the path does not end in a file name",
             )
         })?;
     let parent = match target.parent() {

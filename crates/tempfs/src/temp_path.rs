@@ -12,7 +12,7 @@ use std::sync::Arc;
 use camino::Utf8Path;
 use tempcore::Dir;
 
-use crate::persist::{PathPersistError, open_target};
+use crate::persist::{PathPersistError, open_parent, open_target};
 
 /// The name of a temporary file whose handle is closed: the name lives
 /// until the `TempPath` is dropped (Python's
@@ -64,7 +64,7 @@ impl TempPath {
     /// with the error of opening its directory (`NotFound`, ...), naming it.
     pub fn try_from_path(path: impl Into<PathBuf>) -> io::Result<TempPath> {
         let path = crate::builder::absolute(&path.into())?;
-        let (dir, name) = open_target(&path)?;
+        let (dir, name) = open_parent(&path, "adopting as a temporary path")?;
         let path = dir.path().join(name);
         Ok(TempPath::new(Arc::new(dir), path, true))
     }

@@ -159,3 +159,55 @@ fn no_descriptor_or_entry_is_left_after_1000_rounds_of_everything() {
     let now = testkit::entries(&default_dir).len();
     assert!(now < default_entries + 100, "{default_entries} -> {now}");
 }
+
+#[test]
+fn running_out_of_descriptors_is_reported_and_leaves_nothing() {
+    let scratch = Scratch::new("emfile");
+    let dir = scratch.path();
+    testkit::child::check(|| {
+        let open = testkit::open_fds().expect("/proc/self/fd");
+        // At least 8 descriptor numbers stay free below the limit.
+        testkit::child::set_rlimit(libc::RLIMIT_NOFILE, (open + 8) as u64);
+        let emfile = |err: &io::Error| {
+            let detail = tempcore::PathError::find(err).unwrap_or_else(|| panic!("{err}"));
+            assert_eq!(
+                detail.os_error().raw_os_error(),
+                Some(libc::EMFILE),
+                "{err}"
+            );
+            assert!(
+                err.to_string().contains(&dir.display().to_string()),
+                "{err}"
+            );
+        };
+        let shared = std::sync::Arc::new(tempcore::Dir::open(dir).unwrap());
+        let mut held = Vec::new();
+        let err = loop {
+            match Builder::new().tempfile_at(&shared) {
+                Ok(file) => held.push(file),
+                Err(e) => break e,
+            }
+        };
+        emfile(&err);
+        assert!(!held.is_empty());
+        // Every descriptor is in use: each kind of file fails cleanly,
+        // whether at opening its directory or at creating the file.
+        let builder = Builder::new();
+        for err in [
+            builder.anonymous_at(&shared).unwrap_err(),
+            builder.linkable_at(&shared).unwrap_err(),
+            tempfs::tempfile_in(dir).unwrap_err(),
+            TempFile::new_in(dir).unwrap_err(),
+            NamedTempFile::new_in(dir).unwrap_err(),
+            builder.mkstemp_in(dir).unwrap_err(),
+        ] {
+            emfile(&err);
+        }
+        // Free two descriptors to list the directory: one entry per file
+        // held, none from the failures.
+        drop(held.pop());
+        assert_eq!(testkit::entries(dir).len(), held.len());
+        drop(held);
+        assert!(testkit::entries(dir).is_empty());
+    });
+}
