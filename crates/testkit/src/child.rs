@@ -6,13 +6,14 @@
 //! `_exit`, never returning into the test harness. Forking from the threaded
 //! harness is safe here because glibc's `fork` resets the allocator's
 //! locks, and the child writes its report with raw `write(2)` instead of
-//! Rust's locked stderr. The child never replaces the panic hook: that
-//! takes a write lock which a parent thread that was panicking at the
-//! moment of the fork would hold forever.
+//! Rust's locked stderr. The child never replaces the panic hook (see
+//! `silence_children`).
 
 use std::io::Read;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Once;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The uid and gid of `nobody`, which the unprivileged tests become.
 pub const NOBODY: u32 = 65534;
@@ -28,11 +29,38 @@ pub enum Outcome {
     Signaled(i32),
 }
 
+/// Set in a forked child (in its own copy of memory): the panic hook stays
+/// silent there.
+static IN_CHILD: AtomicBool = AtomicBool::new(false);
+
+/// Installs, once and in the parent, a panic hook that forwards to the
+/// previous one except in children. Installing a hook *in* the child would
+/// take the hook's write lock, which a parent thread that was panicking at
+/// the moment of `fork` holds forever in the child: a deadlock.
+fn silence_children() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !IN_CHILD.load(Ordering::Relaxed) {
+                previous(info);
+            }
+        }));
+    });
+}
+
 /// Runs `body` in a forked child; returns how it ended.
 pub fn run(body: impl FnOnce()) -> Outcome {
+    silence_children();
     let mut fds = [0; 2];
     // SAFETY: `fds` is a valid two-element array for pipe to fill.
     assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0, "pipe");
+    // Close-on-exec (macOS has no pipe2), so that a process another test
+    // spawns does not inherit the write end and keep the read below waiting.
+    for fd in fds {
+        // SAFETY: setting a flag on a descriptor just created and owned here.
+        unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
+    }
     // SAFETY: both descriptors were just created by pipe2 and are owned here.
     let (read_end, write_end) =
         unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
@@ -42,6 +70,9 @@ pub fn run(body: impl FnOnce()) -> Outcome {
     assert!(pid >= 0, "fork failed: {}", std::io::Error::last_os_error());
     if pid == 0 {
         drop(read_end);
+        // The default hook would take stderr's lock, which another parent
+        // thread may have held at fork: stay silent (see `silence_children`).
+        IN_CHILD.store(true, Ordering::Relaxed);
         let result = catch_unwind(AssertUnwindSafe(body));
         let code = match result {
             Ok(()) => 0,
