@@ -204,13 +204,25 @@ pub fn anonymous_file_at(
     sys::anonymous_fallback_at(dir, names, opts)
 }
 
-/// [`anonymous_file_at`] in the directory at `dir`.
+/// [`anonymous_file_at`] in the directory at `dir`. On Linux the
+/// directory is not opened at all unless `O_TMPFILE` is refused:
+/// `open(dir, O_TMPFILE|O_EXCL|O_RDWR|O_CLOEXEC, mode)`, one system call.
 pub fn anonymous_file(
     dir: impl AsRef<Path>,
     names: &mut (impl NameSource + ?Sized),
     opts: &FileOptions,
 ) -> io::Result<File> {
-    anonymous_file_at(&Dir::open(dir)?, names, opts)
+    let path = dir.as_ref();
+    if opts.get_tmpfile() {
+        let direct = sys::tmpfile_in(path, opts)
+            .map_err(|e| PathError::wrap(e, "creating an anonymous file in", path))?;
+        if let Some(file) = direct {
+            return Ok(file);
+        }
+    }
+    // Refused (or the portable path was asked for): the fallback, without
+    // asking for O_TMPFILE a second time.
+    sys::anonymous_fallback_at(&Dir::open(path)?, names, opts)
 }
 
 /// `O_TMPFILE` in `dir` if this platform, kernel and file system allow it:

@@ -129,9 +129,11 @@ impl Builder {
         self.anonymous_at(&*tempcore::temp_dir_handle()?)
     }
 
-    /// Creates an anonymous file in `dir`.
+    /// Creates an anonymous file in `dir`. On Linux the directory is not
+    /// opened first: `open(dir, O_TMPFILE|O_EXCL)`, one system call.
     pub fn anonymous_in(&self, dir: impl AsRef<Path>) -> io::Result<File> {
-        self.anonymous_at(&open_dir(dir.as_ref())?)
+        let mut names = self.template()?;
+        tempcore::anonymous_file(absolute(dir.as_ref())?, &mut names, &self.file_options())
     }
 
     /// Creates an anonymous file in the open directory `dir`.

@@ -175,6 +175,33 @@ mod linux {
         if KERNEL_REFUSES.load(Ordering::Relaxed) || dir.tmpfile() == Tmpfile::Refused {
             return Ok(None);
         }
+        let (flags, mode) = tmpfile_flags(opts, linkable);
+        match tmpfile_answer(|| rfs::openat(dir, ".", flags, mode))? {
+            Some(file) => {
+                dir.set_tmpfile(Tmpfile::Works);
+                Ok(Some(file))
+            }
+            None => {
+                dir.set_tmpfile(Tmpfile::Refused);
+                Ok(None)
+            }
+        }
+    }
+
+    /// `open(path, O_TMPFILE|O_RDWR|O_EXCL|O_CLOEXEC[|O_APPEND], mode)`:
+    /// an anonymous file in the directory at `path` without opening the
+    /// directory first (one system call instead of three); `Ok(None)`
+    /// when the kernel or the file system refuses, or the directory is
+    /// missing (`ENOENT`), which the caller's fallback then reports.
+    pub(crate) fn tmpfile_in(path: &Path, opts: &FileOptions) -> io::Result<Option<File>> {
+        if KERNEL_REFUSES.load(Ordering::Relaxed) {
+            return Ok(None);
+        }
+        let (flags, mode) = tmpfile_flags(opts, false);
+        tmpfile_answer(|| rfs::open(path, flags, mode))
+    }
+
+    fn tmpfile_flags(opts: &FileOptions, linkable: bool) -> (OFlags, Mode) {
         let mut flags = OFlags::TMPFILE | OFlags::RDWR | OFlags::CLOEXEC;
         if !linkable {
             flags |= OFlags::EXCL;
@@ -182,25 +209,29 @@ mod linux {
         if opts.get_append() {
             flags |= OFlags::APPEND;
         }
-        let mode = Mode::from_raw_mode(opts.get_mode() as rfs::RawMode);
-        match rfs::openat(dir, ".", flags, mode) {
-            Ok(fd) => {
-                dir.set_tmpfile(Tmpfile::Works);
-                Ok(Some(File::from(fd)))
-            }
-            Err(Errno::INTR) => tmpfile_at(dir, opts, linkable),
-            Err(Errno::ISDIR) => {
-                KERNEL_REFUSES.store(true, Ordering::Relaxed);
-                Ok(None)
-            }
-            Err(Errno::OPNOTSUPP | Errno::INVAL | Errno::NOENT) => {
+        (flags, Mode::from_raw_mode(opts.get_mode() as rfs::RawMode))
+    }
+
+    /// Makes an `O_TMPFILE` open, retrying on `EINTR`: the file, `None`
+    /// for a refusal (a kernel without `O_TMPFILE` is remembered for the
+    /// whole process), or the error.
+    fn tmpfile_answer(
+        mut open: impl FnMut() -> rustix::io::Result<OwnedFd>,
+    ) -> io::Result<Option<File>> {
+        loop {
+            return match open() {
+                Ok(fd) => Ok(Some(File::from(fd))),
+                Err(Errno::INTR) => continue,
+                Err(Errno::ISDIR) => {
+                    KERNEL_REFUSES.store(true, Ordering::Relaxed);
+                    Ok(None)
+                }
                 // A file system without O_TMPFILE. (ENOENT also comes from a
-                // directory that was removed while open: the fallback will
-                // then fail with it and report it.)
-                dir.set_tmpfile(Tmpfile::Refused);
-                Ok(None)
-            }
-            Err(e) => Err(e.into()),
+                // directory that is missing or was removed while open: the
+                // fallback will then fail with it and report it.)
+                Err(Errno::OPNOTSUPP | Errno::INVAL | Errno::NOENT) => Ok(None),
+                Err(e) => Err(e.into()),
+            };
         }
     }
 
@@ -274,6 +305,11 @@ mod portable {
         Ok(None)
     }
 
+    /// No `O_TMPFILE` here: always the fallback.
+    pub(crate) fn tmpfile_in(_path: &Path, _opts: &FileOptions) -> io::Result<Option<File>> {
+        Ok(None)
+    }
+
     /// Only `O_TMPFILE` files are linked this way, and there are none here.
     pub(crate) fn link_anonymous_at(_file: &File, _to: &Dir, _name: &OsStr) -> io::Result<()> {
         Err(io::ErrorKind::Unsupported.into())
@@ -298,11 +334,11 @@ mod no_rename2 {
 #[cfg(target_vendor = "apple")]
 use apple::rename_noreplace;
 #[cfg(any(target_os = "linux", target_os = "android"))]
-pub(crate) use linux::{link_anonymous_at, rename_noreplace, tmpfile_at};
+pub(crate) use linux::{link_anonymous_at, rename_noreplace, tmpfile_at, tmpfile_in};
 #[cfg(not(any(target_os = "linux", target_os = "android", target_vendor = "apple")))]
 use no_rename2::rename_noreplace;
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
-pub(crate) use portable::{link_anonymous_at, tmpfile_at};
+pub(crate) use portable::{link_anonymous_at, tmpfile_at, tmpfile_in};
 
 /// Whether an error means "this system call or flag is not supported here".
 #[cfg(any(target_os = "linux", target_os = "android", target_vendor = "apple"))]

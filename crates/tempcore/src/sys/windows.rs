@@ -116,6 +116,11 @@ pub(crate) fn tmpfile_at(
     Ok(None)
 }
 
+/// No `O_TMPFILE` on Windows.
+pub(crate) fn tmpfile_in(_path: &Path, _opts: &FileOptions) -> io::Result<Option<File>> {
+    Ok(None)
+}
+
 /// `CreateFileW(CREATE_NEW, FILE_FLAG_DELETE_ON_CLOSE)`, shared for
 /// delete: the file is removed when its handle closes.
 pub(crate) fn anonymous_fallback_at(

@@ -39,6 +39,33 @@ fn a_file_system_that_refuses_o_tmpfile_gets_the_fallback() {
 }
 
 #[test]
+fn by_path_a_file_system_that_refuses_o_tmpfile_gets_the_fallback() {
+    // `anonymous_file(path)` asks for O_TMPFILE by path, without opening
+    // the directory: a refusal must still end in the fallback, every time.
+    let scratch = Scratch::new("anon-mqueue-path");
+    let mount = scratch.join("mq");
+    std::fs::create_dir(&mount).unwrap();
+    testkit::child::check(|| {
+        testkit::child::private_mount_namespace();
+        testkit::child::mount("none", &mount, "mqueue", "");
+        for round in 0..3 {
+            let mut names = crate::support::Counting {
+                inner: Template::default(),
+                drawn: 0,
+            };
+            let file = tempcore::anonymous_file(&mount, &mut names, &FileOptions::new())
+                .unwrap_or_else(|e| panic!("round {round}: {e}"));
+            assert_eq!(names.drawn, 1, "round {round} took the fallback");
+            assert_eq!(file.metadata().unwrap().nlink(), 0);
+            assert!(
+                testkit::entries(&mount).is_empty(),
+                "round {round} left a name"
+            );
+        }
+    });
+}
+
+#[test]
 fn linking_works_without_proc_through_at_empty_path() {
     let scratch = Scratch::new("no-proc");
     testkit::child::check(|| {
