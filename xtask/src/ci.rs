@@ -43,6 +43,16 @@ pub(crate) const STEPS: &[Step] = &[
         about: "check + clippy for Windows, macOS, FreeBSD",
         run: cross,
     },
+    Step {
+        name: "bench",
+        about: "every benchmark runs once (cargo xtask bench --quick)",
+        run: crate::bench::ci_step,
+    },
+    Step {
+        name: "syscalls",
+        about: "system calls per operation within budget",
+        run: crate::syscalls::ci_step,
+    },
 ];
 
 /// Targets checked from Linux: the platforms users run on that CI here

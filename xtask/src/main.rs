@@ -3,10 +3,17 @@
 //! - `cargo xtask ci [STEP...]`: every check CI runs, in order, one line
 //!   per step with its time, stopping at the first failure with that
 //!   step's output. Name steps to run only those (`cargo xtask ci test`).
+//! - `cargo xtask bench [--quick]`: the benchmarks side by side with the
+//!   `tempfile` crate and the system-call floor; the full run writes
+//!   `docs/performance.md`, `--quick` only checks that every bench runs.
+//! - `cargo xtask syscalls`: system calls per operation under `strace`,
+//!   failing when one of ours exceeds its budget.
 //! - `cargo xtask help`: this list.
 
+mod bench;
 mod ci;
 mod run;
+mod syscalls;
 
 use std::process::ExitCode;
 
@@ -18,6 +25,8 @@ fn main() -> ExitCode {
     };
     let result = match command {
         "ci" => ci::run(rest),
+        "bench" => bench::run(rest),
+        "syscalls" => syscalls::run(rest),
         "help" | "--help" | "-h" => {
             println!("{}", usage());
             Ok(())
@@ -36,6 +45,9 @@ fn main() -> ExitCode {
 fn usage() -> String {
     let mut text = String::from("usage: cargo xtask <command>\n\ncommands:\n");
     text.push_str("  ci [STEP...]   run every CI check (or only the named steps)\n");
+    text.push_str("  bench [--quick] run the benchmarks and write docs/performance.md\n");
+    text.push_str("                 (--quick: check that every bench runs, write nothing)\n");
+    text.push_str("  syscalls       system calls per operation, checked against budgets\n");
     text.push_str("\nci steps:\n");
     for step in ci::STEPS {
         text.push_str(&format!("  {:<14} {}\n", step.name, step.about));

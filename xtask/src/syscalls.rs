@@ -1,0 +1,573 @@
+//! `cargo xtask syscalls`: system calls per operation, counted with
+//! `strace -f -c`, printed next to the floor's and the `tempfile` crate's,
+//! and checked against the budgets below.
+//!
+//! The probe (`crates/bench/src/bin/syscall_probe.rs`) does one operation
+//! `ROUNDS` times; a run with 0 rounds does the same setup and is
+//! subtracted, so what remains is the operation's own calls.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::bench::Catalogue;
+use crate::run::{capture, cargo, root};
+
+/// Operations per count: enough that a once-per-process call (the first
+/// batch of random bytes, a first-use mapping) shows as at most 0.001.
+pub(crate) const ROUNDS: u64 = 1000;
+
+/// Calls rarer than this per operation are amortised: `getrandom` refills
+/// (one per 314 names) and one-off setup inside the first operation.
+pub(crate) const AMORTISED: f64 = 0.01;
+
+/// What one of our operations may cost, in system calls.
+#[derive(Debug)]
+pub(crate) struct Budget {
+    /// The probe's group (and the benchmark group, without the place).
+    pub(crate) group: &'static str,
+    /// The probe's contender held to the budget.
+    pub(crate) contender: &'static str,
+    /// The budget, in words, for the report.
+    pub(crate) text: &'static str,
+    /// Each system call allowed, at most this many times per operation.
+    pub(crate) calls: &'static [(&'static str, f64)],
+    /// At most this many calls per operation in all.
+    pub(crate) total: f64,
+}
+
+/// The budgets: the one table `cargo xtask syscalls` enforces and
+/// `docs/performance.md` prints. Any call not listed, and anything
+/// beyond a listed call's allowance, must be amortised (fewer than
+/// [`AMORTISED`] per operation).
+pub(crate) const BUDGETS: &[Budget] = &[
+    Budget {
+        group: "anonymous",
+        contender: "ours",
+        text: "`openat` + `close`",
+        calls: &[("openat", 1.0), ("close", 1.0)],
+        total: 2.0,
+    },
+    Budget {
+        group: "anonymous",
+        contender: "ours-in",
+        text: "`open(path, O_TMPFILE)` + `close` (no directory handle needed)",
+        calls: &[("open", 1.0), ("openat", 1.0), ("close", 1.0)],
+        total: 2.0,
+    },
+    Budget {
+        group: "named",
+        contender: "ours",
+        text: "`openat` + `close` + `unlinkat`; `getrandom` fewer than 1 per 100 names",
+        calls: &[("openat", 1.0), ("close", 1.0), ("unlinkat", 1.0)],
+        total: 3.0,
+    },
+    Budget {
+        group: "names",
+        contender: "ours",
+        text: "`getrandom` fewer than 1 per 100 names, nothing else",
+        calls: &[],
+        total: 0.0,
+    },
+];
+
+/// Calls per operation of one contender in one place.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Count {
+    pub(crate) group: String,
+    pub(crate) contender: String,
+    pub(crate) place: String,
+    /// System call name → calls per operation (baseline subtracted).
+    pub(crate) per_op: BTreeMap<String, f64>,
+}
+
+impl Count {
+    /// All calls per operation.
+    pub(crate) fn total(&self) -> f64 {
+        self.per_op.values().sum()
+    }
+
+    /// `openat 1.00, close 1.00, getrandom 0.003`, most frequent first.
+    pub(crate) fn breakdown(&self) -> String {
+        let mut calls: Vec<(&String, &f64)> =
+            self.per_op.iter().filter(|(_, n)| **n > 0.0).collect();
+        calls.sort_by(|a, b| b.1.total_cmp(a.1).then(a.0.cmp(b.0)));
+        let words: Vec<String> = calls
+            .iter()
+            .map(|(name, n)| format!("{name} {}", per_op(**n)))
+            .collect();
+        if words.is_empty() {
+            "none".to_string()
+        } else {
+            words.join(", ")
+        }
+    }
+}
+
+/// Formats calls per operation: `1`, `2`, or `0.004` when amortised.
+pub(crate) fn per_op(n: f64) -> String {
+    if (n - n.round()).abs() < 0.0005 {
+        format!("{}", n.round())
+    } else {
+        format!("{n:.3}")
+    }
+}
+
+/// Runs the check: counts, prints, fails on a budget exceeded.
+pub(crate) fn run(args: &[String]) -> Result<(), String> {
+    if !args.is_empty() {
+        return Err(format!(
+            "`cargo xtask syscalls` takes no arguments, got {args:?}"
+        ));
+    }
+    match counts_or_skip()? {
+        Outcome::Skipped(why) => {
+            println!("syscalls: skipped: {why}");
+            Ok(())
+        }
+        Outcome::Counted(counts) => {
+            print!("{}", render(&counts));
+            let failures = check(&counts);
+            if failures.is_empty() {
+                println!("every operation is within its system-call budget");
+                Ok(())
+            } else {
+                Err(format!("over budget:\n  {}", failures.join("\n  ")))
+            }
+        }
+    }
+}
+
+/// The `ci` step: the same check, quiet unless it fails.
+pub(crate) fn ci_step() -> Result<String, String> {
+    match counts_or_skip()? {
+        Outcome::Skipped(why) => Ok(format!("skipped: {why}")),
+        Outcome::Counted(counts) => {
+            let failures = check(&counts);
+            if failures.is_empty() {
+                let ours: Vec<String> = BUDGETS
+                    .iter()
+                    .filter_map(|b| {
+                        let c = counts
+                            .iter()
+                            .find(|c| c.group == b.group && c.contender == b.contender)?;
+                        Some(format!("{}/{} {}", b.group, b.contender, per_op(c.total())))
+                    })
+                    .collect();
+                Ok(format!("within budget: {}", ours.join(", ")))
+            } else {
+                Err(format!(
+                    "{}over budget:\n  {}",
+                    render(&counts),
+                    failures.join("\n  ")
+                ))
+            }
+        }
+    }
+}
+
+pub(crate) enum Outcome {
+    Skipped(String),
+    Counted(Vec<Count>),
+}
+
+/// Whether CI demands every tool (set by `.ci/run`).
+pub(crate) fn in_ci() -> bool {
+    std::env::var_os("TEMPKIT_CI").is_some_and(|v| v == "1")
+}
+
+/// Counts every contender of every group in every place, or says why it
+/// cannot here (not Linux; `strace` missing outside CI).
+pub(crate) fn counts_or_skip() -> Result<Outcome, String> {
+    if !cfg!(target_os = "linux") {
+        return Ok(Outcome::Skipped(
+            "the budgets are Linux system calls".to_string(),
+        ));
+    }
+    if !tool_exists("strace") {
+        let why = "strace is not installed (apt-get install strace)";
+        if in_ci() {
+            return Err(format!("{why}, and TEMPKIT_CI=1 forbids skipping"));
+        }
+        return Ok(Outcome::Skipped(why.to_string()));
+    }
+    let probe = build_probe()?;
+    Ok(Outcome::Counted(count_all(&probe)?))
+}
+
+/// Whether `tool` runs (`tool --version` or `-V`).
+pub(crate) fn tool_exists(tool: &str) -> bool {
+    ["--version", "-V"].iter().any(|flag| {
+        Command::new(tool)
+            .arg(flag)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    })
+}
+
+/// Builds the probe with the `bench` profile (sharing the benchmarks'
+/// build) and returns its path.
+pub(crate) fn build_probe() -> Result<PathBuf, String> {
+    let mut c = cargo();
+    c.args([
+        "build",
+        "--locked",
+        "--profile",
+        "bench",
+        "--package",
+        "bench",
+        "--bin",
+        "syscall_probe",
+        "--message-format",
+        "json",
+    ]);
+    let out = capture(&mut c)?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    stdout
+        .lines()
+        .filter(|l| l.contains("\"name\":\"syscall_probe\""))
+        .find_map(|l| json_string(l, "executable"))
+        .map(PathBuf::from)
+        .ok_or_else(|| format!("cargo built no syscall_probe executable:\n{stdout}"))
+}
+
+/// The string value of `"key":"..."` in one line of cargo's JSON (paths
+/// only: backslash escapes are undone, nothing else).
+pub(crate) fn json_string(line: &str, key: &str) -> Option<String> {
+    let start = line.find(&format!("\"{key}\":\""))? + key.len() + 4;
+    let mut value = String::new();
+    let mut chars = line[start..].chars();
+    while let Some(ch) = chars.next() {
+        match ch {
+            '"' => return Some(value),
+            '\\' => value.push(chars.next()?),
+            other => value.push(other),
+        }
+    }
+    None
+}
+
+/// What the probe prints for `list` or `places`.
+pub(crate) fn probe_output(probe: &Path, what: &str) -> Result<String, String> {
+    let out = capture(Command::new(probe).arg(what))?;
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn count_all(probe: &Path) -> Result<Vec<Count>, String> {
+    let catalogue = Catalogue::read(probe)?;
+    let scratch = root().join("target").join("xtask-syscalls");
+    std::fs::create_dir_all(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
+    let mut counts = Vec::new();
+    for group in catalogue.groups.iter().filter(|g| g.probe) {
+        for (label, _, _) in catalogue.places_of(group) {
+            for (contender, _) in &group.contenders {
+                let base = strace(probe, &scratch, &group.name, contender, label, 0)?;
+                let full = strace(probe, &scratch, &group.name, contender, label, ROUNDS)?;
+                counts.push(Count {
+                    group: group.name.clone(),
+                    contender: contender.clone(),
+                    place: label.clone(),
+                    per_op: subtract(&full, &base, ROUNDS),
+                });
+            }
+        }
+    }
+    Ok(counts)
+}
+
+/// `strace -f -c` over one probe run: calls by system call name.
+fn strace(
+    probe: &Path,
+    scratch: &Path,
+    group: &str,
+    contender: &str,
+    place: &str,
+    rounds: u64,
+) -> Result<BTreeMap<String, u64>, String> {
+    let report = scratch.join(format!("{group}-{contender}-{place}-{rounds}.txt"));
+    let mut c = Command::new("strace");
+    c.arg("-f").arg("-c").arg("-o").arg(&report).arg(probe);
+    c.args(["run", group, contender, place, &rounds.to_string()]);
+    capture(&mut c)?;
+    let text =
+        std::fs::read_to_string(&report).map_err(|e| format!("{}: {e}", report.display()))?;
+    parse_strace_summary(&text).map_err(|e| format!("{}: {e}", report.display()))
+}
+
+/// Reads the table of `strace -c`: `% time, seconds, usecs/call, calls,
+/// [errors,] syscall`, between dashed rules, ending with `total`.
+pub(crate) fn parse_strace_summary(text: &str) -> Result<BTreeMap<String, u64>, String> {
+    let mut calls = BTreeMap::new();
+    let mut total = None;
+    let mut rows = false;
+    for line in text.lines() {
+        if line.starts_with("------") {
+            rows = true;
+            continue;
+        }
+        if !rows {
+            continue;
+        }
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if !(5..=6).contains(&words.len()) {
+            return Err(format!("unexpected line in the strace summary: {line:?}"));
+        }
+        let name = words[words.len() - 1];
+        let n: u64 = words[3]
+            .parse()
+            .map_err(|e| format!("calls in {line:?}: {e}"))?;
+        if name == "total" {
+            total = Some(n);
+        } else {
+            *calls.entry(name.to_string()).or_insert(0) += n;
+        }
+    }
+    let total = total.ok_or("no total line in the strace summary")?;
+    let sum: u64 = calls.values().sum();
+    if sum != total {
+        return Err(format!(
+            "the strace summary's rows add up to {sum}, its total says {total}"
+        ));
+    }
+    Ok(calls)
+}
+
+/// `(full - base) / rounds` for every call seen in either run.
+pub(crate) fn subtract(
+    full: &BTreeMap<String, u64>,
+    base: &BTreeMap<String, u64>,
+    rounds: u64,
+) -> BTreeMap<String, f64> {
+    full.keys()
+        .chain(base.keys())
+        .map(|name| {
+            let f = full.get(name).copied().unwrap_or(0) as f64;
+            let b = base.get(name).copied().unwrap_or(0) as f64;
+            (name.clone(), ((f - b) / rounds as f64).max(0.0))
+        })
+        .filter(|(_, n)| *n > 0.0)
+        .collect()
+}
+
+/// Every way the counts break a budget, in words; empty when none. A
+/// budgeted operation with no count at all is a failure too.
+pub(crate) fn check(counts: &[Count]) -> Vec<String> {
+    let mut failures = Vec::new();
+    for budget in BUDGETS {
+        let mine: Vec<&Count> = counts
+            .iter()
+            .filter(|c| c.group == budget.group && c.contender == budget.contender)
+            .collect();
+        if mine.is_empty() {
+            failures.push(format!(
+                "{}/{}: not counted (is it in the probe?)",
+                budget.group, budget.contender
+            ));
+        }
+        for count in mine {
+            let what = format!("{}/{} in {}", count.group, count.contender, count.place);
+            for (name, n) in &count.per_op {
+                let allowed = budget
+                    .calls
+                    .iter()
+                    .find(|(call, _)| call == name)
+                    .map_or(0.0, |(_, max)| *max);
+                if *n >= allowed + AMORTISED {
+                    failures.push(format!(
+                        "{what}: {name} {} per operation, budget {} ({})",
+                        per_op(*n),
+                        per_op(allowed),
+                        budget.text
+                    ));
+                }
+            }
+            if count.total() >= budget.total + AMORTISED {
+                failures.push(format!(
+                    "{what}: {} calls per operation ({}), budget {} ({})",
+                    per_op(count.total()),
+                    count.breakdown(),
+                    per_op(budget.total),
+                    budget.text
+                ));
+            }
+        }
+    }
+    failures
+}
+
+/// The budget of `group`'s `contender`, if it has one.
+pub(crate) fn budget_of(group: &str, contender: &str) -> Option<&'static Budget> {
+    BUDGETS
+        .iter()
+        .find(|b| b.group == group && b.contender == contender)
+}
+
+/// The counts as a plain-text table, grouped by operation and place;
+/// budgeted contenders show their budget.
+pub(crate) fn render(counts: &[Count]) -> String {
+    let mut text = String::new();
+    let mut last = None;
+    for c in counts {
+        let key = (c.group.as_str(), c.place.as_str());
+        if last != Some(key) {
+            text.push_str(&format!("{} in {}\n", c.group, c.place));
+            last = Some(key);
+        }
+        let budget = budget_of(&c.group, &c.contender).map_or(String::new(), |b| {
+            format!(
+                "   [budget {}: {}]",
+                per_op(b.total),
+                b.text.replace('`', "")
+            )
+        });
+        text.push_str(&format!(
+            "  {:<14} {:>7}  {}{budget}\n",
+            c.contender,
+            per_op(c.total()),
+            c.breakdown()
+        ));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SUMMARY: &str = "\
+% time     seconds  usecs/call     calls    errors syscall
+------ ----------- ----------- --------- --------- ----------------
+ 40.00    0.000040           0      1007           openat
+ 30.00    0.000030           0      1008           close
+  0.00    0.000000           0         1         1 access
+------ ----------- ----------- --------- --------- ----------------
+100.00    0.000070           0      2016         1 total
+";
+
+    fn count(group: &str, contender: &str, calls: &[(&str, f64)]) -> Count {
+        Count {
+            group: group.to_string(),
+            contender: contender.to_string(),
+            place: "tmp".to_string(),
+            per_op: calls.iter().map(|(n, c)| (n.to_string(), *c)).collect(),
+        }
+    }
+
+    fn all_within() -> Vec<Count> {
+        vec![
+            count("anonymous", "ours", &[("openat", 1.0), ("close", 1.0)]),
+            count(
+                "named",
+                "ours",
+                &[
+                    ("openat", 1.0),
+                    ("close", 1.0),
+                    ("unlinkat", 1.0),
+                    ("getrandom", 0.004),
+                ],
+            ),
+            count("names", "ours", &[("getrandom", 0.004)]),
+            count("anonymous", "ours-in", &[("open", 1.0), ("close", 1.0)]),
+            // Not budgeted: anything goes.
+            count("named", "tempfile", &[("unlink", 1.0), ("openat", 2.0)]),
+        ]
+    }
+
+    #[test]
+    fn parses_the_strace_summary() {
+        let calls = parse_strace_summary(SUMMARY).unwrap();
+        assert_eq!(calls["openat"], 1007);
+        assert_eq!(calls["close"], 1008);
+        assert_eq!(calls["access"], 1);
+        assert!(parse_strace_summary("nothing here").is_err());
+        let broken = SUMMARY.replace("2016", "2017");
+        assert!(
+            parse_strace_summary(&broken)
+                .unwrap_err()
+                .contains("add up")
+        );
+    }
+
+    #[test]
+    fn subtracts_the_baseline_per_round() {
+        let full = parse_strace_summary(SUMMARY).unwrap();
+        let base: BTreeMap<String, u64> = [("openat", 7), ("close", 8), ("access", 1)]
+            .map(|(n, c)| (n.to_string(), c))
+            .into();
+        let per_op = subtract(&full, &base, 1000);
+        assert_eq!(per_op.len(), 2, "{per_op:?}");
+        assert_eq!(per_op["openat"], 1.0);
+        assert_eq!(per_op["close"], 1.0);
+    }
+
+    #[test]
+    fn counts_within_budget_pass() {
+        assert_eq!(check(&all_within()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn an_extra_call_fails_the_budget() {
+        let mut counts = all_within();
+        counts[0].per_op.insert("newfstatat".to_string(), 1.0);
+        let failures = check(&counts);
+        assert!(
+            failures.iter().any(|f| f.contains("newfstatat")),
+            "{failures:?}"
+        );
+        assert!(
+            failures.iter().any(|f| f.contains("3 calls")),
+            "{failures:?}"
+        );
+    }
+
+    #[test]
+    fn a_listed_call_made_twice_fails() {
+        let mut counts = all_within();
+        counts[1].per_op.insert("openat".to_string(), 2.0);
+        let failures = check(&counts);
+        assert!(
+            failures
+                .iter()
+                .any(|f| f.contains("named/ours in tmp: openat 2")),
+            "{failures:?}"
+        );
+    }
+
+    #[test]
+    fn getrandom_per_name_fails() {
+        let mut counts = all_within();
+        counts[1].per_op.insert("getrandom".to_string(), 1.0);
+        counts[2].per_op.insert("getrandom".to_string(), 0.01);
+        let failures = check(&counts);
+        // named: getrandom itself and the total; names: the same two.
+        assert_eq!(failures.len(), 4, "{failures:?}");
+    }
+
+    #[test]
+    fn a_budgeted_operation_left_uncounted_fails() {
+        let mut counts = all_within();
+        counts.remove(0);
+        assert!(check(&counts)[0].contains("not counted"));
+    }
+
+    #[test]
+    fn reads_paths_from_cargo_json() {
+        let line = r#"{"reason":"compiler-artifact","target":{"name":"syscall_probe"},"executable":"/w/t\\x/syscall_probe","fresh":true}"#;
+        assert_eq!(
+            json_string(line, "executable").as_deref(),
+            Some("/w/t\\x/syscall_probe")
+        );
+        assert_eq!(json_string(line, "missing"), None);
+    }
+
+    #[test]
+    fn formats_calls_per_operation() {
+        assert_eq!(per_op(1.0), "1");
+        assert_eq!(per_op(0.004), "0.004");
+        assert_eq!(count("x", "ours", &[]).breakdown(), "none");
+        let c = count("x", "ours", &[("close", 1.0), ("openat", 2.0)]);
+        assert_eq!(c.breakdown(), "openat 2, close 1");
+    }
+}
