@@ -139,23 +139,22 @@ impl<'a> Template<'a> {
 
     /// Draws one name.
     pub fn generate(&self) -> io::Result<OsString> {
-        let mut letters = String::with_capacity(self.rand_len);
+        // One allocation: the letters go from a stack buffer straight into
+        // the name.
+        let mut name =
+            OsString::with_capacity(self.prefix.len() + self.rand_len + self.suffix.len());
+        name.push(self.prefix);
         let mut random = [0u8; 64];
         let mut left = self.rand_len;
         while left > 0 {
             let chunk = &mut random[..left.min(64)];
             crate::entropy::fill(chunk)?;
-            letters.extend(
-                chunk
-                    .iter()
-                    .map(|b| char::from(ALPHABET[usize::from(b & 31)])),
-            );
+            for b in chunk.iter_mut() {
+                *b = ALPHABET[usize::from(*b & 31)];
+            }
+            name.push(std::str::from_utf8(chunk).expect("the alphabet is ASCII"));
             left -= chunk.len();
         }
-        let mut name =
-            OsString::with_capacity(self.prefix.len() + self.rand_len + self.suffix.len());
-        name.push(self.prefix);
-        name.push(letters);
         name.push(self.suffix);
         Ok(name)
     }

@@ -184,7 +184,7 @@ impl Builder {
             tempcore::create_file_at(dir, &mut self.template()?, &self.file_options())?;
         let path = TempPath::new(
             Arc::clone(dir),
-            dir.path().join(name),
+            entry_path(dir, &name),
             !self.disable_cleanup,
         );
         Ok(NamedTempFile::from_parts(file, path))
@@ -223,7 +223,7 @@ impl Builder {
     fn mkstemp_at(&self, dir: &Dir) -> io::Result<(File, PathBuf)> {
         let (file, name) =
             tempcore::create_file_at(dir, &mut self.template()?, &self.file_options())?;
-        Ok((file, dir.path().join(name)))
+        Ok((file, entry_path(dir, &name)))
     }
 
     /// Lets `create` make the object under each candidate path in the
@@ -312,6 +312,15 @@ impl Builder {
     }
 }
 
+/// `dir`'s path joined with `name`, allocated once at its final size
+/// (`Path::join` grows the buffer, and a `TempPath` shrinks it again).
+pub(crate) fn entry_path(dir: &Dir, name: &OsStr) -> PathBuf {
+    let mut path = PathBuf::with_capacity(dir.path().as_os_str().len() + 1 + name.len());
+    path.push(dir.path());
+    path.push(name);
+    path
+}
+
 /// Opens `dir` by its absolute path, so that paths built from it stay
 /// valid if the current directory changes.
 pub(crate) fn open_dir(dir: &Path) -> io::Result<Dir> {
@@ -322,4 +331,21 @@ pub(crate) fn open_dir(dir: &Path) -> io::Result<Dir> {
 /// it already is).
 pub(crate) fn absolute(path: &Path) -> io::Result<PathBuf> {
     std::path::absolute(path).map_err(|e| PathError::wrap(e, "making absolute", path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entry_paths_are_joined_and_allocated_once() {
+        // A path with no trailing separator, as directories are opened.
+        let dir = Dir::open(env!("CARGO_MANIFEST_DIR")).unwrap();
+        let name = OsStr::new("tmpabcdefghijklm");
+        let path = entry_path(&dir, name);
+        assert_eq!(path, dir.path().join(name));
+        // Exactly the final size: boxing it (as TempPath does) reallocates
+        // nothing.
+        assert_eq!(path.capacity(), path.as_os_str().len());
+    }
 }
