@@ -132,8 +132,7 @@ impl Builder {
     /// Creates an anonymous file in `dir`. On Linux the directory is not
     /// opened first: `open(dir, O_TMPFILE|O_EXCL)`, one system call.
     pub fn anonymous_in(&self, dir: impl AsRef<Path>) -> io::Result<File> {
-        let mut names = self.template()?;
-        tempcore::anonymous_file(absolute(dir.as_ref())?, &mut names, &self.file_options())
+        anonymous_in(dir.as_ref(), &mut self.template()?, &self.file_options())
     }
 
     /// Creates an anonymous file in the open directory `dir`.
@@ -180,14 +179,12 @@ impl Builder {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn tempfile_at(&self, dir: &Arc<Dir>) -> io::Result<NamedTempFile> {
-        let (file, name) =
-            tempcore::create_file_at(dir, &mut self.template()?, &self.file_options())?;
-        let path = TempPath::new(
-            Arc::clone(dir),
-            entry_path(dir, &name),
+        named_at(
+            dir,
+            &mut self.template()?,
+            &self.file_options(),
             !self.disable_cleanup,
-        );
-        Ok(NamedTempFile::from_parts(file, path))
+        )
     }
 
     /// Creates a [`TempFile`]: anonymous, and able to be persisted under a
@@ -312,6 +309,34 @@ impl Builder {
     }
 }
 
+/// A [`NamedTempFile`] in `dir`, sharing the handle, removed on drop if
+/// `cleanup`.
+pub(crate) fn named_at(
+    dir: &Arc<Dir>,
+    names: &mut Template<'_>,
+    opts: &FileOptions,
+    cleanup: bool,
+) -> io::Result<NamedTempFile> {
+    let (file, name) = tempcore::create_file_at(dir, names, opts)?;
+    let path = TempPath::new(Arc::clone(dir), entry_path(dir, &name), cleanup);
+    Ok(NamedTempFile::from_parts(file, path))
+}
+
+/// An anonymous file in the directory at `dir`. The file keeps no path,
+/// so `dir` is made absolute (for error messages) only when it is not
+/// already: `std::path::absolute` costs more than the `open` itself.
+pub(crate) fn anonymous_in(
+    dir: &Path,
+    names: &mut Template<'_>,
+    opts: &FileOptions,
+) -> io::Result<File> {
+    if dir.is_absolute() {
+        tempcore::anonymous_file(dir, names, opts)
+    } else {
+        tempcore::anonymous_file(absolute(dir)?, names, opts)
+    }
+}
+
 /// `dir`'s path joined with `name`, allocated once at its final size
 /// (`Path::join` grows the buffer, and a `TempPath` shrinks it again).
 pub(crate) fn entry_path(dir: &Dir, name: &OsStr) -> PathBuf {
@@ -347,5 +372,18 @@ mod tests {
         // Exactly the final size: boxing it (as TempPath does) reallocates
         // nothing.
         assert_eq!(path.capacity(), path.as_os_str().len());
+    }
+
+    #[test]
+    fn relative_directories_are_named_absolutely_in_errors() {
+        let relative = Path::new("no-such-relative-dir");
+        let err =
+            anonymous_in(relative, &mut Template::default(), &FileOptions::new()).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::NotFound);
+        let absolute = std::env::current_dir().unwrap().join(relative);
+        assert!(
+            err.to_string().contains(&*absolute.to_string_lossy()),
+            "{err}"
+        );
     }
 }

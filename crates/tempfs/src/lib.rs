@@ -120,6 +120,8 @@ use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use tempcore::{FileOptions, Template};
+
 pub use builder::Builder;
 pub use file::TempFile;
 pub use named::NamedTempFile;
@@ -144,12 +146,15 @@ pub use tempcore::{DEFAULT_PREFIX, Dir, set_temp_dir, temp_dir};
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn tempfile() -> io::Result<File> {
-    Builder::new().anonymous()
+    // The defaults need no `Builder`: nothing to allocate or validate.
+    let dir = tempcore::temp_dir_handle()?;
+    tempcore::anonymous_file_at(&dir, &mut Template::default(), &FileOptions::new())
 }
 
-/// Creates an anonymous file in `dir`: see [`tempfile`].
+/// Creates an anonymous file in `dir`: see [`tempfile`]. On Linux the
+/// directory is not opened first: one `open(dir, O_TMPFILE|O_EXCL)`.
 pub fn tempfile_in(dir: impl AsRef<Path>) -> io::Result<File> {
-    Builder::new().anonymous_in(dir)
+    builder::anonymous_in(dir.as_ref(), &mut Template::default(), &FileOptions::new())
 }
 
 /// Creates a file under a fresh name in the default temporary directory

@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use camino::Utf8Path;
-use tempcore::PathError;
+use tempcore::{FileOptions, PathError, Template};
 
-use crate::builder::Builder;
+use crate::builder::{self, Builder};
 use crate::persist::{PersistError, PersistOptions, copy_across};
 use crate::sys;
 use crate::temp_path::TempPath;
@@ -57,12 +57,15 @@ impl NamedTempFile<File> {
     /// Creates a named temporary file in [`temp_dir`](crate::temp_dir), as
     /// [`Builder::new`]`().tempfile()`.
     pub fn new() -> io::Result<NamedTempFile> {
-        Builder::new().tempfile()
+        // The defaults need no `Builder`: nothing to allocate or validate.
+        let dir = tempcore::temp_dir_handle()?;
+        builder::named_at(&dir, &mut Template::default(), &FileOptions::new(), true)
     }
 
     /// Creates a named temporary file in `dir`.
     pub fn new_in(dir: impl AsRef<Path>) -> io::Result<NamedTempFile> {
-        Builder::new().tempfile_in(dir)
+        let dir = Arc::new(builder::open_dir(dir.as_ref())?);
+        builder::named_at(&dir, &mut Template::default(), &FileOptions::new(), true)
     }
 
     /// Creates a named temporary file whose name starts with `prefix`
