@@ -11,7 +11,6 @@
 //! checks that it works but measures nothing worth reading. The criterion
 //! benches of the workspace are the place for numbers with error bars.
 
-use std::fs::File;
 use std::hint::black_box;
 use std::io::{self, BufReader, BufWriter, Cursor, Read, Seek, SeekFrom, Write};
 use std::time::{Duration, Instant};
@@ -64,6 +63,18 @@ fn main() -> io::Result<()> {
     report("write: Cursor<Vec<u8>>", cursor_w, cursor_w);
     report("write: tempspool", spool_w, cursor_w);
     report("write: tempfile crate", crate_w, cursor_w);
+    let cursor_a = time(&plan, (), |_, region| {
+        append_round(Cursor::new(Vec::new()), region)
+    })?;
+    let spool_a = time(&plan, (), |_, region| {
+        append_round(tempspool::SpooledTempFile::new(0), region)
+    })?;
+    let crate_a = time(&plan, (), |_, region| {
+        append_round(tempfile::SpooledTempFile::new(usize::MAX), region)
+    })?;
+    report("append to new: Cursor", cursor_a, cursor_a);
+    report("append to new: tempspool", spool_a, cursor_a);
+    report("append to new: tempfile", crate_a, cursor_a);
     let cursor_r = time(&plan, filled(Cursor::new(Vec::new()), &plan)?, read_round)?;
     let spool_r = time(
         &plan,
@@ -141,6 +152,18 @@ fn write_round<T: Write + Seek>(target: &mut T, region: usize) -> io::Result<()>
     target.flush()
 }
 
+/// Writes `region` bytes in 64-byte writes into a new, empty `target`
+/// (growing its buffer on the way), then drops it.
+fn append_round<T: Write>(mut target: T, region: usize) -> io::Result<()> {
+    let chunk = [0x5a_u8; CHUNK];
+    for _ in 0..region / CHUNK {
+        let n = target.write(black_box(&chunk))?;
+        debug_assert_eq!(n, CHUNK);
+    }
+    black_box(&mut target);
+    Ok(())
+}
+
 /// Rewinds, then reads `region` bytes in 64-byte reads.
 fn read_round<T: Read + Seek>(target: &mut T, region: usize) -> io::Result<()> {
     target.seek(SeekFrom::Start(0))?;
@@ -173,7 +196,3 @@ fn report2(name: &str, ns: f64, base: f64, cursor: f64) {
         ns / cursor
     );
 }
-
-// The spool is used as `&mut File`-like through these impls only.
-#[allow(dead_code, reason = "keeps the example honest about what it compares")]
-fn _types(_: &File) {}

@@ -16,6 +16,9 @@ use crate::sys;
 /// The default size of the I/O buffer, as in std's `BufReader`/`BufWriter`.
 pub(crate) const DEFAULT_BUFFER: usize = 8 * 1024;
 
+/// The largest offset a file can have (`off_t` is signed).
+const MAX_OFFSET: u64 = i64::MAX as u64;
+
 /// What the buffer holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -86,7 +89,7 @@ impl Disk {
 
     /// Copies `data` into the buffer if the buffer is collecting writes and
     /// has space; `None` sends the caller to [`write`](Self::write).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn write_fast(&mut self, data: &[u8]) -> Option<usize> {
         if let Mode::Writing { len } = &mut self.mode {
             let end = *len + data.len();
@@ -102,7 +105,7 @@ impl Disk {
 
     /// Reads from the buffer if it holds read-ahead; `None` sends the
     /// caller to [`read`](Self::read).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn read_fast(&mut self, out: &mut [u8]) -> Option<usize> {
         if let Mode::Reading { next, end } = &mut self.mode {
             if *next < *end {
@@ -186,11 +189,6 @@ impl Disk {
             self.buf = vec![0; self.capacity].into_boxed_slice();
         }
     }
-
-    fn advance_write(&mut self, n: usize) {
-        self.pos += n as u64;
-        self.len = self.len.max(self.pos);
-    }
 }
 
 impl Write for Disk {
@@ -205,15 +203,23 @@ impl Write for Disk {
             return Ok(0);
         }
         self.reclaim()?;
+        // Large writes skip the buffer, and so do writes where a buffer's
+        // worth would pass the largest offset: the file system then refuses
+        // them now, not at some later flush.
+        let direct = data.len() >= self.capacity
+            || self.pos.saturating_add(self.capacity as u64) > MAX_OFFSET;
         match self.mode {
-            Mode::Writing { len } if len + data.len() > self.buf.len() => self.flush()?,
+            Mode::Writing { len } if direct || len + data.len() > self.buf.len() => self.flush()?,
             Mode::Writing { .. } => {}
             // Read-ahead is dropped: the position is already the logical one.
             _ => self.mode = Mode::Writing { len: 0 },
         }
-        if data.len() >= self.capacity {
+        if direct {
             let n = sys::write_at(&self.file, data, self.pos)?;
-            self.advance_write(n);
+            self.pos += n as u64;
+            self.len = self.len.max(self.pos);
+            // The next write checks the offset again.
+            self.mode = Mode::Idle;
             return Ok(n);
         }
         self.ensure_buffer();
@@ -268,6 +274,10 @@ impl Read for Disk {
             return Ok(0);
         }
         self.prepare_read()?;
+        if self.pos >= self.len {
+            // At or past the end (even past the largest offset): nothing.
+            return Ok(0);
+        }
         if out.len() >= self.capacity {
             self.mode = Mode::Idle;
             let n = sys::read_at(&self.file, out, self.pos)?;
@@ -287,6 +297,9 @@ impl BufRead for Disk {
             Mode::Reading { next, end } if next < end => {}
             _ => {
                 self.prepare_read()?;
+                if self.pos >= self.len {
+                    return Ok(&[]);
+                }
                 self.fill()?;
             }
         }

@@ -60,46 +60,65 @@ impl Memory {
 
     /// Writes `buf` if it fits in the room already allocated, at or before
     /// the end (no zero-filling); `None` sends the caller to the slow path.
-    #[inline]
+    /// Inlined into every caller: with a constant-size `buf` the copy
+    /// becomes a few moves.
+    #[inline(always)]
     pub(crate) fn write_fast(&mut self, buf: &[u8]) -> Option<usize> {
         let len = self.data.len();
-        if self.pos > len as u64 {
-            return None;
+        // Both are at most isize::MAX: the sums cannot overflow.
+        if self.pos == len as u64 {
+            if len + buf.len() > self.room {
+                return None;
+            }
+            // Appending within capacity: no reallocation.
+            self.data.extend_from_slice(buf);
+            self.pos = self.data.len() as u64;
+            return Some(buf.len());
         }
+        if self.pos < len as u64 {
+            let pos = self.pos as usize;
+            let end = pos + buf.len();
+            if end <= len {
+                self.data[pos..end].copy_from_slice(buf);
+                self.pos = end as u64;
+                return Some(buf.len());
+            }
+        }
+        None
+    }
+
+    /// Writes `buf` at the position within the room already made,
+    /// zero-filling a gap between the end and the position.
+    #[inline]
+    fn write_within(&mut self, buf: &[u8]) {
         let pos = self.pos as usize;
-        // Both are at most isize::MAX: the sum cannot overflow.
+        if pos == self.data.len() {
+            self.data.extend_from_slice(buf);
+            self.pos = self.data.len() as u64;
+            return;
+        }
+        if self.data.len() < pos {
+            self.data.resize(pos, 0);
+        }
         let end = pos + buf.len();
-        if end > self.room {
-            return None;
-        }
-        if end <= len {
-            self.data[pos..end].copy_from_slice(buf);
-        } else {
-            let (over, tail) = buf.split_at(len - pos);
-            self.data[pos..].copy_from_slice(over);
-            // Within capacity: no reallocation.
-            self.data.extend_from_slice(tail);
-        }
+        let overlap = self.data.len().min(end) - pos;
+        self.data[pos..pos + overlap].copy_from_slice(&buf[..overlap]);
+        self.data.extend_from_slice(&buf[overlap..]);
         self.pos = end as u64;
-        Some(buf.len())
     }
 
     /// Writes every part of `parts` in order, zero-filling a gap between the
     /// end and the position. The caller has made room (`make_room`) for the
-    /// position plus the parts' total.
+    /// position plus the parts' total: nothing reallocates.
+    #[inline]
     pub(crate) fn write_in_room<'a>(&mut self, parts: impl IntoIterator<Item = &'a [u8]>) -> usize {
         let mut written = 0;
         for part in parts {
-            if part.is_empty() {
-                continue;
+            if !part.is_empty() {
+                debug_assert!(self.pos as usize + part.len() <= self.room);
+                self.write_within(part);
+                written += part.len();
             }
-            if self.pos > self.data.len() as u64 {
-                // pos <= room <= capacity: no reallocation.
-                self.data.resize(self.pos as usize, 0);
-            }
-            let done = self.write_fast(part);
-            debug_assert_eq!(done, Some(part.len()), "the caller made room");
-            written += part.len();
         }
         written
     }
@@ -111,6 +130,7 @@ impl Memory {
     /// Grows by doubling (at least [`MIN_CAPACITY`], at most `ceiling`); when
     /// the budget or the allocator cannot give the doubled size, tries the
     /// exact size before refusing.
+    #[inline]
     pub(crate) fn make_room(
         &mut self,
         end: u64,
@@ -193,7 +213,7 @@ impl Memory {
     }
 
     /// Reads into `out` from the position; 0 at or past the end.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn read(&mut self, out: &mut [u8]) -> usize {
         let len = self.data.len();
         if self.pos <= len as u64 {

@@ -471,7 +471,9 @@ pub(crate) fn resolve_seek(from: SeekFrom, pos: u64, len: u64) -> io::Result<u64
 /// everything written before is still in memory. Writing again retries the
 /// rollover.
 impl Write for SpooledTempFile {
-    #[inline]
+    /// The fast paths (in memory within the allocated buffer; after
+    /// rollover within the I/O buffer) are inlined into the caller.
+    #[inline(always)]
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let done = match &mut self.inner {
             Inner::Memory(memory) => memory.write_fast(buf),
@@ -508,7 +510,7 @@ impl Write for SpooledTempFile {
 
 /// Reads see every write, buffered or not; past the end they return 0.
 impl Read for SpooledTempFile {
-    #[inline]
+    #[inline(always)]
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         match &mut self.inner {
             Inner::Memory(memory) => Ok(memory.read(out)),
