@@ -171,3 +171,7 @@ pub use budget::SpoolBudget;
 pub use error::IntoInnerError;
 pub use spool::{SpooledData, SpooledTempFile};
 pub use sys::Fileno;
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

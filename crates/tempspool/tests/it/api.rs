@@ -64,48 +64,6 @@ fn a_missing_directory_fails_with_its_name_and_keeps_the_data() {
     assert_eq!(as_io.kind(), io::ErrorKind::NotFound);
 }
 
-#[cfg(unix)]
-#[test]
-fn the_rollover_file_is_private_and_nameless() {
-    use std::os::unix::fs::{MetadataExt, PermissionsExt};
-    let mut spool = SpooledTempFile::new_in(1, fast_dir());
-    spool.write_all(b"xy").unwrap();
-    let meta = spool.as_file().unwrap().metadata().unwrap();
-    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
-    assert_eq!(meta.nlink(), 0);
-}
-
-#[cfg(unix)]
-#[test]
-fn the_builder_makes_the_rollover_file() {
-    use std::os::unix::fs::PermissionsExt;
-    let _umask = testkit::process_lock();
-    let mut builder = tempfs::Builder::new();
-    builder
-        .permissions(std::fs::Permissions::from_mode(0o400))
-        .append(true);
-    let mut spool = SpooledTempFile::with_builder_in(4, &builder, fast_dir());
-    spool.write_all(b"0123456789").unwrap();
-    assert!(spool.is_rolled());
-    let mode = spool
-        .as_file()
-        .unwrap()
-        .metadata()
-        .unwrap()
-        .permissions()
-        .mode();
-    assert_eq!(mode & 0o777, 0o400, "the builder's permissions");
-    // append is turned off: a write after a seek lands at the position.
-    spool.seek(SeekFrom::Start(2)).unwrap();
-    spool.write_all(b"ab").unwrap();
-    spool.flush().unwrap();
-    assert_eq!(contents(&mut spool), b"01ab456789");
-
-    let bad = SpooledTempFile::with_builder(0, tempfs::Builder::new().prefix("a/b"));
-    let err = bad.into_file().unwrap_err();
-    assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
-}
-
 #[test]
 fn accessors() {
     let budget = SpoolBudget::new(10);

@@ -3,6 +3,7 @@
 mod api;
 mod budget;
 mod buffering;
+mod descriptors;
 mod failure;
 mod kill;
 mod model;

@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, IoSlice, Read, Seek, SeekFrom, Write};
 
-use tempspool::{SpooledData, SpooledTempFile};
+use tempspool::SpooledTempFile;
 
 use super::contents;
 
@@ -274,35 +274,4 @@ fn reads_past_the_end_return_nothing_in_both_states() {
         assert_eq!(spool.read(&mut buf).unwrap(), 1);
         assert_eq!(buf[0], b'c');
     }
-}
-
-#[test]
-fn dropping_in_every_state_leaks_nothing() {
-    // Python's "close twice" tests: in Rust a spool closes once, when
-    // dropped, in whatever state it is in. Counted in a child process, so
-    // that other tests' descriptors do not blur the count. (Rollovers name
-    // their directory: the default one is behind a lock that another test
-    // thread may have held when the child was forked.)
-    let dir = super::fast_dir();
-    testkit::child::check(|| {
-        let before = testkit::open_fds();
-        for _ in 0..20 {
-            let mut memory = SpooledTempFile::new(100);
-            memory.write_all(b"in memory").unwrap();
-            let mut rolled = SpooledTempFile::new_in(1, &dir);
-            rolled.write_all(b"on disk, buffered").unwrap();
-            let mut lent = SpooledTempFile::new_in(1, &dir);
-            lent.write_all(b"lent").unwrap();
-            lent.as_file().unwrap();
-            let file = SpooledTempFile::new_in(100, &dir).into_file().unwrap();
-            let cursor = match SpooledTempFile::new(100).into_inner().unwrap() {
-                SpooledData::InMemory(cursor) => cursor,
-                SpooledData::OnDisk(_) => panic!("a new spool is in memory"),
-            };
-            let failed = SpooledTempFile::new_in(1, "/nonexistent/tempspool");
-            let back = failed.into_file().unwrap_err().into_spool();
-            drop((memory, rolled, lent, file, cursor, back));
-        }
-        assert_eq!(testkit::open_fds(), before, "descriptors leaked");
-    });
 }
