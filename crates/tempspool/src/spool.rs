@@ -259,6 +259,11 @@ impl SpooledTempFile {
     /// operation, so reads and writes through the returned `&File` and
     /// through the spool mix like reads and writes through one file.
     ///
+    /// A clone of the file (`try_clone`) shares its offset but not this
+    /// hand-over: changes made through a clone while the spool is in use
+    /// are not seen by the spool's buffer or its idea of the length; go
+    /// through `as_file` each time instead.
+    ///
     /// This is the way to the file descriptor (`as_file()?.as_raw_fd()`):
     /// the spool does not implement `AsFd`/`AsRawFd`, because they take
     /// `&self` and cannot fail, while getting a descriptor may have to

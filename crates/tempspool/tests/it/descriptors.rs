@@ -21,7 +21,6 @@ fn the_rollover_file_is_private_and_nameless() {
 
 #[test]
 fn the_builder_makes_the_rollover_file() {
-    let _umask = testkit::process_lock();
     let mut builder = tempfs::Builder::new();
     builder
         .permissions(std::fs::Permissions::from_mode(0o400))
@@ -55,7 +54,7 @@ fn dropping_in_every_state_leaks_nothing() {
     // that other tests' descriptors do not blur the count. (Rollovers name
     // their directory: the default one is behind a lock that another test
     // thread may have held when the child was forked.)
-    let dir = super::fast_dir();
+    let dir = fast_dir();
     testkit::child::check(|| {
         let before = testkit::open_fds();
         for _ in 0..20 {
