@@ -4,9 +4,28 @@
 //!
 //! This crate is being built: so far it has anonymous files, the
 //! [`Builder`] and the discovery functions.
+//!
+//! [`TempDir`] (Python's `TemporaryDirectory`) is a directory removed with
+//! everything in it when dropped, [`mkdtemp`] one that nothing removes.
+//! Removal walks the tree through directory descriptors held since
+//! creation, iteratively and with a bounded number of them open: it never
+//! follows a symlink, never crosses a mount point, never changes a file's
+//! mode, and leaves alone a directory that was moved away from its path.
+//!
+//! ```
+//! let dir = tempfs::TempDir::new()?;
+//! std::fs::write(dir.path().join("scratch.txt"), b"work in progress")?;
+//! dir.close()?; // or let it drop
+//! # Ok::<(), std::io::Error>(())
+//! ```
 
 mod builder;
 mod sys;
+
+// Directories: TempDir, mkdtemp and their cleanup.
+mod cleanup;
+mod dir;
+pub use dir::{TempDir, mkdtemp, tempdir, tempdir_in};
 
 use std::fs::File;
 use std::io;

@@ -1,0 +1,3 @@
+//! Behaviour tests of tempfs, one module per topic.
+
+mod tempdir;
