@@ -141,7 +141,8 @@ fn examples() -> Result<String, String> {
     Ok(ran.join(", "))
 }
 
-/// Every `examples/*.rs` of every crate, as (package, example).
+/// Every example of every crate (`examples/*.rs` and
+/// `examples/*/main.rs`), as (package, example).
 fn example_names() -> Result<Vec<(String, String)>, String> {
     let crates = crate::run::root().join("crates");
     let mut found = Vec::new();
@@ -155,6 +156,8 @@ fn example_names() -> Result<Vec<(String, String)>, String> {
             let name = example.file_name().to_string_lossy().into_owned();
             if let Some(stem) = name.strip_suffix(".rs") {
                 found.push((package.clone(), stem.to_string()));
+            } else if example.path().join("main.rs").is_file() {
+                found.push((package.clone(), name));
             }
         }
     }

@@ -13,7 +13,7 @@ use std::fs::File;
 use std::io;
 use std::path::PathBuf;
 
-use crate::create::{FileOptions, create_file_at, tmpfile_at, with_fresh_name};
+use crate::create::{FileOptions, create_file_at, tmpfile_at};
 use crate::dir::Dir;
 use crate::error::PathError;
 use crate::name::{DEFAULT_RAND_LEN, NameSource, Template};
@@ -155,6 +155,21 @@ impl LinkableFile {
         Ok(self.file)
     }
 
+    /// Like [`into_file`](Self::into_file), but never loses the file: returns
+    /// it together with the outcome of removing the staged name (always
+    /// `Ok` when there was none). A caller that cannot report the failure
+    /// (a destructor, an infallible conversion) still keeps its data.
+    pub fn detach(mut self) -> (File, io::Result<()>) {
+        let removed = match self.staged.take() {
+            Some(mut staged) => {
+                staged.armed = false;
+                crate::create::remove_file_at(&staged.dir, &staged.name)
+            }
+            None => Ok(()),
+        };
+        (self.file, removed)
+    }
+
     /// Gives the file the name `name` in `to`, atomically: the name appears
     /// with the complete file behind it or not at all.
     ///
@@ -258,13 +273,29 @@ fn link_anonymous(file: &File, to: &Dir, name: &OsStr, replace: bool) -> io::Res
     if !replace {
         return sys::link_anonymous_at(file, to, name);
     }
-    let mut siblings = Template::new(".tmp", ".link", DEFAULT_RAND_LEN)?;
-    let ((), sibling) = with_fresh_name(to, &mut siblings, "linking a temporary file into", |n| {
-        sys::link_anonymous_at(file, to, n)
-    })?;
-    sys::rename_at(to, &sibling, to, name, true).inspect_err(|_| {
-        let _ = sys::remove_file_at(to, &sibling);
-    })
+    // Errors go back raw, for the caller to name the target (and explain
+    // a cross-device link); only running out of sibling names is about
+    // the directory.
+    let siblings = Template::new(".tmp", ".link", DEFAULT_RAND_LEN)?;
+    let attempts = siblings.attempts();
+    for _ in 0..attempts {
+        let sibling = siblings.generate()?;
+        match sys::link_anonymous_at(file, to, &sibling) {
+            Ok(()) => {
+                return sys::rename_at(to, &sibling, to, name, true).inspect_err(|_| {
+                    let _ = sys::remove_file_at(to, &sibling);
+                });
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Err(PathError::custom(
+        io::ErrorKind::AlreadyExists,
+        "linking a temporary file into",
+        to.path(),
+        format!("all {attempts} hidden sibling names were taken"),
+    ))
 }
 
 /// Renames `from_name` in `from` to `to_name` in `to`, relative to both
@@ -287,16 +318,17 @@ pub fn rename_at(
 
 /// Adds context to a linking error; a cross-device error says what to do.
 fn explain(e: io::Error, action: &'static str, target: &std::path::Path) -> io::Error {
-    if e.kind() == io::ErrorKind::CrossesDevices && PathError::find(&e).is_none() {
-        return PathError::custom(
-            e.kind(),
-            action,
-            target,
-            format!(
-                "{e}: the temporary file is on another file system than the target; \
-                 create it in the target's directory (or on the same file system) instead"
-            ),
-        );
+    if e.kind() != io::ErrorKind::CrossesDevices {
+        return PathError::wrap(e, action, target);
     }
-    PathError::wrap(e, action, target)
+    let os = PathError::find(&e).map_or_else(|| e.to_string(), |p| p.os_error().to_string());
+    PathError::custom(
+        e.kind(),
+        action,
+        target,
+        format!(
+            "{os}: the temporary file is on another file system than the target; \
+             create it in the target's directory (or on the same file system) instead"
+        ),
+    )
 }

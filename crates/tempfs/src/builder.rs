@@ -3,11 +3,17 @@
 use std::ffi::{OsStr, OsString};
 use std::fs::{File, Permissions};
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use tempcore::{DEFAULT_PREFIX, DEFAULT_RAND_LEN, Dir, FileOptions, Template};
+use tempcore::{
+    DEFAULT_PREFIX, DEFAULT_RAND_LEN, Dir, FileOptions, NameSource, PathError, Template,
+};
 
+use crate::file::TempFile;
+use crate::named::NamedTempFile;
 use crate::sys;
+use crate::temp_path::TempPath;
 
 /// Options for temporary files and directories: prefix, suffix, length of
 /// the random part, permissions, append mode, and what happens on drop.
@@ -30,6 +36,7 @@ pub struct Builder {
     pub(crate) append: bool,
     pub(crate) disable_cleanup: bool,
     pub(crate) ignore_cleanup_errors: bool,
+    pub(crate) o_tmpfile: bool,
 }
 
 impl Default for Builder {
@@ -51,6 +58,7 @@ impl Builder {
             append: false,
             disable_cleanup: false,
             ignore_cleanup_errors: false,
+            o_tmpfile: true,
         }
     }
 
@@ -103,6 +111,18 @@ impl Builder {
         self
     }
 
+    /// Whether anonymous files and [`TempFile`]s may use Linux's
+    /// `O_TMPFILE` (the default). `false` takes the portable path that
+    /// every other platform takes: create under a fresh name, then unlink
+    /// it at once (anonymous files) or keep it hidden until persisted
+    /// ([`TempFile`]). For a file system whose `O_TMPFILE` misbehaves, and
+    /// for testing the portable path on Linux. (A file system that refuses
+    /// `O_TMPFILE` outright gets the portable path without asking.)
+    pub fn o_tmpfile(&mut self, allowed: bool) -> &mut Self {
+        self.o_tmpfile = allowed;
+        self
+    }
+
     /// Creates an anonymous file (Python's `TemporaryFile`) in the default
     /// temporary directory: see [`crate::tempfile`].
     pub fn anonymous(&self) -> io::Result<File> {
@@ -111,11 +131,165 @@ impl Builder {
 
     /// Creates an anonymous file in `dir`.
     pub fn anonymous_in(&self, dir: impl AsRef<Path>) -> io::Result<File> {
-        self.anonymous_at(&Dir::open(dir)?)
+        self.anonymous_at(&open_dir(dir.as_ref())?)
     }
 
-    fn anonymous_at(&self, dir: &Dir) -> io::Result<File> {
+    /// Creates an anonymous file in the open directory `dir`.
+    pub fn anonymous_at(&self, dir: &Dir) -> io::Result<File> {
         tempcore::anonymous_file_at(dir, &mut self.template()?, &self.file_options())
+    }
+
+    /// Creates a [`NamedTempFile`] (Python's `NamedTemporaryFile`) in the
+    /// default temporary directory: one `openat`, through the directory
+    /// handle the whole process shares.
+    ///
+    /// ```
+    /// let file = tempfs::Builder::new().prefix("report-").suffix(".csv").tempfile()?;
+    /// let name = file.path().file_name().unwrap().to_str().unwrap();
+    /// assert!(name.starts_with("report-") && name.ends_with(".csv"));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn tempfile(&self) -> io::Result<NamedTempFile> {
+        self.tempfile_at(&tempcore::temp_dir_handle()?)
+    }
+
+    /// Creates a [`NamedTempFile`] in `dir` (made absolute first). The
+    /// directory is opened for this file and its handle kept until the
+    /// file is dropped: to make many files in one directory without an
+    /// extra descriptor each, open it once and use
+    /// [`tempfile_at`](Self::tempfile_at).
+    ///
+    /// Fails, leaving nothing behind, if `dir` does not exist (`NotFound`)
+    /// or is not a directory (`NotADirectory`), naming it.
+    pub fn tempfile_in(&self, dir: impl AsRef<Path>) -> io::Result<NamedTempFile> {
+        self.tempfile_at(&Arc::new(open_dir(dir.as_ref())?))
+    }
+
+    /// Creates a [`NamedTempFile`] in the open directory `dir`, sharing
+    /// the handle. Its path is `dir.path()` joined with the new name.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let dir = Arc::new(tempcore::Dir::open(tempfs::temp_dir()?)?);
+    /// let files: Vec<_> = (0..3)
+    ///     .map(|_| tempfs::Builder::new().tempfile_at(&dir))
+    ///     .collect::<Result<_, _>>()?;
+    /// assert!(files.iter().all(|f| f.path().parent() == Some(dir.path())));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn tempfile_at(&self, dir: &Arc<Dir>) -> io::Result<NamedTempFile> {
+        let (file, name) =
+            tempcore::create_file_at(dir, &mut self.template()?, &self.file_options())?;
+        let path = TempPath::new(
+            Arc::clone(dir),
+            dir.path().join(name),
+            !self.disable_cleanup,
+        );
+        Ok(NamedTempFile::from_parts(file, path))
+    }
+
+    /// Creates a [`TempFile`]: anonymous, and able to be persisted under a
+    /// name atomically, in the default temporary directory.
+    pub fn linkable(&self) -> io::Result<TempFile> {
+        self.linkable_at(&*tempcore::temp_dir_handle()?)
+    }
+
+    /// Creates a [`TempFile`] in `dir`: use the directory it will be
+    /// persisted into.
+    pub fn linkable_in(&self, dir: impl AsRef<Path>) -> io::Result<TempFile> {
+        self.linkable_at(&open_dir(dir.as_ref())?)
+    }
+
+    /// Creates a [`TempFile`] in the open directory `dir`.
+    pub fn linkable_at(&self, dir: &Dir) -> io::Result<TempFile> {
+        tempcore::linkable_file_at(dir, &mut self.template()?, &self.file_options())
+            .map(TempFile::from_linkable)
+    }
+
+    /// Creates a file under a fresh name in the default temporary
+    /// directory and returns it with its absolute path, with no cleanup at
+    /// all (Python's `mkstemp`): see [`crate::mkstemp`].
+    pub fn mkstemp(&self) -> io::Result<(File, PathBuf)> {
+        self.mkstemp_at(&*tempcore::temp_dir_handle()?)
+    }
+
+    /// [`mkstemp`](Self::mkstemp) in `dir`; the path returned is absolute.
+    pub fn mkstemp_in(&self, dir: impl AsRef<Path>) -> io::Result<(File, PathBuf)> {
+        self.mkstemp_at(&open_dir(dir.as_ref())?)
+    }
+
+    fn mkstemp_at(&self, dir: &Dir) -> io::Result<(File, PathBuf)> {
+        let (file, name) =
+            tempcore::create_file_at(dir, &mut self.template()?, &self.file_options())?;
+        Ok((file, dir.path().join(name)))
+    }
+
+    /// Lets `create` make the object under each candidate path in the
+    /// default temporary directory until it succeeds, and returns it as a
+    /// [`NamedTempFile`] whose name is removed on drop (the `tempfile`
+    /// crate's `make`): for things only a path can create, such as a Unix
+    /// socket.
+    ///
+    /// `create` must fail with `AlreadyExists` (or `AddrInUse`) when
+    /// something is at the path, without touching it (`bind` does; a plain
+    /// `File::create` does not, and would truncate another file). The
+    /// next candidate is tried then; any other error is returned, naming
+    /// the directory. [`append`](Self::append) and
+    /// [`permissions`](Self::permissions) are up to `create`.
+    ///
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// let made = tempfs::Builder::new().make(|path| {
+    ///     std::fs::File::create_new(path)
+    /// })?;
+    /// assert!(made.path().exists());
+    /// # Ok(()) }
+    /// ```
+    pub fn make<R>(
+        &self,
+        create: impl FnMut(&Path) -> io::Result<R>,
+    ) -> io::Result<NamedTempFile<R>> {
+        self.make_at(&tempcore::temp_dir_handle()?, create)
+    }
+
+    /// [`make`](Self::make) in `dir`.
+    pub fn make_in<R>(
+        &self,
+        dir: impl AsRef<Path>,
+        create: impl FnMut(&Path) -> io::Result<R>,
+    ) -> io::Result<NamedTempFile<R>> {
+        self.make_at(&Arc::new(open_dir(dir.as_ref())?), create)
+    }
+
+    fn make_at<R>(
+        &self,
+        dir: &Arc<Dir>,
+        mut create: impl FnMut(&Path) -> io::Result<R>,
+    ) -> io::Result<NamedTempFile<R>> {
+        const ACTION: &str = "creating a temporary file in";
+        let template = self.template()?;
+        let attempts = template.attempts();
+        for _ in 0..attempts {
+            let path = dir.path().join(template.generate()?);
+            match create(&path) {
+                Ok(made) => {
+                    let path = TempPath::new(Arc::clone(dir), path, !self.disable_cleanup);
+                    return Ok(NamedTempFile::from_parts(made, path));
+                }
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::AlreadyExists | io::ErrorKind::AddrInUse
+                    ) => {}
+                Err(e) => return Err(PathError::wrap(e, ACTION, dir.path())),
+            }
+        }
+        Err(PathError::custom(
+            io::ErrorKind::AlreadyExists,
+            ACTION,
+            dir.path(),
+            format!("all {attempts} candidate names were taken"),
+        ))
     }
 
     /// The name pattern, validated.
@@ -137,6 +311,21 @@ impl Builder {
             .permissions
             .as_ref()
             .map_or(tempcore::FILE_MODE, sys::mode_of);
-        FileOptions::new().mode(mode).append(self.append)
+        FileOptions::new()
+            .mode(mode)
+            .append(self.append)
+            .tmpfile(self.o_tmpfile)
     }
+}
+
+/// Opens `dir` by its absolute path, so that paths built from it stay
+/// valid if the current directory changes.
+pub(crate) fn open_dir(dir: &Path) -> io::Result<Dir> {
+    Dir::open(absolute(dir)?)
+}
+
+/// `dir` made absolute against the current directory (no system call when
+/// it already is).
+pub(crate) fn absolute(path: &Path) -> io::Result<PathBuf> {
+    std::path::absolute(path).map_err(|e| PathError::wrap(e, "making absolute", path))
 }

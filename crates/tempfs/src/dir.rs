@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use camino::Utf8Path;
-use tempcore::{Dir, PathError};
+use tempcore::Dir;
 
-use crate::builder::Builder;
+use crate::builder::{Builder, open_dir};
 use crate::cleanup;
 
 /// A directory that is removed, with everything in it, when the `TempDir`
@@ -343,8 +343,32 @@ impl Builder {
     }
 
     /// [`tempdir`](Self::tempdir) in `dir` (made absolute if relative).
+    /// The directory's handle is kept for the `TempDir`'s life: to make
+    /// many in one directory without opening it each time, use
+    /// [`tempdir_at`](Self::tempdir_at).
+    ///
+    /// Fails, leaving nothing behind, if `dir` does not exist (`NotFound`)
+    /// or is not a directory (`NotADirectory`), naming it.
     pub fn tempdir_in<P: AsRef<Path>>(&self, dir: P) -> io::Result<TempDir> {
-        TempDir::create(self, Arc::new(open_parent(dir.as_ref())?))
+        TempDir::create(self, Arc::new(open_dir(dir.as_ref())?))
+    }
+
+    /// [`tempdir`](Self::tempdir) in the open directory `dir`, sharing its
+    /// handle. The new directory's path is `dir.path()` joined with its
+    /// name.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let base = tempfs::TempDir::new()?;
+    /// let parent = Arc::new(tempcore::Dir::open(base.path())?);
+    /// let jobs: Vec<_> = (0..3)
+    ///     .map(|_| tempfs::Builder::new().prefix("job-").tempdir_at(&parent))
+    ///     .collect::<Result<_, _>>()?;
+    /// assert!(jobs.iter().all(|job| job.path().parent() == Some(base.path())));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn tempdir_at(&self, dir: &Arc<Dir>) -> io::Result<TempDir> {
+        TempDir::create(self, Arc::clone(dir))
     }
 
     /// Creates a directory like [`mkdtemp`] with this builder's prefix,
@@ -364,7 +388,7 @@ impl Builder {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn mkdtemp_in<P: AsRef<Path>>(&self, dir: P) -> io::Result<PathBuf> {
-        mkdtemp_at(self, &open_parent(dir.as_ref())?)
+        mkdtemp_at(self, &open_dir(dir.as_ref())?)
     }
 }
 
@@ -372,15 +396,4 @@ impl Builder {
 fn mkdtemp_at(builder: &Builder, parent: &Dir) -> io::Result<PathBuf> {
     let name = tempcore::create_dir_at(parent, &mut builder.template()?, builder.dir_mode())?;
     Ok(parent.path().join(name))
-}
-
-/// Opens the directory new temporary directories go in, by its absolute
-/// path (an empty path is the current directory).
-fn open_parent(dir: &Path) -> io::Result<Dir> {
-    let absolute = if dir.as_os_str().is_empty() {
-        std::env::current_dir()
-    } else {
-        std::path::absolute(dir)
-    };
-    Dir::open(absolute.map_err(|e| PathError::wrap(e, "making absolute", dir))?)
 }

@@ -1,16 +1,63 @@
 //! Temporary files and directories that clean up after themselves (Python's
 //! `TemporaryFile`, `NamedTemporaryFile`, `TemporaryDirectory`, `mkstemp`
-//! and `mkdtemp`), built on [`tempcore`].
+//! and `mkdtemp`), built on [`tempcore`]: created exclusively under names
+//! from the operating system's CSPRNG, private to their owner, removed
+//! relative to the directory handle they were created in, and as cheap as
+//! the system calls underneath. Users of the `tempfile` crate can switch by
+//! changing the import: the names and signatures they use are here.
 //!
-//! This crate is being built: so far it has anonymous files, the
-//! [`Builder`] and the discovery functions.
+//! # Which type to use when
 //!
-//! [`TempDir`] (Python's `TemporaryDirectory`) is a directory removed with
-//! everything in it when dropped, [`mkdtemp`] one that nothing removes.
-//! Removal walks the tree through directory descriptors held since
-//! creation, iteratively and with a bounded number of them open: it never
-//! follows a symlink, never crosses a mount point, never changes a file's
-//! mode, and leaves alone a directory that was moved away from its path.
+//! | you need | use | Python |
+//! |---|---|---|
+//! | scratch space nobody else can see | [`tempfile()`] → [`File`] | `TemporaryFile()` |
+//! | to write a file that appears complete or not at all | [`TempFile`], then [`TempFile::persist`] | — |
+//! | a path to hand to another program, removed on drop | [`NamedTempFile`] | `NamedTemporaryFile()` |
+//! | the path to outlive the open handle | [`NamedTempFile::into_temp_path`] → [`TempPath`] | `delete_on_close=False` |
+//! | to keep the file after all | [`NamedTempFile::keep`], [`Builder::disable_cleanup`] | `delete=False` |
+//! | a file you clean up yourself | [`mkstemp()`] | `mkstemp()` |
+//! | a directory, removed with its contents | [`TempDir`] | `TemporaryDirectory()` |
+//! | a directory you clean up yourself | [`mkdtemp()`] | `mkdtemp()` |
+//! | a prefix, suffix, mode, directory, ... | [`Builder`] | keyword arguments |
+//!
+//! Prefer the anonymous forms: a name is something another process can
+//! find, and something a killed process leaves behind.
+//!
+//! ```
+//! use std::io::{BufRead, BufReader, Seek, Write};
+//!
+//! // Python's TemporaryFile: no name at all.
+//! let mut scratch = tempfs::tempfile()?;
+//! writeln!(scratch, "first")?;
+//! writeln!(scratch, "second")?;
+//! scratch.rewind()?;
+//! let lines: Vec<String> = BufReader::new(scratch).lines().collect::<Result<_, _>>()?;
+//! assert_eq!(lines, ["first", "second"]);
+//!
+//! // Python's NamedTemporaryFile: a path while it lives.
+//! let named = tempfs::NamedTempFile::with_suffix(".txt")?;
+//! let path = named.path().to_path_buf();
+//! assert!(path.exists());
+//! named.close()?; // or drop it; close reports a failure to remove
+//! assert!(!path.exists());
+//!
+//! // An atomic write: readers of the target never see half a file.
+//! let target = tempfs::temp_dir()?.join(tempcore::random_name("settings-", ".json", 8)?);
+//! let mut draft = tempfs::TempFile::new()?;
+//! draft.write_all(br#"{"theme": "dark"}"#)?;
+//! draft.persist(&target)?;
+//! # std::fs::remove_file(&target)?;
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! A [`TempDir`] is removed with everything in it when dropped;
+//! [`TempDir::close`] reports what a drop must swallow, and
+//! [`TempDir::cleanup`] can be retried. Removal costs one `unlinkat` for an
+//! empty directory; otherwise it walks the tree through directory
+//! descriptors held since creation, iteratively (any depth, a bounded
+//! number of descriptors), and never follows a symlink, never crosses a
+//! mount point, never changes a file's mode, and never touches a directory
+//! that was moved away from its path or what was put in its place.
 //!
 //! ```
 //! let dir = tempfs::TempDir::new()?;
@@ -18,9 +65,73 @@
 //! dir.close()?; // or let it drop
 //! # Ok::<(), std::io::Error>(())
 //! ```
+//!
+//! # Security
+//!
+//! - **Names** come from the operating system's CSPRNG: 13 characters of
+//!   a 32-letter lowercase alphabet (65 bits) after the prefix `tmp`;
+//!   parent and child after `fork` never share them. Nothing is derived
+//!   from the process id or the time (the "guessable name" of the Python
+//!   page is exactly what this avoids).
+//! - **Creation** is exclusive and never follows a link:
+//!   `O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC`, mode 0600 (less the umask),
+//!   so a symlink, FIFO or hard link planted at the chosen name is never
+//!   opened; another random name is tried instead.
+//! - **Anonymous files** ([`tempfile()`], [`TempFile`]) have no name on
+//!   Linux: no other process can open them, and a crash or `SIGKILL`
+//!   leaves nothing on disk.
+//! - **Cleanup** of a [`NamedTempFile`] or [`TempPath`] removes the name
+//!   with `unlinkat` relative to the directory handle opened at creation,
+//!   never by resolving the path again: renaming the directory or
+//!   replacing it with a symbolic link cannot redirect the removal.
+//!   [`NamedTempFile::close`] reports the error that `Drop` must swallow.
+//! - **Reopening** ([`NamedTempFile::reopen`]) opens the name without
+//!   following links and checks it is still the same file (device and
+//!   inode); a file substituted after a cleaner removed ours is refused.
+//! - **Persisting** replaces atomically: a reader of the target sees the
+//!   old file or the complete new one. [`TempFile::persist`] links the
+//!   open file itself, so there is no temporary name to swap; a
+//!   [`NamedTempFile`] is renamed by name, as in Python and the `tempfile`
+//!   crate, so an attacker able to delete entries in its directory could
+//!   substitute it before that rename. `persist_durable` adds `fsync` of
+//!   the data before and of the directory after.
+//! - **Errors** keep their [`io::ErrorKind`] and name the path concerned;
+//!   bad input (a separator or NUL in a prefix or suffix) is
+//!   `InvalidInput`, and a failed call leaves nothing behind.
+//!
+//! What is out of reach of any library: root and the file's owner can
+//! read it; a named file can be opened by whoever the directory and the
+//! file's mode allow while it exists; a killed process leaves named files
+//! behind (use the anonymous forms where that matters).
+//!
+//! # Platform behaviour
+//!
+//! - **Linux**: anonymous files and [`TempFile`] use `O_TMPFILE` (one
+//!   `openat`); where a kernel or file system refuses it, a file is
+//!   created under a random name and unlinked at once (anonymous), or kept
+//!   under that hidden name until persisted or dropped ([`TempFile`]); the
+//!   refusal is remembered. Persisting a [`TempFile`] links it through
+//!   `/proc/self/fd` (then `AT_EMPTY_PATH`); `persist_noclobber` uses
+//!   `renameat2(RENAME_NOREPLACE)` for named files.
+//! - **macOS, FreeBSD and other unix**: no `O_TMPFILE`: anonymous files
+//!   are created and unlinked at once (a crash between the two system
+//!   calls can leave an empty file); a [`TempFile`] lives under its random
+//!   name until persisted, then is renamed. macOS refuses to replace with
+//!   `renameatx_np(RENAME_EXCL)`; elsewhere `linkat` + `unlinkat`.
+//! - **Windows** (basic for now): names are removed by path; anonymous
+//!   files use `FILE_FLAG_DELETE_ON_CLOSE` and keep a name while open;
+//!   permission bits are ignored; [`NamedTempFile::reopen`] checks identity
+//!   by creation time.
+//! - **Everywhere**: a file cannot be persisted onto another file system
+//!   (`CrossesDevices`, with a message saying what to do), unless
+//!   [`PersistOptions::copy_across_devices`] asks for a copy.
 
 mod builder;
+mod file;
+mod named;
+mod persist;
 mod sys;
+mod temp_path;
 
 // Directories: TempDir, mkdtemp and their cleanup.
 mod cleanup;
@@ -29,15 +140,20 @@ pub use dir::{TempDir, mkdtemp, tempdir, tempdir_in};
 
 use std::fs::File;
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub use builder::Builder;
-pub use tempcore::{DEFAULT_PREFIX, set_temp_dir, temp_dir};
+pub use file::TempFile;
+pub use named::NamedTempFile;
+pub use persist::{PathPersistError, PersistError, PersistOptions, TempFilePersistError};
+pub use temp_path::TempPath;
+pub use tempcore::{DEFAULT_PREFIX, Dir, set_temp_dir, temp_dir};
 
 /// Creates an anonymous file in the default temporary directory (Python's
 /// `TemporaryFile`): open for reading and writing, mode 0600, with no name
 /// while it is open on Linux, and gone when it is closed, even if the
-/// process is killed.
+/// process is killed. On Linux this is one system call,
+/// `openat(O_TMPFILE|O_EXCL)`.
 ///
 /// ```
 /// use std::io::{Read, Seek, Write};
@@ -56,6 +172,21 @@ pub fn tempfile() -> io::Result<File> {
 /// Creates an anonymous file in `dir`: see [`tempfile`].
 pub fn tempfile_in(dir: impl AsRef<Path>) -> io::Result<File> {
     Builder::new().anonymous_in(dir)
+}
+
+/// Creates a file under a fresh name in the default temporary directory
+/// and returns it with its absolute path (Python's `mkstemp`): 0600,
+/// opened for reading and writing, and never removed by this crate.
+/// [`Builder::mkstemp_in`] takes a directory, prefix and suffix.
+///
+/// ```
+/// let (file, path) = tempfs::mkstemp()?;
+/// assert!(path.is_absolute() && path.exists());
+/// # drop(file); std::fs::remove_file(&path)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn mkstemp() -> io::Result<(File, PathBuf)> {
+    Builder::new().mkstemp()
 }
 
 /// The default prefix of temporary names (Python's `gettempprefix()`).

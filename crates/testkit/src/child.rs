@@ -6,11 +6,14 @@
 //! `_exit`, never returning into the test harness. Forking from the threaded
 //! harness is safe here because glibc's `fork` resets the allocator's
 //! locks, and the child writes its report with raw `write(2)` instead of
-//! Rust's locked stderr.
+//! Rust's locked stderr. The child never replaces the panic hook (see
+//! `silence_children`).
 
 use std::io::Read;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Once;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The uid and gid of `nobody`, which the unprivileged tests become.
 pub const NOBODY: u32 = 65534;
@@ -26,11 +29,38 @@ pub enum Outcome {
     Signaled(i32),
 }
 
+/// Set in a forked child (in its own copy of memory): the panic hook stays
+/// silent there.
+static IN_CHILD: AtomicBool = AtomicBool::new(false);
+
+/// Installs, once and in the parent, a panic hook that forwards to the
+/// previous one except in children. Installing a hook *in* the child would
+/// take the hook's write lock, which a parent thread that was panicking at
+/// the moment of `fork` holds forever in the child: a deadlock.
+fn silence_children() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !IN_CHILD.load(Ordering::Relaxed) {
+                previous(info);
+            }
+        }));
+    });
+}
+
 /// Runs `body` in a forked child; returns how it ended.
 pub fn run(body: impl FnOnce()) -> Outcome {
+    silence_children();
     let mut fds = [0; 2];
     // SAFETY: `fds` is a valid two-element array for pipe to fill.
     assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0, "pipe");
+    // Close-on-exec (macOS has no pipe2), so that a process another test
+    // spawns does not inherit the write end and keep the read below waiting.
+    for fd in fds {
+        // SAFETY: setting a flag on a descriptor just created and owned here.
+        unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
+    }
     // SAFETY: both descriptors were just created by pipe2 and are owned here.
     let (read_end, write_end) =
         unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
@@ -40,9 +70,9 @@ pub fn run(body: impl FnOnce()) -> Outcome {
     assert!(pid >= 0, "fork failed: {}", std::io::Error::last_os_error());
     if pid == 0 {
         drop(read_end);
-        // SAFETY: replacing the panic hook; the default one would take
-        // stderr's lock, which another parent thread may have held at fork.
-        std::panic::set_hook(Box::new(|_| {}));
+        // The default hook would take stderr's lock, which another parent
+        // thread may have held at fork: stay silent (see `silence_children`).
+        IN_CHILD.store(true, Ordering::Relaxed);
         let result = catch_unwind(AssertUnwindSafe(body));
         let code = match result {
             Ok(()) => 0,
@@ -160,4 +190,103 @@ pub fn set_rlimit(resource: Resource, limit: u64) {
 pub fn ignore_sigxfsz() {
     // SAFETY: setting a signal's disposition to SIG_IGN is always valid.
     unsafe { libc::signal(libc::SIGXFSZ, libc::SIG_IGN) };
+}
+
+/// Moves the current process into a private mount namespace
+/// (`unshare(CLONE_NEWNS)`, then every mount made private), so that mounts
+/// it makes vanish with it. Linux only; needs root. Only for forked
+/// children.
+#[cfg(target_os = "linux")]
+pub fn private_mount_namespace() {
+    // SAFETY: plain system calls with valid arguments.
+    unsafe {
+        assert_eq!(
+            libc::unshare(libc::CLONE_NEWNS),
+            0,
+            "unshare(CLONE_NEWNS): {} (tests need root)",
+            std::io::Error::last_os_error()
+        );
+        let root = c"/";
+        let rc = libc::mount(
+            std::ptr::null(),
+            root.as_ptr(),
+            std::ptr::null(),
+            libc::MS_REC | libc::MS_PRIVATE,
+            std::ptr::null(),
+        );
+        assert_eq!(
+            rc,
+            0,
+            "making mounts private: {}",
+            std::io::Error::last_os_error()
+        );
+    }
+}
+
+/// `mount(source, target, fstype, 0, options)`; panics on failure. Linux
+/// only; use inside [`private_mount_namespace`].
+#[cfg(target_os = "linux")]
+pub fn mount(source: &str, target: &std::path::Path, fstype: &str, options: &str) {
+    mount_flags(source, target, fstype, 0, options);
+}
+
+/// `mount` with flags (e.g. `libc::MS_BIND`); panics on failure.
+#[cfg(target_os = "linux")]
+pub fn mount_flags(
+    source: &str,
+    target: &std::path::Path,
+    fstype: &str,
+    flags: libc::c_ulong,
+    options: &str,
+) {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let c = |s: &[u8]| CString::new(s).expect("no NUL in mount arguments");
+    let (source, target_c, fstype_c, options_c) = (
+        c(source.as_bytes()),
+        c(target.as_os_str().as_bytes()),
+        c(fstype.as_bytes()),
+        c(options.as_bytes()),
+    );
+    // SAFETY: every pointer is a valid NUL-terminated string for the call.
+    let rc = unsafe {
+        libc::mount(
+            source.as_ptr(),
+            target_c.as_ptr(),
+            fstype_c.as_ptr(),
+            flags,
+            options_c.as_ptr().cast(),
+        )
+    };
+    assert_eq!(
+        rc,
+        0,
+        "mount {fstype} on {}: {}",
+        target.display(),
+        std::io::Error::last_os_error()
+    );
+}
+
+/// Remounts the mount at `target` read-only; panics on failure.
+#[cfg(target_os = "linux")]
+pub fn remount_read_only(target: &std::path::Path) {
+    mount_flags("none", target, "", libc::MS_REMOUNT | libc::MS_RDONLY, "");
+}
+
+/// Sets only the soft limit of `resource` (a `libc::RLIMIT_*`), at most the
+/// hard limit, which stays: the process can raise the soft limit again
+/// later (`u64::MAX` raises it to the hard limit). Only for forked
+/// children.
+pub fn set_soft_rlimit(resource: Resource, limit: u64) {
+    let mut value = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `value` is a valid rlimit for getrlimit to fill.
+    let rc = unsafe { libc::getrlimit(resource, &mut value) };
+    assert_eq!(rc, 0, "getrlimit: {}", std::io::Error::last_os_error());
+    value.rlim_cur = (limit as libc::rlim_t).min(value.rlim_max);
+    // SAFETY: `value` is a valid rlimit for the duration of the call.
+    let rc = unsafe { libc::setrlimit(resource, &value) };
+    assert_eq!(rc, 0, "setrlimit: {}", std::io::Error::last_os_error());
 }

@@ -7,6 +7,8 @@
 //! - [`open_fds`] and [`entries`]: leak counting.
 //! - [`rerun_self`]: run one test of the current binary again in a fresh
 //!   process with a controlled environment.
+//! - `seccomp` (Linux): make chosen system calls fail in a forked child, to
+//!   prove that code really makes them.
 //!
 //! Tests run as root here and in CI; root ignores file permissions, so a
 //! test about permissions runs its body in a child that has become `nobody`
@@ -19,6 +21,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 #[cfg(unix)]
 pub mod child;
+#[cfg(target_os = "linux")]
+pub mod seccomp;
 
 /// A fresh directory for one test, removed (with everything in it) on drop.
 ///

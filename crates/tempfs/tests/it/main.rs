@@ -1,3 +1,14 @@
-//! Behaviour tests of tempfs, one module per topic.
+//! Behaviour tests of tempfs, one module per topic, in one binary.
 
+mod file_anonymous;
+mod file_bad_input;
+mod file_cross_device;
+mod file_durable;
+mod file_leaks;
+mod file_lifecycle;
+mod file_permissions;
+mod file_persist;
+mod file_reopen;
+mod file_support;
+mod file_threads;
 mod tempdir;

@@ -1,0 +1,125 @@
+//! Linux-only situations: a file system that refuses `O_TMPFILE`, a
+//! missing `/proc`, a mount boundary. Each runs in a forked child with a
+//! private mount namespace (tests run as root).
+
+use std::io::Write;
+use std::os::unix::fs::MetadataExt;
+
+use tempcore::{Dir, FileOptions, LinkOptions, Template, anonymous_file_at, linkable_file_at};
+use testkit::Scratch;
+
+#[test]
+fn a_file_system_that_refuses_o_tmpfile_gets_the_fallback() {
+    // mqueue answers O_TMPFILE with EOPNOTSUPP but lets files be created and
+    // unlinked: a real refusing file system, mounted in a private mount
+    // namespace of a child process (tests run as root).
+    let scratch = Scratch::new("anon-mqueue");
+    let mount = scratch.join("mq");
+    std::fs::create_dir(&mount).unwrap();
+    testkit::child::check(|| {
+        testkit::child::private_mount_namespace();
+        testkit::child::mount("none", &mount, "mqueue", "");
+        let dir = Dir::open(&mount).unwrap();
+        let opts = FileOptions::new();
+        for round in 0..3 {
+            let mut names = crate::support::Counting {
+                inner: Template::default(),
+                drawn: 0,
+            };
+            let file = anonymous_file_at(&dir, &mut names, &opts)
+                .unwrap_or_else(|e| panic!("round {round}: {e}"));
+            assert_eq!(names.drawn, 1, "round {round} took the fallback");
+            assert_eq!(file.metadata().unwrap().nlink(), 0);
+            assert!(
+                testkit::entries(&mount).is_empty(),
+                "round {round} left a name"
+            );
+        }
+    });
+}
+
+#[test]
+fn linking_works_without_proc_through_at_empty_path() {
+    let scratch = Scratch::new("no-proc");
+    testkit::child::check(|| {
+        testkit::child::private_mount_namespace();
+        testkit::child::mount("none", std::path::Path::new("/proc"), "tmpfs", "size=16k");
+        assert!(!std::path::Path::new("/proc/self/fd").exists());
+        let dir = Dir::open(scratch.path()).unwrap();
+        let mut draft =
+            linkable_file_at(&dir, &mut Template::default(), &FileOptions::new()).unwrap();
+        assert!(draft.staged_path().is_none(), "a true O_TMPFILE file");
+        draft.as_file_mut().write_all(b"linked").unwrap();
+        // Root has CAP_DAC_READ_SEARCH, which AT_EMPTY_PATH needs.
+        draft
+            .link_at(&dir, "final", &LinkOptions::no_replace())
+            .unwrap();
+        assert_eq!(std::fs::read(scratch.join("final")).unwrap(), b"linked");
+    });
+}
+
+#[test]
+fn linking_as_nobody_without_proc_links_or_fails_cleanly() {
+    // Without /proc only AT_EMPTY_PATH is left. Kernels before 6.10 allow
+    // it only with CAP_DAC_READ_SEARCH; later ones also to the process
+    // that opened the file. Either way nothing may be half done.
+    let scratch = Scratch::new("no-proc-nobody");
+    testkit::set_mode(scratch.path(), 0o777);
+    testkit::child::check(|| {
+        testkit::child::private_mount_namespace();
+        testkit::child::mount("none", std::path::Path::new("/proc"), "tmpfs", "size=16k");
+        testkit::child::become_nobody();
+        let dir = Dir::open(scratch.path()).unwrap();
+        let mut draft =
+            linkable_file_at(&dir, &mut Template::default(), &FileOptions::new()).unwrap();
+        draft.as_file_mut().write_all(b"data").unwrap();
+        match draft.link_at(&dir, "final", &LinkOptions::no_replace()) {
+            Ok(_) => assert_eq!(std::fs::read(scratch.join("final")).unwrap(), b"data"),
+            Err(failed) => {
+                assert!(
+                    failed.error.to_string().contains("final"),
+                    "{}",
+                    failed.error
+                );
+                assert!(
+                    testkit::entries(scratch.path()).is_empty(),
+                    "nothing left behind"
+                );
+                let mut file = failed.file.into_file().unwrap();
+                file.write_all(b"still mine").unwrap();
+            }
+        }
+    });
+}
+
+#[test]
+fn crossing_a_mount_is_crosses_devices_and_says_what_to_do() {
+    let scratch = Scratch::new("xdev");
+    let other = scratch.join("other");
+    std::fs::create_dir(&other).unwrap();
+    testkit::child::check(|| {
+        testkit::child::private_mount_namespace();
+        testkit::child::mount("none", &other, "tmpfs", "size=64k");
+        let here = Dir::open(scratch.path()).unwrap();
+        let there = Dir::open(&other).unwrap();
+        for opts in [FileOptions::new(), FileOptions::new().tmpfile(false)] {
+            let mut draft =
+                linkable_file_at(&here, &mut Template::new(".tmp", "", 13).unwrap(), &opts)
+                    .unwrap();
+            for how in [LinkOptions::replace(), LinkOptions::no_replace()] {
+                let failed = draft.link_at(&there, "target", &how).unwrap_err();
+                assert_eq!(failed.error.kind(), std::io::ErrorKind::CrossesDevices);
+                let message = failed.error.to_string();
+                assert!(message.contains("another file system"), "{message}");
+                assert!(message.contains("target"), "{message}");
+                draft = failed.file;
+            }
+        }
+        assert!(testkit::entries(&other).is_empty());
+        assert!(
+            testkit::entries(scratch.path())
+                .iter()
+                .all(|n| n == "other")
+        );
+    });
+}

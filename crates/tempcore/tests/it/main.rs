@@ -1,0 +1,20 @@
+//! Behaviour tests of tempcore, in one binary to keep link time down.
+
+#[cfg(unix)]
+mod support;
+
+mod names;
+
+#[cfg(target_os = "linux")]
+mod linux;
+
+#[cfg(unix)]
+mod anonymous;
+#[cfg(unix)]
+mod creation;
+#[cfg(unix)]
+mod discovery;
+#[cfg(unix)]
+mod linking;
+#[cfg(unix)]
+mod unprivileged;

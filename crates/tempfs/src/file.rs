@@ -1,0 +1,225 @@
+//! [`TempFile`]: an anonymous temporary file that can be given a name
+//! atomically, once complete.
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, IoSlice, IoSliceMut, Read, Seek, SeekFrom, Write};
+use std::path::Path;
+
+use tempcore::{LinkError, LinkableFile};
+
+use crate::builder::Builder;
+use crate::persist::{PersistOptions, TempFilePersistError, copy_across, open_target};
+
+/// A temporary file with no name (Python's `TemporaryFile`) that can be
+/// given one atomically when it is complete: the safe way to write a file
+/// that readers must never see half-written.
+///
+/// On Linux it is an `O_TMPFILE` file: no directory entry exists while it
+/// is open, no other process can open it, and a crash or `SIGKILL` leaves
+/// nothing behind. [`persist`](Self::persist) links the open file itself
+/// (`linkat`), so there is no temporary name that anyone could swap. Where
+/// `O_TMPFILE` is unavailable it lives under a hidden random name in its
+/// directory until it is persisted or dropped (see the crate's *Platform
+/// behaviour*).
+///
+/// ```
+/// use std::io::Write;
+/// let target = tempfs::temp_dir()?.join(tempcore::random_name("config-", ".toml", 8)?);
+/// let mut draft = tempfs::TempFile::new()?;
+/// draft.write_all(b"answer = 42\n")?;
+/// let file = draft.persist(&target)?; // appears complete, or not at all
+/// assert_eq!(std::fs::read(&target)?, b"answer = 42\n");
+/// # drop(file); std::fs::remove_file(&target)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+///
+/// The target must be on the same file system as the directory the
+/// `TempFile` was created in; create it with [`TempFile::new_in`] the
+/// target's directory to be sure.
+pub struct TempFile {
+    inner: LinkableFile,
+}
+
+impl TempFile {
+    /// Creates a linkable anonymous file in [`temp_dir`](crate::temp_dir)
+    /// (Linux: one `openat(O_TMPFILE)`).
+    pub fn new() -> io::Result<TempFile> {
+        Builder::new().linkable()
+    }
+
+    /// Creates a linkable anonymous file in `dir`: choose the directory
+    /// the file will be persisted into.
+    pub fn new_in(dir: impl AsRef<Path>) -> io::Result<TempFile> {
+        Builder::new().linkable_in(dir)
+    }
+
+    pub(crate) fn from_linkable(inner: LinkableFile) -> TempFile {
+        TempFile { inner }
+    }
+
+    /// The open file.
+    pub fn as_file(&self) -> &File {
+        self.inner.as_file()
+    }
+
+    /// The open file, mutably.
+    pub fn as_file_mut(&mut self) -> &mut File {
+        self.inner.as_file_mut()
+    }
+
+    /// Gives up the ability to persist and returns the open file, still
+    /// anonymous. Where the file was staged under a hidden name, the name
+    /// is removed; a failure to remove it is swallowed, as on drop.
+    pub fn into_file(self) -> File {
+        let (file, _removed) = self.inner.detach();
+        file
+    }
+
+    /// Gives the file the name `new_path`, atomically replacing any file
+    /// there: a reader of `new_path` sees the old file or this complete
+    /// one, never a part (Linux: `linkat` to a hidden sibling, then
+    /// `renameat` over the target). Returns the open file, no longer
+    /// temporary. The file keeps its mode: 0600 unless
+    /// [`Builder::permissions`] said otherwise.
+    ///
+    /// On failure the error names the target and gives the `TempFile`
+    /// back, still anonymous. A target on another file system fails with
+    /// [`io::ErrorKind::CrossesDevices`] and says what to do.
+    pub fn persist(self, new_path: impl AsRef<Path>) -> Result<File, TempFilePersistError> {
+        self.persist_with(new_path, &PersistOptions::replace())
+    }
+
+    /// Gives the file the name `new_path` only if nothing is there: fails
+    /// with `AlreadyExists`, changing nothing, otherwise (Linux: `linkat`,
+    /// which never replaces).
+    pub fn persist_noclobber(
+        self,
+        new_path: impl AsRef<Path>,
+    ) -> Result<File, TempFilePersistError> {
+        self.persist_with(new_path, &PersistOptions::no_replace())
+    }
+
+    /// [`persist`](Self::persist), flushing the data before the file gets
+    /// its name and the target directory after (`fsync` on both), so that
+    /// after a power cut the target holds the old file or the complete new
+    /// one.
+    pub fn persist_durable(self, new_path: impl AsRef<Path>) -> Result<File, TempFilePersistError> {
+        self.persist_with(new_path, &PersistOptions::replace().durable(true))
+    }
+
+    /// Gives the file the name `new_path` as `opts` say: replacing or not,
+    /// durably or not, copying across file systems or not.
+    pub fn persist_with(
+        self,
+        new_path: impl AsRef<Path>,
+        opts: &PersistOptions,
+    ) -> Result<File, TempFilePersistError> {
+        let target = new_path.as_ref();
+        let (to, name) = match open_target(target) {
+            Ok(opened) => opened,
+            Err(error) => return Err(TempFilePersistError { error, file: self }),
+        };
+        match self.inner.link_at(&to, name, &opts.link_options()) {
+            Ok(file) => Ok(file),
+            Err(LinkError { error, file })
+                if error.kind() == io::ErrorKind::CrossesDevices
+                    && opts.copies_across_devices() =>
+            {
+                match copy_across(file.as_file(), target, opts) {
+                    Ok(copy) => Ok(copy),
+                    Err(error) => Err(TempFilePersistError {
+                        error,
+                        file: TempFile::from_linkable(file),
+                    }),
+                }
+            }
+            Err(LinkError { error, file }) => Err(TempFilePersistError {
+                error,
+                file: TempFile::from_linkable(file),
+            }),
+        }
+    }
+}
+
+impl fmt::Debug for TempFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("TempFile").field(self.as_file()).finish()
+    }
+}
+
+impl Read for TempFile {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.as_file_mut().read(buf)
+    }
+
+    fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
+        self.as_file_mut().read_vectored(bufs)
+    }
+
+    fn read_to_end(&mut self, buf: &mut Vec<u8>) -> io::Result<usize> {
+        self.as_file_mut().read_to_end(buf)
+    }
+
+    fn read_to_string(&mut self, buf: &mut String) -> io::Result<usize> {
+        self.as_file_mut().read_to_string(buf)
+    }
+}
+
+impl Read for &TempFile {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.as_file().read(buf)
+    }
+
+    fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
+        self.as_file().read_vectored(bufs)
+    }
+
+    fn read_to_end(&mut self, buf: &mut Vec<u8>) -> io::Result<usize> {
+        self.as_file().read_to_end(buf)
+    }
+
+    fn read_to_string(&mut self, buf: &mut String) -> io::Result<usize> {
+        self.as_file().read_to_string(buf)
+    }
+}
+
+impl Write for TempFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.as_file_mut().write(buf)
+    }
+
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        self.as_file_mut().write_vectored(bufs)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.as_file_mut().flush()
+    }
+}
+
+impl Write for &TempFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.as_file().write(buf)
+    }
+
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        self.as_file().write_vectored(bufs)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.as_file().flush()
+    }
+}
+
+impl Seek for TempFile {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        self.as_file_mut().seek(pos)
+    }
+}
+
+impl Seek for &TempFile {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        self.as_file().seek(pos)
+    }
+}

@@ -1,0 +1,251 @@
+//! Giving a temporary file its final name: the options, the errors that
+//! hand the temporary file back, and the target's directory.
+
+use std::error::Error;
+use std::ffi::OsStr;
+use std::fmt;
+use std::fs::File;
+use std::io::{self, Seek, SeekFrom};
+use std::path::Path;
+
+use tempcore::{DEFAULT_RAND_LEN, Dir, FileOptions, LinkOptions, PathError, Template};
+
+use crate::file::TempFile;
+use crate::named::NamedTempFile;
+use crate::sys;
+use crate::temp_path::TempPath;
+
+/// How [`TempFile::persist_with`] and [`NamedTempFile::persist_with`] give
+/// a file its final name.
+///
+/// ```
+/// use tempfs::PersistOptions;
+/// let opts = PersistOptions::no_replace().durable(true);
+/// assert!(!opts.replaces() && opts.is_durable());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PersistOptions {
+    replace: bool,
+    durable: bool,
+    copy_across_devices: bool,
+}
+
+impl Default for PersistOptions {
+    /// [`PersistOptions::replace`].
+    fn default() -> Self {
+        PersistOptions::replace()
+    }
+}
+
+impl PersistOptions {
+    /// Atomically replace whatever file is at the target (as `persist`).
+    pub const fn replace() -> Self {
+        PersistOptions {
+            replace: true,
+            durable: false,
+            copy_across_devices: false,
+        }
+    }
+
+    /// Fail with [`io::ErrorKind::AlreadyExists`] if anything is at the
+    /// target, changing nothing (as `persist_noclobber`).
+    pub const fn no_replace() -> Self {
+        PersistOptions {
+            replace: false,
+            ..PersistOptions::replace()
+        }
+    }
+
+    /// Also flush the file's data to stable storage before it gets its
+    /// name, and the target directory after, so that after a power cut the
+    /// target holds the complete new file or the old one (`fsync` on both).
+    pub const fn durable(mut self, durable: bool) -> Self {
+        self.durable = durable;
+        self
+    }
+
+    /// When the target is on another file system (`EXDEV`), copy the data
+    /// into a new anonymous file in the target's directory and give *that*
+    /// its name, instead of failing. Readers of the target still see the
+    /// old file or the complete new one; the copy costs time and space in
+    /// proportion to the file, and the returned file is the copy.
+    pub const fn copy_across_devices(mut self, copy: bool) -> Self {
+        self.copy_across_devices = copy;
+        self
+    }
+
+    /// Whether an existing target is replaced.
+    pub const fn replaces(&self) -> bool {
+        self.replace
+    }
+
+    /// Whether [`durable`](Self::durable) is set.
+    pub const fn is_durable(&self) -> bool {
+        self.durable
+    }
+
+    /// Whether [`copy_across_devices`](Self::copy_across_devices) is set.
+    pub const fn copies_across_devices(&self) -> bool {
+        self.copy_across_devices
+    }
+
+    pub(crate) fn link_options(&self) -> LinkOptions {
+        let link = if self.replace {
+            LinkOptions::replace()
+        } else {
+            LinkOptions::no_replace()
+        };
+        link.durable(self.durable)
+    }
+}
+
+/// A failed persist, [`keep`](NamedTempFile::keep) or
+/// [`persist_noclobber`](NamedTempFile::persist_noclobber) of a
+/// [`NamedTempFile`]: the error, and the temporary file back, unchanged and
+/// still cleaned up on drop.
+///
+/// Converts into [`io::Error`] (so `?` works in functions returning
+/// `io::Result`) and into the `NamedTempFile`.
+///
+/// ```
+/// let first = tempfs::NamedTempFile::new()?;
+/// let second = tempfs::NamedTempFile::new()?;
+/// let err = second.persist_noclobber(first.path()).unwrap_err();
+/// assert_eq!(err.error.kind(), std::io::ErrorKind::AlreadyExists);
+/// let second = err.file; // still ours, removed when dropped
+/// # drop(second);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct PersistError<F = File> {
+    /// What went wrong; names the target path.
+    pub error: io::Error,
+    /// The temporary file, given back.
+    pub file: NamedTempFile<F>,
+}
+
+/// A failed persist or keep of a [`TempPath`]: the error, and the path
+/// back, still removed on drop.
+#[derive(Debug)]
+pub struct PathPersistError {
+    /// What went wrong; names the target path.
+    pub error: io::Error,
+    /// The temporary path, given back.
+    pub path: TempPath,
+}
+
+/// A failed persist of a [`TempFile`]: the error, and the file back,
+/// still nameless (or staged) and still linkable.
+#[derive(Debug)]
+pub struct TempFilePersistError {
+    /// What went wrong; names the target path.
+    pub error: io::Error,
+    /// The temporary file, given back.
+    pub file: TempFile,
+}
+
+impl<F> fmt::Debug for PersistError<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PersistError")
+            .field("error", &self.error)
+            .field("file", &self.file)
+            .finish()
+    }
+}
+
+/// The error and display of the three persist errors: the message is the
+/// inner error's (it already says what was being done and to which path),
+/// so the chain of sources continues below it.
+macro_rules! persist_error {
+    ($ty:ty, $field:ident, $back:ty $(, $gen:ident)?) => {
+        impl$(<$gen>)? fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.error.fmt(f)
+            }
+        }
+
+        impl$(<$gen>)? Error for $ty {
+            fn source(&self) -> Option<&(dyn Error + 'static)> {
+                self.error.source()
+            }
+        }
+
+        impl$(<$gen>)? From<$ty> for io::Error {
+            fn from(err: $ty) -> io::Error {
+                err.error
+            }
+        }
+
+        impl$(<$gen>)? From<$ty> for $back {
+            fn from(err: $ty) -> $back {
+                err.$field
+            }
+        }
+    };
+}
+
+persist_error!(PersistError<F>, file, NamedTempFile<F>, F);
+persist_error!(PathPersistError, path, TempPath);
+persist_error!(TempFilePersistError, file, TempFile);
+
+/// The directory and final component of a persist target, the directory
+/// opened. A target with no final file name (`/`, `..`, `x/`, `x/.`) is
+/// `InvalidInput` naming it.
+pub(crate) fn open_target(target: &Path) -> io::Result<(Dir, &OsStr)> {
+    open_parent(target, "persisting a temporary file as")
+}
+
+/// The directory of the file `target` (opened) and its name; `action`
+/// says what was being done if `target` names no file.
+pub(crate) fn open_parent<'a>(
+    target: &'a Path,
+    action: &'static str,
+) -> io::Result<(Dir, &'a OsStr)> {
+    let name = target
+        .file_name()
+        .filter(|name| {
+            // `Path::file_name` forgets a trailing `/` or `/.`, which make
+            // the target a directory: rename(2) would refuse it too.
+            target
+                .as_os_str()
+                .as_encoded_bytes()
+                .ends_with(name.as_encoded_bytes())
+        })
+        .ok_or_else(|| {
+            PathError::custom(
+                io::ErrorKind::InvalidInput,
+                action,
+                target,
+                "the path does not end in a file name",
+            )
+        })?;
+    let parent = match target.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    Ok((Dir::open(parent)?, name))
+}
+
+/// The fallback for a target on another file system: copies `source` (from
+/// its start, leaving its position as it was) into a new anonymous file in
+/// the target's directory, with the same permission bits, and links that
+/// at the target as `opts` say. Readers of the target see the old file or
+/// the complete copy. Returns the copy, positioned where `source` was.
+pub(crate) fn copy_across(source: &File, target: &Path, opts: &PersistOptions) -> io::Result<File> {
+    let copying = |e| PathError::wrap(e, "copying a temporary file across file systems to", target);
+    let (to, name) = open_target(target)?;
+    let mode = sys::mode_of(&source.metadata().map_err(copying)?.permissions());
+    let mut names = Template::new(".tmp", "", DEFAULT_RAND_LEN)?;
+    let mut copy = tempcore::linkable_file_at(&to, &mut names, &FileOptions::new().mode(mode))?;
+    let mut reader = source;
+    let position = reader.stream_position().map_err(copying)?;
+    let copied = reader
+        .rewind()
+        .and_then(|()| io::copy(&mut reader, copy.as_file_mut()));
+    let restored = reader.seek(SeekFrom::Start(position));
+    copied.and(restored).map_err(copying)?;
+    copy.as_file_mut()
+        .seek(SeekFrom::Start(position))
+        .map_err(copying)?;
+    copy.link_at(&to, name, &opts.link_options())
+        .map_err(io::Error::from)
+}

@@ -1,0 +1,199 @@
+//! [`TempPath`]: a temporary file's name, removed on drop, with no open
+//! handle (Python's `NamedTemporaryFile(delete_on_close=False)`).
+
+use std::ffi::OsStr;
+use std::fmt;
+use std::io;
+use std::mem;
+use std::ops::Deref;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use camino::Utf8Path;
+use tempcore::Dir;
+
+use crate::persist::{PathPersistError, open_parent, open_target};
+
+/// The name of a temporary file whose handle is closed: the name lives
+/// until the `TempPath` is dropped (Python's
+/// `NamedTemporaryFile(delete_on_close=False)`: closing the file keeps it,
+/// leaving the scope removes it).
+///
+/// Made by [`NamedTempFile::into_temp_path`](crate::NamedTempFile::into_temp_path)
+/// or [`into_parts`](crate::NamedTempFile::into_parts). It dereferences to
+/// the file's absolute [`Path`], so it can be handed to another program.
+///
+/// The name is removed relative to the directory handle opened when the
+/// file was created (`unlinkat`), never by looking the path up again: if
+/// the directory's path is renamed or replaced by a symbolic link
+/// meanwhile, nothing outside the original directory is touched.
+///
+/// ```
+/// use std::io::Write;
+/// let mut file = tempfs::NamedTempFile::new()?;
+/// writeln!(file, "for another process")?;
+/// let path = file.into_temp_path(); // the handle is closed here
+/// assert_eq!(std::fs::read_to_string(&path)?, "for another process\n");
+/// let copy = path.to_path_buf();
+/// drop(path);
+/// assert!(!copy.exists());
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct TempPath {
+    dir: Arc<Dir>,
+    path: Box<Path>,
+    cleanup: bool,
+}
+
+impl TempPath {
+    /// `path` is `dir`'s path joined with the name of an entry in `dir`.
+    pub(crate) fn new(dir: Arc<Dir>, path: PathBuf, cleanup: bool) -> TempPath {
+        TempPath {
+            dir,
+            path: path.into_boxed_path(),
+            cleanup,
+        }
+    }
+
+    /// Adopts an existing path (whether or not a file exists there) as a
+    /// temporary one, removed on drop. A relative path is made absolute
+    /// against the current directory, and its directory is opened now, so
+    /// that removal later is relative to that handle.
+    ///
+    /// Fails with `InvalidInput` if `path` does not end in a file name, or
+    /// with the error of opening its directory (`NotFound`, ...), naming it.
+    pub fn try_from_path(path: impl Into<PathBuf>) -> io::Result<TempPath> {
+        let path = crate::builder::absolute(&path.into())?;
+        let (dir, name) = open_parent(&path, "adopting as a temporary path")?;
+        let path = dir.path().join(name);
+        Ok(TempPath::new(Arc::new(dir), path, true))
+    }
+
+    /// The directory the file was created in.
+    pub(crate) fn dir(&self) -> &Dir {
+        &self.dir
+    }
+
+    /// The name in the directory.
+    pub(crate) fn name(&self) -> &OsStr {
+        self.path.file_name().unwrap_or_default()
+    }
+
+    /// The path, as UTF-8, or `None` if it is not valid UTF-8.
+    pub fn utf8_path(&self) -> Option<&Utf8Path> {
+        Utf8Path::from_path(&self.path)
+    }
+
+    /// Removes the file now and reports the error that dropping would
+    /// swallow, naming the path. A file that is already gone (removed by
+    /// hand, or by a temporary-file cleaner) is not an error: the name is
+    /// gone, which is what was asked. Removes the file even when cleanup
+    /// was disabled: closing explicitly is asking for it.
+    pub fn close(mut self) -> io::Result<()> {
+        self.cleanup = false;
+        remove(&self.dir, self.name())
+    }
+
+    /// Gives the file the name `new_path`, atomically replacing any file
+    /// there; the temporary name disappears in the same step
+    /// (`renameat`). On failure the error names the target and gives the
+    /// `TempPath` back.
+    ///
+    /// The rename works on whatever is at the temporary name now: if a
+    /// temporary-file cleaner removed the file and someone else created
+    /// one under the same name, that one is moved. A [`TempFile`] has no
+    /// name to swap and links the file it holds.
+    ///
+    /// [`TempFile`]: crate::TempFile
+    pub fn persist(self, new_path: impl AsRef<Path>) -> Result<(), PathPersistError> {
+        self.persist_inner(new_path.as_ref(), true)
+    }
+
+    /// [`persist`](Self::persist), but fails with `AlreadyExists` if
+    /// anything is at `new_path`, changing nothing
+    /// (`renameat2(RENAME_NOREPLACE)`; see [`tempcore::rename_at`] for the
+    /// fallback where that is unsupported).
+    pub fn persist_noclobber(self, new_path: impl AsRef<Path>) -> Result<(), PathPersistError> {
+        self.persist_inner(new_path.as_ref(), false)
+    }
+
+    fn persist_inner(self, target: &Path, replace: bool) -> Result<(), PathPersistError> {
+        match self.rename(target, replace) {
+            Ok(_) => {
+                self.forget();
+                Ok(())
+            }
+            Err(error) => Err(PathPersistError { error, path: self }),
+        }
+    }
+
+    /// Renames the file to `target`; returns the target's directory.
+    pub(crate) fn rename(&self, target: &Path, replace: bool) -> io::Result<Dir> {
+        let (to, name) = open_target(target)?;
+        tempcore::rename_at(&self.dir, self.name(), &to, name, replace)?;
+        Ok(to)
+    }
+
+    /// Leaves the file where it is for good and returns its path (Python's
+    /// `delete=False`, decided late). Never fails on unix; the `Result`
+    /// matches the `tempfile` crate.
+    pub fn keep(mut self) -> Result<PathBuf, PathPersistError> {
+        self.cleanup = false;
+        Ok(mem::replace(&mut self.path, PathBuf::new().into_boxed_path()).into_path_buf())
+    }
+
+    /// Turns removal on drop off (`true`) or back on (`false`), as
+    /// [`Builder::disable_cleanup`](crate::Builder::disable_cleanup) does
+    /// at creation.
+    pub fn disable_cleanup(&mut self, disable: bool) {
+        self.cleanup = !disable;
+    }
+
+    /// Drops without removing anything: the file has a new name now.
+    pub(crate) fn forget(mut self) {
+        self.cleanup = false;
+    }
+}
+
+/// `unlinkat(dir, name)`, with a missing entry counted as removed.
+fn remove(dir: &Dir, name: &OsStr) -> io::Result<()> {
+    match tempcore::remove_file_at(dir, name) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        other => other,
+    }
+}
+
+impl Drop for TempPath {
+    fn drop(&mut self) {
+        if self.cleanup {
+            // Nothing to report to; `close` is the way to see this error.
+            let _ = remove(&self.dir, self.name());
+        }
+    }
+}
+
+impl fmt::Debug for TempPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.path.fmt(f)
+    }
+}
+
+impl Deref for TempPath {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl AsRef<Path> for TempPath {
+    fn as_ref(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl AsRef<OsStr> for TempPath {
+    fn as_ref(&self) -> &OsStr {
+        self.path.as_os_str()
+    }
+}
