@@ -146,6 +146,33 @@ fn a_bind_mount_of_the_same_file_system_inside_is_not_crossed() {
 }
 
 #[test]
+fn a_file_bind_mounted_inside_is_left_and_its_source_kept() {
+    // Unlinking a mount point fails (EBUSY): reported, and the file
+    // mounted there, which lives outside, is never written or removed.
+    let scratch = Scratch::new("file-mount");
+    let outside = scratch.join("outside");
+    fs::create_dir(&outside).unwrap();
+    let canaries = plant_canaries(&outside);
+    in_private_mount_namespace(|| {
+        let dir = TempDir::new_in(scratch.path()).unwrap();
+        build_tree(dir.path(), 1, 1, 2);
+        let mount_point = dir.path().join("d0/f0");
+        bind_mount(&canaries[0], &mount_point);
+        let path = dir.path().to_path_buf();
+
+        let err = dir.close().unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::ResourceBusy, "{err}");
+        assert_eq!(PathError::find(&err).unwrap().path(), mount_point);
+        assert_eq!(names(&path), ["d0"]);
+        assert_eq!(names(&path.join("d0")), ["f0"]);
+        unmount(&mount_point);
+        fs::remove_dir_all(&path).unwrap();
+    });
+    assert_canaries(&canaries);
+    assert_eq!(fs::read(&canaries[0]).unwrap(), b"canary 0");
+}
+
+#[test]
 fn a_tmpfs_mounted_inside_is_not_crossed() {
     let scratch = Scratch::new("tmpfs-mount");
     in_private_mount_namespace(|| {

@@ -77,6 +77,13 @@ fn the_descriptor_is_the_directory() {
 }
 
 #[test]
+fn the_descriptor_is_close_on_exec() {
+    let dir = TempDir::new().unwrap();
+    let flags = rustix::io::fcntl_getfd(dir.as_fd()).unwrap();
+    assert!(flags.contains(rustix::io::FdFlags::CLOEXEC));
+}
+
+#[test]
 fn a_non_utf8_name_has_no_utf8_path() {
     let scratch = Scratch::new("non-utf8");
     let dir = TempDir::with_prefix_in(OsStr::from_bytes(b"bad\xff-"), scratch.path()).unwrap();
