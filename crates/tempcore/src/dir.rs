@@ -62,7 +62,7 @@ impl Dir {
     /// readable, so that its entries can be listed.
     pub fn open_at(parent: &Dir, name: impl AsRef<OsStr>) -> io::Result<Dir> {
         let name = name.as_ref();
-        let path = parent.path.join(name);
+        let path = parent.join(name);
         let handle = sys::open_dir_at(parent, name)
             .map_err(|e| PathError::wrap(e, "opening the directory", &path))?;
         Ok(Dir::from_parts(handle, path))
@@ -80,6 +80,23 @@ impl Dir {
     /// been moved, the path is stale; the handle is not.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The path of the entry `name` in this directory: [`path`](Self::path)
+    /// joined with `name`, allocated once at its final size (`Path::join`
+    /// grows its buffer as it goes).
+    ///
+    /// ```
+    /// let dir = tempcore::Dir::open(tempcore::temp_dir()?)?;
+    /// assert_eq!(dir.join("x.txt"), dir.path().join("x.txt"));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn join(&self, name: impl AsRef<OsStr>) -> PathBuf {
+        let name = name.as_ref();
+        let mut path = PathBuf::with_capacity(self.path.as_os_str().len() + 1 + name.len());
+        path.push(&self.path);
+        path.push(name);
+        path
     }
 
     /// A second handle to the same directory.

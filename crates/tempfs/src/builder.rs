@@ -220,7 +220,7 @@ impl Builder {
     fn mkstemp_at(&self, dir: &Dir) -> io::Result<(File, PathBuf)> {
         let (file, name) =
             tempcore::create_file_at(dir, &mut self.template()?, &self.file_options())?;
-        Ok((file, entry_path(dir, &name)))
+        Ok((file, dir.join(&name)))
     }
 
     /// Lets `create` make the object under each candidate path in the
@@ -326,7 +326,7 @@ pub(crate) fn named_at(
     cleanup: bool,
 ) -> io::Result<NamedTempFile> {
     let (file, name) = tempcore::create_file_at(dir, names, opts)?;
-    let path = TempPath::new(Arc::clone(dir), entry_path(dir, &name), cleanup);
+    let path = TempPath::new(Arc::clone(dir), dir.join(&name), cleanup);
     Ok(NamedTempFile::from_parts(file, path))
 }
 
@@ -343,15 +343,6 @@ pub(crate) fn anonymous_in(
     } else {
         tempcore::anonymous_file(absolute(dir)?, names, opts)
     }
-}
-
-/// `dir`'s path joined with `name`, allocated once at its final size
-/// (`Path::join` grows the buffer, and a `TempPath` shrinks it again).
-pub(crate) fn entry_path(dir: &Dir, name: &OsStr) -> PathBuf {
-    let mut path = PathBuf::with_capacity(dir.path().as_os_str().len() + 1 + name.len());
-    path.push(dir.path());
-    path.push(name);
-    path
 }
 
 /// Opens `dir` by its absolute path, so that paths built from it stay
@@ -375,7 +366,7 @@ mod tests {
         // A path with no trailing separator, as directories are opened.
         let dir = Dir::open(env!("CARGO_MANIFEST_DIR")).unwrap();
         let name = OsStr::new("tmpabcdefghijklm");
-        let path = entry_path(&dir, name);
+        let path = dir.join(name);
         assert_eq!(path, dir.path().join(name));
         // Exactly the final size: boxing it (as TempPath does) reallocates
         // nothing.
