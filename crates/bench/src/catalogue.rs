@@ -2,7 +2,7 @@
 //! bench`) needs to find criterion's results and explain them. The probe
 //! prints it with `syscall_probe list`.
 
-use crate::ops;
+use crate::{ops, tree};
 
 /// One benchmark group, as the report sees it.
 #[derive(Debug, Clone)]
@@ -13,8 +13,9 @@ pub struct GroupInfo {
     pub about: String,
     /// Whether the group runs once per place.
     pub per_place: bool,
-    /// Whether `syscall_probe run` can do it (single operations only).
-    pub probe: bool,
+    /// Operations per probe count (`syscall_probe run`); 0 when the probe
+    /// cannot do the group (operations that need untimed setup).
+    pub rounds: u64,
     /// The contender every other is compared with: the system-call floor,
     /// or the standard library where the issue names it.
     pub floor: &'static str,
@@ -22,22 +23,29 @@ pub struct GroupInfo {
     pub contenders: Vec<(&'static str, &'static str)>,
 }
 
-/// Every group, in the order of the report.
+/// Every group, in the order of the report: the single operations, then
+/// the trees.
 pub fn groups() -> Vec<GroupInfo> {
-    ops::GROUPS
-        .iter()
-        .map(|g| GroupInfo {
-            name: g.name.to_string(),
-            about: g.about.to_string(),
-            per_place: g.per_place,
-            probe: true,
-            floor: "floor",
-            contenders: g.contenders.iter().map(|c| (c.name, c.about)).collect(),
-        })
-        .collect()
+    let single = ops::GROUPS.iter().map(|g| GroupInfo {
+        name: g.name.to_string(),
+        about: g.about.to_string(),
+        per_place: g.per_place,
+        rounds: g.rounds,
+        floor: g.floor,
+        contenders: g.contenders.iter().map(|c| (c.name, c.about)).collect(),
+    });
+    let trees = tree::TREES.iter().map(|t| GroupInfo {
+        name: t.name.to_string(),
+        about: t.about.to_string(),
+        per_place: true,
+        rounds: 0,
+        floor: tree::FLOOR,
+        contenders: tree::CONTENDERS.iter().map(|c| (c.name, c.about)).collect(),
+    });
+    single.chain(trees).collect()
 }
 
-/// The catalogue as tab-separated lines: `group NAME PER_PLACE PROBE
+/// The catalogue as tab-separated lines: `group NAME PER_PLACE ROUNDS
 /// FLOOR ABOUT`, then `contender GROUP NAME ABOUT`.
 pub fn render() -> String {
     let groups = groups();
@@ -45,7 +53,7 @@ pub fn render() -> String {
     for g in &groups {
         text.push_str(&format!(
             "group\t{}\t{}\t{}\t{}\t{}\n",
-            g.name, g.per_place, g.probe, g.floor, g.about
+            g.name, g.per_place, g.rounds, g.floor, g.about
         ));
     }
     for g in &groups {

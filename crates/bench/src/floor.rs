@@ -92,10 +92,15 @@ pub fn getrandom(out: &mut [u8]) -> io::Result<()> {
 /// An anonymous file, created and closed:
 /// `openat(dirfd, ".", O_TMPFILE|O_RDWR|O_EXCL|O_CLOEXEC, 0600)` + `close`.
 pub fn anonymous(dir: BorrowedFd<'_>) -> io::Result<()> {
-    let flags = OFlags::TMPFILE | OFlags::RDWR | OFlags::EXCL | OFlags::CLOEXEC;
-    let fd = openat(dir, c".", flags, Mode::RUSR | Mode::WUSR)?;
-    drop(fd);
+    drop(anonymous_file(dir)?);
     Ok(())
+}
+
+/// An anonymous file left open, for workloads that use one:
+/// `openat(dirfd, ".", O_TMPFILE|O_RDWR|O_EXCL|O_CLOEXEC, 0600)`.
+pub fn anonymous_file(dir: BorrowedFd<'_>) -> io::Result<std::fs::File> {
+    let flags = OFlags::TMPFILE | OFlags::RDWR | OFlags::EXCL | OFlags::CLOEXEC;
+    Ok(openat(dir, c".", flags, Mode::RUSR | Mode::WUSR)?.into())
 }
 
 /// A named file, created, closed and removed:

@@ -17,3 +17,5 @@ pub mod catalogue;
 pub mod floor;
 pub mod ops;
 pub mod places;
+pub mod spool;
+pub mod tree;

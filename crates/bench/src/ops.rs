@@ -3,10 +3,11 @@
 //! create-and-clean-up, done by one contender.
 
 use std::hint::black_box;
-use std::io;
+use std::io::{self, Cursor};
 
 use crate::floor::{self, NameBuf};
 use crate::places::Place;
+use crate::spool;
 
 /// What a contender's operation may keep between calls: the floor's name
 /// buffer and counter (so that the floor never allocates).
@@ -49,6 +50,15 @@ pub struct Group {
     pub about: &'static str,
     /// Whether the operation touches a directory, so runs once per place.
     pub per_place: bool,
+    /// The contender every other is compared with.
+    pub floor: &'static str,
+    /// Operations per count in the probe (system calls, instructions):
+    /// enough to amortise once-per-process work, few enough for a slow
+    /// operation under `strace` and `valgrind`.
+    pub rounds: u64,
+    /// Criterion samples per bench (its default is 100; slow operations
+    /// take fewer).
+    pub samples: usize,
     /// The contenders, ours first.
     pub contenders: &'static [Contender],
 }
@@ -60,8 +70,9 @@ impl Group {
     }
 }
 
-/// Every single-operation group, in the order of the report.
-pub const GROUPS: &[Group] = &[ANONYMOUS, NAMED, NAMES];
+/// Every group made of one call per operation, in the order of the
+/// report.
+pub const GROUPS: &[Group] = &[ANONYMOUS, NAMED, TEMPDIR, SPOOL_MEMORY, SPOOL_ROLLED, NAMES];
 
 /// The group called `name`.
 pub fn group(name: &str) -> Option<&'static Group> {
@@ -73,6 +84,9 @@ pub const ANONYMOUS: Group = Group {
     name: "anonymous",
     about: "anonymous file: create + close",
     per_place: true,
+    floor: "floor",
+    rounds: 1000,
+    samples: 100,
     contenders: &[
         Contender {
             name: "ours",
@@ -102,6 +116,9 @@ pub const NAMED: Group = Group {
     name: "named",
     about: "named file: create + close + delete",
     per_place: true,
+    floor: "floor",
+    rounds: 1000,
+    samples: 100,
     contenders: &[
         Contender {
             name: "ours",
@@ -139,11 +156,60 @@ pub const NAMED: Group = Group {
     ],
 };
 
+/// Group 3: an empty temporary directory, created and removed.
+pub const TEMPDIR: Group = Group {
+    name: "tempdir",
+    about: "empty temp dir: create + remove",
+    per_place: true,
+    floor: "floor",
+    rounds: 1000,
+    samples: 100,
+    contenders: &[
+        Contender {
+            name: "ours",
+            about: "`tempfs::TempDir::new()` + drop (holds the new directory's fd for \
+                    race-free cleanup)",
+            run: |_, _| drop_it(tempfs::TempDir::new()),
+        },
+        Contender {
+            name: "ours-in",
+            about: "`tempfs::TempDir::new_in(path)` + drop (opens the parent each time)",
+            run: |place, _| drop_it(tempfs::TempDir::new_in(place.path())),
+        },
+        Contender {
+            name: "tempfile",
+            about: "`tempfile::TempDir::new_in(path)` + drop (tempfile 3.27)",
+            run: |place, _| drop_it(tempfile::TempDir::new_in(place.path())),
+        },
+        Contender {
+            name: "floor",
+            about: "one `getrandom` for a 13-character name + `mkdirat(dirfd, name, 0700)` + \
+                    `unlinkat(dirfd, name, AT_REMOVEDIR)`",
+            run: |place, scratch| {
+                let name = scratch.name.random()?;
+                floor::empty_dir(place.fd(), name)
+            },
+        },
+        Contender {
+            name: "floor-counter",
+            about: "as `floor`, names from a counter (the bare system calls)",
+            run: |place, scratch| {
+                scratch.counter = scratch.counter.wrapping_add(1);
+                let name = scratch.name.counter(scratch.counter);
+                floor::empty_dir(place.fd(), name)
+            },
+        },
+    ],
+};
+
 /// Group 6: a name alone, and the system call behind it.
 pub const NAMES: Group = Group {
     name: "names",
     about: "one random name (`tmp` + 13 characters, 65 bits)",
     per_place: false,
+    floor: "floor",
+    rounds: 1000,
+    samples: 100,
     contenders: &[
         Contender {
             name: "ours",
@@ -175,6 +241,81 @@ pub const NAMES: Group = Group {
     ],
 };
 
+/// Group 5, in memory: 512 KiB in 64-byte writes, read back in 64-byte
+/// reads, under a 1 MiB limit.
+pub const SPOOL_MEMORY: Group = Group {
+    name: "spool-memory",
+    about: "512 KiB in 64-byte writes, rewound, read back in 64-byte reads; spools limited to 1 MiB",
+    per_place: false,
+    floor: "cursor",
+    rounds: 3,
+    samples: 50,
+    contenders: &[
+        Contender {
+            name: "ours",
+            about: "`tempspool::SpooledTempFile::new(1 MiB)`",
+            run: |_, _| {
+                let mut spool = tempspool::SpooledTempFile::new(spool::MAX_SIZE);
+                spool::round_trip(&mut spool, spool::MEMORY_BYTES)?;
+                spool::expect_rolled(spool.is_rolled(), false)
+            },
+        },
+        Contender {
+            name: "tempfile",
+            about: "`tempfile::SpooledTempFile::new(1 MiB)` (tempfile 3.27)",
+            run: |_, _| {
+                let mut spool = tempfile::SpooledTempFile::new(spool::MAX_SIZE);
+                spool::round_trip(&mut spool, spool::MEMORY_BYTES)?;
+                spool::expect_rolled(spool.is_rolled(), false)
+            },
+        },
+        Contender {
+            name: "cursor",
+            about: "`std::io::Cursor<Vec<u8>>`",
+            run: |_, _| spool::round_trip(&mut Cursor::new(Vec::new()), spool::MEMORY_BYTES),
+        },
+    ],
+};
+
+/// Group 5, rolled over: 2 MiB in 64-byte writes with a 1 MiB limit, read
+/// back in 64-byte reads.
+pub const SPOOL_ROLLED: Group = Group {
+    name: "spool-rolled",
+    about: "2 MiB in 64-byte writes (rolling over at 1 MiB), rewound, read back in 64-byte reads",
+    per_place: true,
+    floor: "bufwriter",
+    rounds: 3,
+    samples: 20,
+    contenders: &[
+        Contender {
+            name: "ours",
+            about: "`tempspool::SpooledTempFile::new(1 MiB)` (rolls over into the default directory)",
+            run: |_, _| {
+                let mut spool = tempspool::SpooledTempFile::new(spool::MAX_SIZE);
+                spool::round_trip(&mut spool, spool::ROLLED_BYTES)?;
+                spool::expect_rolled(spool.is_rolled(), true)
+            },
+        },
+        Contender {
+            name: "tempfile",
+            about: "`tempfile::SpooledTempFile::new_in(1 MiB, path)` (tempfile 3.27)",
+            run: |place, _| {
+                let mut spool = tempfile::SpooledTempFile::new_in(spool::MAX_SIZE, place.path());
+                spool::round_trip(&mut spool, spool::ROLLED_BYTES)?;
+                spool::expect_rolled(spool.is_rolled(), true)
+            },
+        },
+        Contender {
+            name: "bufwriter",
+            about: "an `O_TMPFILE` file written through `BufWriter`, read through `BufReader` \
+                    (8 KiB buffers), all 2 MiB on disk",
+            run: |place, _| {
+                spool::buffered_round_trip(floor::anonymous_file(place.fd())?, spool::ROLLED_BYTES)
+            },
+        },
+    ],
+};
+
 /// Drops what was made (closing and deleting it) and passes on the error.
 fn drop_it<T>(made: io::Result<T>) -> io::Result<()> {
     drop(black_box(made?));
@@ -187,6 +328,9 @@ mod tests {
 
     #[test]
     fn every_contender_runs_and_leaves_nothing_behind() {
+        let _default = crate::places::DEFAULT_DIR
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         let root = std::env::temp_dir().join(format!("bench-ops-{}", std::process::id()));
         std::fs::create_dir(&root).unwrap();
         let place = Place::open("test", &root).unwrap();
@@ -213,7 +357,7 @@ mod tests {
         assert_eq!(names.len(), GROUPS.len());
         for g in GROUPS {
             assert_eq!(g.contenders[0].name, "ours", "{}", g.name);
-            assert!(g.contender("floor").is_some(), "{}", g.name);
+            assert!(g.contender(g.floor).is_some(), "{}", g.name);
             assert!(group(g.name).is_some());
         }
     }

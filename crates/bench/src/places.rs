@@ -100,6 +100,11 @@ impl Place {
     }
 }
 
+/// Held by tests that change or read the process's default temporary
+/// directory, which is one for all threads.
+#[cfg(test)]
+pub(crate) static DEFAULT_DIR: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Names the file systems temporary directories usually live on.
 fn file_system_name(magic: i64) -> String {
     let name = match magic {
@@ -125,6 +130,7 @@ mod tests {
 
     #[test]
     fn the_default_place_comes_first_and_is_usable() {
+        let _default = DEFAULT_DIR.lock().unwrap_or_else(|e| e.into_inner());
         let places = Place::all().unwrap();
         assert_eq!(places[0].label(), "tmp");
         assert_eq!(places[0].path(), tempcore::temp_dir().unwrap());

@@ -1,17 +1,49 @@
 //! The groups, generic over criterion's measurement.
 
+use std::time::Duration;
+
 use bench::ops::{GROUPS, Scratch};
 use bench::places::Place;
-use criterion::Criterion;
+use bench::tree::{self, TREES};
 use criterion::measurement::Measurement;
+use criterion::{BatchSize, Criterion, SamplingMode};
 
 /// Every group, in the order of the report.
 pub(crate) fn all<M: Measurement>(c: &mut Criterion<M>) {
     let places = Place::all().expect("opening the benchmark directories");
     single_operations(c, &places);
+    trees(c, &places);
 }
 
-/// Groups 1, 2 and 6: one operation per iteration.
+/// Group 4: each removal of a tree built untimed just before it. A
+/// removal takes tens of milliseconds and its setup longer: few samples,
+/// each of the same number of removals.
+fn trees<M: Measurement>(c: &mut Criterion<M>, places: &[Place]) {
+    for t in TREES {
+        for place in places {
+            place
+                .activate()
+                .expect("making the place the default directory");
+            let mut g = c.benchmark_group(format!("{}-{}", t.name, place.label()));
+            g.sample_size(10)
+                .sampling_mode(SamplingMode::Flat)
+                .warm_up_time(Duration::from_secs(1))
+                .measurement_time(Duration::from_secs(2));
+            for contender in tree::CONTENDERS {
+                g.bench_function(contender.name, |b| {
+                    b.iter_batched(
+                        || (contender.prepare)(place, t).expect(contender.name),
+                        |made| made.remove().expect(contender.name),
+                        BatchSize::PerIteration,
+                    )
+                });
+            }
+            g.finish();
+        }
+    }
+}
+
+/// Groups 1, 2, 5 and 6: one call per operation.
 fn single_operations<M: Measurement>(c: &mut Criterion<M>, places: &[Place]) {
     let mut scratch = Scratch::new().expect("seeding the floor's names");
     for group in GROUPS {
@@ -30,6 +62,7 @@ fn single_operations<M: Measurement>(c: &mut Criterion<M>, places: &[Place]) {
                 group.name.to_string()
             };
             let mut g = c.benchmark_group(id);
+            g.sample_size(group.samples);
             for contender in group.contenders {
                 g.bench_function(contender.name, |b| {
                     b.iter(|| (contender.run)(place, &mut scratch).expect(contender.name))
