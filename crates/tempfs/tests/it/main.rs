@@ -11,3 +11,4 @@ mod file_persist;
 mod file_reopen;
 mod file_support;
 mod file_threads;
+mod tempdir;
