@@ -2,16 +2,14 @@
 //! its system calls (through the test hooks), listings without `d_type`,
 //! a descriptor budget, and the mount check of kernels without `openat2`.
 
-use std::ffi::{CStr, OsStr, OsString};
+use std::ffi::OsString;
 use std::fs;
-use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 
-use rustix::fs::{self as rfs, Mode};
+use rustix::fs as rfs;
 use tempcore::{DIR_MODE, Dir, Template};
 use testkit::Scratch;
 
-use super::ops;
 use super::remove_slowly;
 use super::walk::hooks::{self, Event};
 
@@ -188,103 +186,117 @@ fn walk_cache() -> usize {
     super::walk::FD_CACHE
 }
 
-/// `c"name"` for a test name.
-fn c(name: &str) -> std::ffi::CString {
-    std::ffi::CString::new(name).unwrap()
-}
+/// What only Linux has: `O_PATH` repair and mount namespaces.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod linux {
+    use std::ffi::{CStr, CString, OsStr};
+    use std::fs;
+    use std::os::fd::AsFd;
 
-#[test]
-fn opening_never_follows_a_symlink() {
-    let scratch = Scratch::new("ops-symlink");
-    fs::create_dir(scratch.join("real")).unwrap();
-    std::os::unix::fs::symlink("real", scratch.join("link")).unwrap();
-    let dir = Dir::open(scratch.path()).unwrap();
-    let dev = ops::identity(&dir).unwrap().0.dev();
-    let fd = dir.as_fd();
-    assert!(ops::open_child(fd, &c("real"), dev).is_ok());
-    let refused = [
-        ops::open_child(fd, &c("link"), dev).err(),
-        ops::open_unreadable_child(fd, &c("link"), dev).err(),
-    ];
-    for err in refused {
-        assert!(
-            matches!(
-                err,
-                Some(rustix::io::Errno::NOTDIR | rustix::io::Errno::LOOP)
-            ),
-            "{err:?}"
-        );
+    use rustix::fs::{self as rfs, Mode};
+    use tempcore::Dir;
+    use testkit::Scratch;
+
+    use super::super::ops;
+
+    /// `c"name"` for a test name.
+    fn c(name: &str) -> CString {
+        CString::new(name).unwrap()
     }
-}
 
-#[test]
-fn without_openat2_a_bind_mount_is_still_seen() {
-    // Kernels before 5.6 have no openat2: the fallback opens, then asks
-    // statx whether it landed on the root of a mount. A bind mount of the
-    // same file system has the same device, so the device alone would not
-    // tell.
-    let scratch = Scratch::new("ops-fallback");
-    fs::create_dir(scratch.join("source")).unwrap();
-    fs::create_dir(scratch.join("mnt")).unwrap();
-    fs::create_dir(scratch.join("plain")).unwrap();
-    testkit::child::check(|| {
-        // SAFETY: plain system calls in a single-threaded forked child,
-        // with valid NUL-terminated strings.
-        unsafe {
-            assert_eq!(libc::unshare(libc::CLONE_NEWNS), 0);
-            let flags = libc::MS_REC | libc::MS_PRIVATE;
-            let root = c"/".as_ptr();
-            let none = std::ptr::null();
-            assert_eq!(libc::mount(none, root, none, flags, none.cast()), 0);
-            let source = c(scratch.join("source").to_str().unwrap());
-            let target = c(scratch.join("mnt").to_str().unwrap());
-            let rc = libc::mount(
-                source.as_ptr(),
-                target.as_ptr(),
-                none,
-                libc::MS_BIND,
-                none.cast(),
-            );
-            assert_eq!(rc, 0, "bind mount: {}", std::io::Error::last_os_error());
-        }
+    #[test]
+    fn opening_never_follows_a_symlink() {
+        let scratch = Scratch::new("ops-symlink");
+        fs::create_dir(scratch.join("real")).unwrap();
+        std::os::unix::fs::symlink("real", scratch.join("link")).unwrap();
         let dir = Dir::open(scratch.path()).unwrap();
         let dev = ops::identity(&dir).unwrap().0.dev();
         let fd = dir.as_fd();
-        let check = |name: &CStr| ops::open_then_check(fd, name, ops::DIR_FLAGS, dev).map(drop);
-        assert_eq!(check(&c("plain")), Ok(()));
-        assert_eq!(check(&c("mnt")), Err(rustix::io::Errno::XDEV));
-        assert_eq!(
-            ops::open_child(fd, &c("mnt"), dev).map(drop),
-            Err(rustix::io::Errno::XDEV)
-        );
-    });
-}
+        assert!(ops::open_child(fd, &c("real"), dev).is_ok());
+        let refused = [
+            ops::open_child(fd, &c("link"), dev).err(),
+            ops::open_unreadable_child(fd, &c("link"), dev).err(),
+        ];
+        for err in refused {
+            assert!(
+                matches!(
+                    err,
+                    Some(rustix::io::Errno::NOTDIR | rustix::io::Errno::LOOP)
+                ),
+                "{err:?}"
+            );
+        }
+    }
 
-#[test]
-fn the_magic_link_repair_changes_only_the_directory_it_opened() {
-    // The O_PATH repair names /proc/self/fd/N: the kernel resolves it to
-    // the very directory opened with O_NOFOLLOW, never to what a name
-    // points at now.
-    let scratch = Scratch::new("ops-repair");
-    let locked = scratch.join("locked");
-    fs::create_dir(&locked).unwrap();
-    let target = scratch.join("target");
-    fs::create_dir(&target).unwrap();
-    testkit::set_mode(&target, 0o555);
-    testkit::set_mode(&locked, 0o000);
-    let dir = Dir::open(scratch.path()).unwrap();
-    let dev = ops::identity(&dir).unwrap().0.dev();
-    let opened = ops::open_unreadable_child(dir.as_fd(), &c("locked"), dev).unwrap();
-    assert_eq!(testkit::mode_of(&locked), 0o700);
-    assert_eq!(testkit::mode_of(&target), 0o555);
-    // And the descriptor lists the directory.
-    let mut names = Vec::new();
-    let mut buf = Vec::new();
-    fs::write(locked.join("inside"), b"x").unwrap();
-    ops::list(opened.as_fd(), &mut buf, false, &mut |name, _| {
-        names.push(OsStr::new(name.to_str().unwrap()).to_owned())
-    })
-    .unwrap();
-    assert_eq!(names, ["inside"]);
-    let _ = rfs::fchmod(&opened, Mode::RWXU);
+    #[test]
+    fn without_openat2_a_bind_mount_is_still_seen() {
+        // Kernels before 5.6 have no openat2: the fallback opens, then asks
+        // statx whether it landed on the root of a mount. A bind mount of the
+        // same file system has the same device, so the device alone would not
+        // tell.
+        let scratch = Scratch::new("ops-fallback");
+        fs::create_dir(scratch.join("source")).unwrap();
+        fs::create_dir(scratch.join("mnt")).unwrap();
+        fs::create_dir(scratch.join("plain")).unwrap();
+        testkit::child::check(|| {
+            // SAFETY: plain system calls in a single-threaded forked child,
+            // with valid NUL-terminated strings.
+            unsafe {
+                assert_eq!(libc::unshare(libc::CLONE_NEWNS), 0);
+                let flags = libc::MS_REC | libc::MS_PRIVATE;
+                let root = c"/".as_ptr();
+                let none = std::ptr::null();
+                assert_eq!(libc::mount(none, root, none, flags, none.cast()), 0);
+                let source = c(scratch.join("source").to_str().unwrap());
+                let target = c(scratch.join("mnt").to_str().unwrap());
+                let rc = libc::mount(
+                    source.as_ptr(),
+                    target.as_ptr(),
+                    none,
+                    libc::MS_BIND,
+                    none.cast(),
+                );
+                assert_eq!(rc, 0, "bind mount: {}", std::io::Error::last_os_error());
+            }
+            let dir = Dir::open(scratch.path()).unwrap();
+            let dev = ops::identity(&dir).unwrap().0.dev();
+            let fd = dir.as_fd();
+            let check = |name: &CStr| ops::open_then_check(fd, name, ops::DIR_FLAGS, dev).map(drop);
+            assert_eq!(check(&c("plain")), Ok(()));
+            assert_eq!(check(&c("mnt")), Err(rustix::io::Errno::XDEV));
+            assert_eq!(
+                ops::open_child(fd, &c("mnt"), dev).map(drop),
+                Err(rustix::io::Errno::XDEV)
+            );
+        });
+    }
+
+    #[test]
+    fn the_magic_link_repair_changes_only_the_directory_it_opened() {
+        // The O_PATH repair names /proc/self/fd/N: the kernel resolves it to
+        // the very directory opened with O_NOFOLLOW, never to what a name
+        // points at now.
+        let scratch = Scratch::new("ops-repair");
+        let locked = scratch.join("locked");
+        fs::create_dir(&locked).unwrap();
+        let target = scratch.join("target");
+        fs::create_dir(&target).unwrap();
+        testkit::set_mode(&target, 0o555);
+        testkit::set_mode(&locked, 0o000);
+        let dir = Dir::open(scratch.path()).unwrap();
+        let dev = ops::identity(&dir).unwrap().0.dev();
+        let opened = ops::open_unreadable_child(dir.as_fd(), &c("locked"), dev).unwrap();
+        assert_eq!(testkit::mode_of(&locked), 0o700);
+        assert_eq!(testkit::mode_of(&target), 0o555);
+        // And the descriptor lists the directory.
+        let mut names = Vec::new();
+        let mut buf = Vec::new();
+        fs::write(locked.join("inside"), b"x").unwrap();
+        ops::list(opened.as_fd(), &mut buf, false, &mut |name, _| {
+            names.push(OsStr::new(name.to_str().unwrap()).to_owned())
+        })
+        .unwrap();
+        assert_eq!(names, ["inside"]);
+        let _ = rfs::fchmod(&opened, Mode::RWXU);
+    }
 }

@@ -5,11 +5,10 @@
 use std::fs;
 use std::os::unix::net::UnixListener;
 
-use rustix::fs::{self as rfs, Mode};
 use tempfs::TempDir;
 use testkit::Scratch;
 
-use super::fixtures::{assert_canaries, build_tree, link, plant_canaries};
+use super::fixtures::{assert_canaries, build_tree, c_path, link, plant_canaries};
 
 #[test]
 fn a_symlink_to_a_directory_outside_is_removed_not_followed() {
@@ -33,9 +32,12 @@ fn a_symlink_to_a_directory_outside_is_removed_not_followed() {
 fn fifos_and_sockets_are_removed_without_blocking() {
     let scratch = Scratch::new("special");
     let dir = TempDir::new_in(scratch.path()).unwrap();
-    rfs::mkfifoat(dir.as_dir(), "fifo", Mode::RUSR | Mode::WUSR).unwrap();
     fs::create_dir(dir.path().join("sub")).unwrap();
-    rfs::mkfifoat(dir.as_dir(), "sub/fifo", Mode::RUSR | Mode::WUSR).unwrap();
+    for fifo in ["fifo", "sub/fifo"] {
+        let path = c_path(&dir.path().join(fifo));
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0);
+    }
     let listener = UnixListener::bind(dir.path().join("sub/socket")).unwrap();
     dir.close().unwrap();
     drop(listener);

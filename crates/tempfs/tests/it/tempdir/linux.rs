@@ -15,7 +15,33 @@ use tempfs::{Builder, TempDir};
 use testkit::Scratch;
 use testkit::child;
 
-use super::fixtures::{assert_canaries, build_tree, c_path, nobody_scratch, plant_canaries};
+use super::fixtures::{
+    assert_canaries, build_tree, c_path, chmod_tree, nobody_scratch, plant_canaries,
+};
+
+#[test]
+fn all_eight_owner_permission_combinations_are_removed() {
+    // Python's test_modes: every file and directory, the top included,
+    // gets the same owner bits; cleanup must still remove everything.
+    let scratch = nobody_scratch("modes");
+    child::as_nobody(|| {
+        for bits in 0..8 {
+            let mode = bits << 6;
+            let dir = TempDir::new_in(scratch.path()).unwrap();
+            build_tree(dir.path(), 3, 2, 2);
+            chmod_tree(dir.path(), mode);
+            let path = dir.path().to_path_buf();
+            dir.close()
+                .unwrap_or_else(|e| panic!("mode {mode:03o}: {e}"));
+            assert!(
+                fs::symlink_metadata(&path).is_err(),
+                "mode {mode:03o}: {} is still there",
+                path.display()
+            );
+        }
+        assert!(scratch.entries().is_empty());
+    });
+}
 
 #[test]
 fn unreadable_directories_at_every_depth_are_removed() {
