@@ -39,6 +39,12 @@ pub struct Tree {
     pub shape: Shape,
     /// Bytes in each file.
     pub file_size: usize,
+    /// How many files ([`FILES`]; fewer only for a check that the bench
+    /// runs at all).
+    pub files: usize,
+    /// Levels of subdirectories when nested ([`DEPTH`]; fewer only for a
+    /// check that the bench runs at all).
+    pub depth: u32,
 }
 
 /// The four trees of group 4.
@@ -48,12 +54,16 @@ pub const TREES: &[Tree] = &[
         about: "removing 10,000 empty files in one directory",
         shape: Shape::Flat,
         file_size: 0,
+        files: FILES,
+        depth: DEPTH,
     },
     Tree {
         name: "tree-flat-4KiB",
         about: "removing 10,000 files of 4 KiB in one directory",
         shape: Shape::Flat,
         file_size: 4096,
+        files: FILES,
+        depth: DEPTH,
     },
     Tree {
         name: "tree-nested-0B",
@@ -61,6 +71,8 @@ pub const TREES: &[Tree] = &[
                 (2,047 directories)",
         shape: Shape::Nested,
         file_size: 0,
+        files: FILES,
+        depth: DEPTH,
     },
     Tree {
         name: "tree-nested-4KiB",
@@ -68,6 +80,8 @@ pub const TREES: &[Tree] = &[
                 (2,047 directories)",
         shape: Shape::Nested,
         file_size: 4096,
+        files: FILES,
+        depth: DEPTH,
     },
 ];
 
@@ -156,10 +170,10 @@ impl Removal for StdDir {
 pub fn populate(root: &Path, tree: &Tree) -> io::Result<()> {
     let dirs = match tree.shape {
         Shape::Flat => vec![root.to_path_buf()],
-        Shape::Nested => nested_dirs(root)?,
+        Shape::Nested => nested_dirs(root, tree.depth)?,
     };
     let data = vec![0x5au8; tree.file_size];
-    for i in 0..FILES {
+    for i in 0..tree.files {
         let path = dirs[i % dirs.len()].join(format!("f{i}"));
         fs::write(path, &data)?;
     }
@@ -168,10 +182,10 @@ pub fn populate(root: &Path, tree: &Tree) -> io::Result<()> {
 
 /// Makes the nested directories under `root`, level by level; returns
 /// all of them, `root` first.
-fn nested_dirs(root: &Path) -> io::Result<Vec<PathBuf>> {
+fn nested_dirs(root: &Path, depth: u32) -> io::Result<Vec<PathBuf>> {
     let mut all = vec![root.to_path_buf()];
     let mut level = vec![root.to_path_buf()];
-    for _ in 0..DEPTH {
+    for _ in 0..depth {
         let mut next = Vec::with_capacity(level.len() * FANOUT);
         for parent in &level {
             for child in 0..FANOUT {

@@ -18,8 +18,23 @@ pub(crate) fn all<M: Measurement>(c: &mut Criterion<M>) {
 /// Group 4: each removal of a tree built untimed just before it. A
 /// removal takes tens of milliseconds and its setup longer: few samples,
 /// each of the same number of removals.
+///
+/// In criterion's `--test` mode (`cargo xtask bench --quick`, which checks
+/// that every bench runs and measures nothing) the trees hold 100 files,
+/// nested 3 levels deep, instead of 10,000 over 10 levels: building the
+/// real ones on a busy disk takes seconds each.
 fn trees<M: Measurement>(c: &mut Criterion<M>, places: &[Place]) {
+    let checking_only = std::env::args().any(|a| a == "--test");
     for t in TREES {
+        let t = &if checking_only {
+            tree::Tree {
+                files: 100,
+                depth: 3,
+                ..*t
+            }
+        } else {
+            *t
+        };
         for place in places {
             place
                 .activate()
