@@ -2,7 +2,7 @@
 //! bench`) needs to find criterion's results and explain them. The probe
 //! prints it with `syscall_probe list`.
 
-use crate::{ops, tree};
+use crate::{interleave, ops, tree};
 
 /// One benchmark group, as the report sees it.
 #[derive(Debug, Clone)]
@@ -16,6 +16,8 @@ pub struct GroupInfo {
     /// Operations per probe count (`syscall_probe run`); 0 when the probe
     /// cannot do the group (operations that need untimed setup).
     pub rounds: u64,
+    /// Rounds of the interleaved measurement (`syscall_probe interleave`).
+    pub pairs: usize,
     /// The contender every other is compared with: the system-call floor,
     /// or the standard library where the issue names it.
     pub floor: &'static str,
@@ -31,6 +33,7 @@ pub fn groups() -> Vec<GroupInfo> {
         about: g.about.to_string(),
         per_place: g.per_place,
         rounds: g.rounds,
+        pairs: interleave::OP_ROUNDS,
         floor: g.floor,
         contenders: g.contenders.iter().map(|c| (c.name, c.about)).collect(),
     });
@@ -39,6 +42,7 @@ pub fn groups() -> Vec<GroupInfo> {
         about: t.about.to_string(),
         per_place: true,
         rounds: 0,
+        pairs: interleave::TREE_ROUNDS,
         floor: tree::FLOOR,
         contenders: tree::CONTENDERS.iter().map(|c| (c.name, c.about)).collect(),
     });
@@ -46,14 +50,14 @@ pub fn groups() -> Vec<GroupInfo> {
 }
 
 /// The catalogue as tab-separated lines: `group NAME PER_PLACE ROUNDS
-/// FLOOR ABOUT`, then `contender GROUP NAME ABOUT`.
+/// PAIRS FLOOR ABOUT`, then `contender GROUP NAME ABOUT`.
 pub fn render() -> String {
     let groups = groups();
     let mut text = String::new();
     for g in &groups {
         text.push_str(&format!(
-            "group\t{}\t{}\t{}\t{}\t{}\n",
-            g.name, g.per_place, g.rounds, g.floor, g.about
+            "group\t{}\t{}\t{}\t{}\t{}\t{}\n",
+            g.name, g.per_place, g.rounds, g.pairs, g.floor, g.about
         ));
     }
     for g in &groups {

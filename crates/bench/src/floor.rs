@@ -122,6 +122,19 @@ pub fn empty_dir(dir: BorrowedFd<'_>, name: &CStr) -> io::Result<()> {
     Ok(())
 }
 
+/// An empty directory, created, opened, removed and closed, as a
+/// race-free `TempDir` must at least do: `mkdirat(dirfd, name, 0700)` +
+/// `openat(dirfd, name, flags|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC)` +
+/// `unlinkat(dirfd, name, AT_REMOVEDIR)` + `close`.
+pub fn empty_dir_held(dir: BorrowedFd<'_>, name: &CStr, flags: OFlags) -> io::Result<()> {
+    mkdirat(dir, name, Mode::RWXU)?;
+    let flags = flags | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let fd = openat(dir, name, flags, Mode::empty())?;
+    unlinkat(dir, name, AtFlags::REMOVEDIR)?;
+    drop(fd);
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,7 +14,9 @@
 #![cfg(target_os = "linux")]
 
 pub mod catalogue;
+pub mod clock;
 pub mod floor;
+pub mod interleave;
 pub mod ops;
 pub mod places;
 pub mod spool;

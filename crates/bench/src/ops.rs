@@ -199,6 +199,22 @@ pub const TEMPDIR: Group = Group {
                 floor::empty_dir(place.fd(), name)
             },
         },
+        Contender {
+            name: "floor-rdonly",
+            about: "as `floor`, holding the new directory open: + `openat(O_RDONLY|O_DIRECTORY)` + `close`",
+            run: |place, scratch| {
+                let name = scratch.name.random()?;
+                floor::empty_dir_held(place.fd(), name, rustix::fs::OFlags::RDONLY)
+            },
+        },
+        Contender {
+            name: "floor-opath",
+            about: "as `floor`, holding the new directory open: + `openat(O_PATH|O_DIRECTORY)` + `close`",
+            run: |place, scratch| {
+                let name = scratch.name.random()?;
+                floor::empty_dir_held(place.fd(), name, rustix::fs::OFlags::PATH)
+            },
+        },
     ],
 };
 

@@ -12,7 +12,8 @@ mod groups;
 fn main() {
     use criterion::Criterion;
 
-    use clock::{Clock, ThreadCpuTime};
+    use bench::clock::Clock;
+    use clock::ThreadCpuTime;
 
     match Clock::from_env() {
         Clock::Cpu => groups::all(

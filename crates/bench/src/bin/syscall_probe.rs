@@ -2,10 +2,12 @@
 //! for `cargo xtask syscalls` to run under `strace -f -c` (system calls
 //! per operation) and `cargo xtask bench` under `valgrind --tool=callgrind`
 //! (instructions per operation). A run with 0 rounds does the same setup
-//! and no operation: the baseline to subtract.
+//! and no operation: the baseline to subtract. Also measures a group's
+//! contenders interleaved (`bench::interleave`) for the report.
 //!
 //! ```text
 //! syscall_probe run GROUP CONTENDER PLACE ROUNDS
+//! syscall_probe interleave GROUP PLACE   # contender<TAB>ns,ns,... per round
 //! syscall_probe list      # every group and contender (bench::catalogue::render)
 //! syscall_probe places    # label<TAB>path<TAB>file system
 //! ```
@@ -14,8 +16,10 @@
 mod linux {
     use std::io;
 
+    use bench::clock::Clock;
     use bench::ops::{self, Scratch};
     use bench::places::Place;
+    use bench::{interleave, tree};
 
     pub(crate) fn main(args: &[String]) -> Result<(), String> {
         match args {
@@ -24,6 +28,7 @@ mod linux {
                 Ok(())
             }
             [cmd] if cmd == "places" => places().map_err(|e| format!("listing places: {e}")),
+            [cmd, group, place] if cmd == "interleave" => interleave(group, place),
             [cmd, group, contender, place, rounds] if cmd == "run" => {
                 let rounds: u64 = rounds
                     .parse()
@@ -31,13 +36,30 @@ mod linux {
                 run(group, contender, place, rounds)
             }
             _ => Err(
-                "usage: syscall_probe run GROUP CONTENDER PLACE ROUNDS | list | places".to_string(),
+                "usage: syscall_probe run GROUP CONTENDER PLACE ROUNDS | interleave GROUP PLACE \
+                 | list | places"
+                    .to_string(),
             ),
         }
     }
 
     fn list() {
         print!("{}", bench::catalogue::render());
+    }
+
+    fn interleave(group: &str, place: &str) -> Result<(), String> {
+        let place = Place::find(place).map_err(|e| e.to_string())?;
+        let clock = Clock::from_env();
+        let series = if let Some(g) = ops::group(group) {
+            interleave::ops_group(g, &place, interleave::OP_ROUNDS, clock)
+        } else if let Some(t) = tree::TREES.iter().find(|t| t.name == group) {
+            interleave::tree_group(t, &place, interleave::TREE_ROUNDS, clock)
+        } else {
+            return Err(format!("no group called {group:?}"));
+        };
+        let series = series.map_err(|e| format!("{group} in {}: {e}", place.path().display()))?;
+        print!("{}", interleave::render(&series));
+        Ok(())
     }
 
     fn places() -> io::Result<()> {
