@@ -1,12 +1,15 @@
 //! `cargo xtask bench [--quick]`: the criterion benches of `crates/bench`,
 //! side by side with the `tempfile` crate and the system-call floor.
 //!
-//! The full run measures every group, counts system calls (`strace`) and
-//! user-space instructions (`valgrind --tool=callgrind`) per operation,
-//! and rewrites the generated part of `docs/performance.md` from
-//! criterion's result files (`<target>/criterion/<id>/<contender>/new/
-//! estimates.json`). `--quick` runs every bench once (criterion's
-//! `--test`) and checks that none is missing, for CI.
+//! The full run measures every group with criterion, then again with the
+//! contenders interleaved (`syscall_probe interleave`: ratios between
+//! neighbours in time, which decide the targets on a noisy machine),
+//! counts system calls (`strace`) and user-space instructions
+//! (`valgrind --tool=callgrind`) per operation, and rewrites the generated
+//! part of `docs/performance.md` from criterion's result files
+//! (`<target>/criterion/<id>/<contender>/new/estimates.json`) and those
+//! counts. `--quick` runs every bench once (criterion's `--test`) and
+//! checks that none is missing, for CI.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -265,7 +268,9 @@ fn criterion_home(probe: &Path) -> PathBuf {
 pub(crate) struct Estimate {
     /// Nanoseconds per operation.
     pub(crate) median: f64,
+    /// The lower end of criterion's 95% confidence interval of the median.
     pub(crate) lower: f64,
+    /// The upper end of that interval.
     pub(crate) upper: f64,
 }
 
@@ -741,8 +746,9 @@ impl Report<'_> {
                         Some(_) => "**missed**",
                         None => "not measured",
                     };
+                    let place = if g.per_place { label.as_str() } else { "—" };
                     text.push_str(&format!(
-                        "| {} | {} | {label} | {} | {} | {verdict} |\n",
+                        "| {} | {} | {place} | {} | {} | {verdict} |\n",
                         t.text,
                         g.name,
                         criterion.map_or("—".to_string(), |r| format!("{r:.3}")),
