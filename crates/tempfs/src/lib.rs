@@ -101,10 +101,16 @@
 //!   calls can leave an empty file); a [`TempFile`] lives under its random
 //!   name until persisted, then is renamed. macOS refuses to replace with
 //!   `renameatx_np(RENAME_EXCL)`; elsewhere `linkat` + `unlinkat`.
-//! - **Windows** (basic for now): names are removed by path; anonymous
-//!   files use `FILE_FLAG_DELETE_ON_CLOSE` and keep a name while open;
-//!   permission bits are ignored; [`NamedTempFile::reopen`] checks identity
-//!   by creation time.
+//! - **Windows**: files and directories are created, reopened and removed
+//!   relative to their directory's handle, never following a link, and
+//!   are private to the current user (an access list instead of 0600 and
+//!   0700). Anonymous files use `FILE_DELETE_ON_CLOSE`, are shared with
+//!   nobody, and keep a name while open. Names are removed with POSIX
+//!   semantics where the system has them (Windows 10 on NTFS), otherwise
+//!   a name removed while the file is open stays listed until it closes,
+//!   and a persist over a file another process holds open fails with
+//!   `PermissionDenied`. [`NamedTempFile::reopen`] checks identity by
+//!   volume serial number and file index. See `docs/platforms.md`.
 //! - **Everywhere**: a file cannot be persisted onto another file system
 //!   (`CrossesDevices`, with a message saying what to do), unless
 //!   [`PersistOptions::copy_across_devices`] asks for a copy.

@@ -14,7 +14,6 @@ mod anonymous;
 mod creation;
 #[cfg(unix)]
 mod discovery;
-#[cfg(unix)]
 mod linking;
 #[cfg(unix)]
 mod unprivileged;
