@@ -11,10 +11,12 @@
 //! [`set_temp_dir`] overrides it. `std::env::temp_dir()` does none of
 //! this: it returns `TMPDIR` unchecked.
 
+use std::cell::RefCell;
 use std::ffi::OsString;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::create::{FileOptions, create_file_at, remove_file_at};
 use crate::dir::Dir;
@@ -27,6 +29,28 @@ pub const TEMP_DIR_VARS: [&str; 3] = ["TMPDIR", "TEMP", "TMP"];
 
 /// The process's answer: discovered once, or set by [`set_temp_dir`].
 static CHOSEN: Mutex<Option<Arc<Dir>>> = Mutex::new(None);
+
+/// Bumped, under the lock, whenever [`CHOSEN`] changes.
+static EPOCH: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    /// This thread's copy of the answer and the epoch it belongs to: the
+    /// common path takes no lock, so threads creating files in the default
+    /// directory do not queue on one mutex, and a child forked while some
+    /// other thread held that mutex does not deadlock on its first file.
+    static CACHED: RefCell<Option<(u64, Arc<Dir>)>> = const { RefCell::new(None) };
+}
+
+fn chosen() -> MutexGuard<'static, Option<Arc<Dir>>> {
+    CHOSEN.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Replaces the answer and invalidates every thread's copy.
+fn choose(dir: Option<Arc<Dir>>) {
+    let mut chosen = chosen();
+    *chosen = dir;
+    EPOCH.fetch_add(1, Ordering::Release);
+}
 
 /// The default directory for temporary files, as an absolute path
 /// (Python's `gettempdir()`); discovered on first use and cached.
@@ -47,12 +71,33 @@ pub fn temp_dir() -> io::Result<PathBuf> {
 /// the whole process: creating files through it costs no extra `open`, and
 /// it stays the same directory even if its path is renamed or replaced.
 pub fn temp_dir_handle() -> io::Result<Arc<Dir>> {
-    let mut chosen = CHOSEN.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some(dir) = chosen.as_ref() {
-        return Ok(Arc::clone(dir));
+    let epoch = EPOCH.load(Ordering::Acquire);
+    let cached = CACHED.try_with(|cached| {
+        let cached = cached.try_borrow().ok()?;
+        let (at, dir) = cached.as_ref()?;
+        (*at == epoch).then(|| Arc::clone(dir))
+    });
+    if let Ok(Some(dir)) = cached {
+        return Ok(dir);
     }
-    let dir = Arc::new(discover()?);
-    *chosen = Some(Arc::clone(&dir));
+    let (epoch, dir) = {
+        let mut chosen = chosen();
+        let dir = match chosen.as_ref() {
+            Some(dir) => Arc::clone(dir),
+            None => {
+                let dir = Arc::new(discover()?);
+                *chosen = Some(Arc::clone(&dir));
+                dir
+            }
+        };
+        // Read under the lock: the epoch that goes with this answer.
+        (EPOCH.load(Ordering::Acquire), dir)
+    };
+    let _ = CACHED.try_with(|cached| {
+        if let Ok(mut cached) = cached.try_borrow_mut() {
+            *cached = Some((epoch, Arc::clone(&dir)));
+        }
+    });
     Ok(dir)
 }
 
@@ -75,15 +120,14 @@ pub fn set_temp_dir(path: impl AsRef<Path>) -> io::Result<()> {
         Err(_) if path.is_absolute() => sys::absolute(path, Path::new("")),
         Err(e) => return Err(PathError::wrap(e, "making absolute", path)),
     };
-    let dir = Arc::new(Dir::open(absolute)?);
-    *CHOSEN.lock().unwrap_or_else(PoisonError::into_inner) = Some(dir);
+    choose(Some(Arc::new(Dir::open(absolute)?)));
     Ok(())
 }
 
 /// Forgets the cached or overridden directory: the next [`temp_dir`] call
 /// discovers it again from the environment.
 pub fn reset_temp_dir() {
-    *CHOSEN.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    choose(None);
 }
 
 /// Every candidate directory, in Python's order, made absolute. Reads the
@@ -215,6 +259,29 @@ mod tests {
         let env = env_of(&[("TMPDIR", "relative")]);
         let list = temp_dir_candidates(&env, None);
         assert!(list.iter().all(|p| p.is_absolute()), "{list:?}");
+    }
+
+    #[test]
+    fn an_override_reaches_threads_that_cached_the_old_answer() {
+        let (a, b) = (cwd(), cwd().join("src"));
+        set_temp_dir(&a).unwrap();
+        let (to_worker, from_main) = std::sync::mpsc::channel::<()>();
+        let (to_main, from_worker) = std::sync::mpsc::channel::<PathBuf>();
+        let worker = std::thread::spawn(move || {
+            to_main.send(temp_dir().unwrap()).unwrap();
+            from_main.recv().unwrap();
+            to_main.send(temp_dir().unwrap()).unwrap();
+        });
+        assert_eq!(
+            from_worker.recv().unwrap(),
+            a,
+            "the worker cached the first answer"
+        );
+        set_temp_dir(&b).unwrap();
+        to_worker.send(()).unwrap();
+        assert_eq!(from_worker.recv().unwrap(), b, "and saw the override");
+        worker.join().unwrap();
+        reset_temp_dir();
     }
 
     #[test]

@@ -299,6 +299,14 @@ impl Builder {
         Template::new(&self.prefix, &self.suffix, self.rand_bytes)
     }
 
+    /// The mode new directories are made with: [`Builder::permissions`]
+    /// or 0700.
+    pub(crate) fn dir_mode(&self) -> u32 {
+        self.permissions
+            .as_ref()
+            .map_or(tempcore::DIR_MODE, sys::mode_of)
+    }
+
     /// How files are opened.
     pub(crate) fn file_options(&self) -> FileOptions {
         let mode = self

@@ -16,7 +16,8 @@
 //! | the path to outlive the open handle | [`NamedTempFile::into_temp_path`] → [`TempPath`] | `delete_on_close=False` |
 //! | to keep the file after all | [`NamedTempFile::keep`], [`Builder::disable_cleanup`] | `delete=False` |
 //! | a file you clean up yourself | [`mkstemp()`] | `mkstemp()` |
-//! | a directory, removed with its contents | `TempDir` | `TemporaryDirectory()` |
+//! | a directory, removed with its contents | [`TempDir`] | `TemporaryDirectory()` |
+//! | a directory you clean up yourself | [`mkdtemp()`] | `mkdtemp()` |
 //! | a prefix, suffix, mode, directory, ... | [`Builder`] | keyword arguments |
 //!
 //! Prefer the anonymous forms: a name is something another process can
@@ -46,6 +47,22 @@
 //! draft.write_all(br#"{"theme": "dark"}"#)?;
 //! draft.persist(&target)?;
 //! # std::fs::remove_file(&target)?;
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! A [`TempDir`] is removed with everything in it when dropped;
+//! [`TempDir::close`] reports what a drop must swallow, and
+//! [`TempDir::cleanup`] can be retried. Removal costs one `unlinkat` for an
+//! empty directory; otherwise it walks the tree through directory
+//! descriptors held since creation, iteratively (any depth, a bounded
+//! number of descriptors), and never follows a symlink, never crosses a
+//! mount point, never changes a file's mode, and never touches a directory
+//! that was moved away from its path or what was put in its place.
+//!
+//! ```
+//! let dir = tempfs::TempDir::new()?;
+//! std::fs::write(dir.path().join("scratch.txt"), b"work in progress")?;
+//! dir.close()?; // or let it drop
 //! # Ok::<(), std::io::Error>(())
 //! ```
 //!
@@ -121,6 +138,11 @@ mod named;
 mod persist;
 mod sys;
 mod temp_path;
+
+// Directories: TempDir, mkdtemp and their cleanup.
+mod cleanup;
+mod dir;
+pub use dir::{TempDir, mkdtemp, tempdir, tempdir_in};
 
 use std::fs::File;
 use std::io;

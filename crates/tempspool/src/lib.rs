@@ -1,5 +1,183 @@
 //! Spooled temporary files (Python's `SpooledTemporaryFile`): data stays in
-//! memory until it grows past a limit, then moves to an anonymous file
-//! from [`tempfs`].
+//! memory while it is small and moves to an anonymous file from [`tempfs`]
+//! once it grows past a limit, without losing a byte if that move fails,
+//! and with one memory limit that many spools can share.
 //!
-//! This crate is being built.
+//! # When to use a spool
+//!
+//! Use a [`SpooledTempFile`] when most of your scratch data is small but
+//! some of it may be large, and you do not know which in advance: request
+//! bodies and uploads in a server, decompressed entries of an archive,
+//! intermediate results in a build tool. Small data never touches the file
+//! system (no system call at all), large data never fills your memory. If
+//! the data is always small, use a `Vec<u8>`; if it is always large, use
+//! [`tempfs::tempfile`] directly. When thousands of spools live at once,
+//! give them a shared [`SpoolBudget`], so that the total stays bounded
+//! however many arrive together.
+//!
+//! ```
+//! use std::io::{Read, Seek, Write};
+//! use tempspool::SpooledTempFile;
+//!
+//! let mut upload = SpooledTempFile::new(64 * 1024);
+//! upload.write_all(b"small bodies stay in memory")?;
+//! assert!(!upload.is_rolled());
+//! upload.rewind()?;
+//! let mut body = String::new();
+//! upload.read_to_string(&mut body)?;
+//! assert_eq!(body, "small bodies stay in memory");
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! # The rollover rule
+//!
+//! Python's, exactly: **after a write, if the position is greater than
+//! `max_size`, the spool rolls over.** So:
+//!
+//! - a spool holds at most `max_size` bytes in memory: writing exactly
+//!   `max_size` bytes keeps it in memory, one byte more moves everything to
+//!   disk;
+//! - seeking past `max_size` does not roll over, but a write there does
+//!   (even an empty one, as in Python), and zero-fills the gap;
+//! - [`set_len`](SpooledTempFile::set_len)`(n)` with `n > max_size` rolls
+//!   over (Python's `truncate(n)`);
+//! - a `max_size` of 0 means no limit of its own (Python's default): the
+//!   spool never rolls over by size, neither through writes nor through
+//!   `set_len` (Python's `truncate` does roll a `max_size=0` spool over, an
+//!   inconsistency we do not copy; the `tempfile` crate rolls a
+//!   `max_size` 0 spool over on its first write);
+//! - asking for the file ([`as_file`](SpooledTempFile::as_file),
+//!   [`fileno`](SpooledTempFile::fileno),
+//!   [`into_file`](SpooledTempFile::into_file)) rolls over, as Python's
+//!   `fileno()` does; [`rollover`](SpooledTempFile::rollover) (or
+//!   [`roll`](SpooledTempFile::roll)) rolls over explicitly;
+//! - a spool attached to a [`SpoolBudget`] also rolls over when its buffer
+//!   would grow past what the budget has left.
+//!
+//! The position survives the rollover, and reads, writes and seeks behave
+//! the same in both states: reads past the end return 0, writes past the
+//! end zero-fill the gap, any position can be sought.
+//!
+//! The rule is checked before the write instead of after it, with the same
+//! outcome: the write that would end past `max_size` first rolls the spool
+//! over, then goes to the file. The bytes of that write never pass through
+//! memory, and memory never holds more than `max_size` bytes.
+//!
+//! ```
+//! use std::io::{Seek, SeekFrom, Write};
+//! let mut spool = tempspool::SpooledTempFile::new(30);
+//! spool.write_all(&[b'x'; 30])?;
+//! assert!(!spool.is_rolled()); // exactly max_size: still in memory
+//! spool.seek(SeekFrom::Start(100))?;
+//! assert!(!spool.is_rolled()); // seeking alone never rolls over
+//! spool.write_all(b"y")?;
+//! assert!(spool.is_rolled()); // position 101 > 30
+//! assert_eq!(spool.len(), 101); // bytes 30..100 are zeros
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! # When the rollover fails
+//!
+//! No data is ever lost. The rollover creates the file, writes every byte
+//! to it and sets its position before it lets the memory go; if any step
+//! fails (disk full, `RLIMIT_FSIZE`, a read-only or missing directory, no
+//! file descriptors left), the call returns the error, which names the
+//! directory, and the spool is still in memory with every byte and its
+//! position, fully usable. A later rollover can succeed. (Python's
+//! `SpooledTemporaryFile` swaps its buffer for the new file first, so the
+//! same failure loses the data and leaves the object unusable.)
+//!
+//! A write that triggers a failing rollover returns the error **and writes
+//! nothing**, as `Write` requires of an error: the spool holds what it held
+//! before the call. Retrying the write retries the rollover. Reads, seeks
+//! and smaller writes keep working in memory in the meantime.
+//!
+//! [`into_file`](SpooledTempFile::into_file) and
+//! [`into_inner`](SpooledTempFile::into_inner) give the spool back inside
+//! their error ([`IntoInnerError`]) instead of dropping it.
+//!
+//! # Budgets
+//!
+//! A [`SpoolBudget`] is one memory limit shared by many spools, across
+//! threads. Each attached spool charges it for its buffer's capacity (the
+//! memory really allocated) when the buffer grows, and gives memory back
+//! when it rolls over, shrinks ([`set_len`](SpooledTempFile::set_len)),
+//! gives its buffer away or is dropped. A write that would need more than
+//! the budget has left rolls that spool over to disk first. The hot path
+//! never touches the budget: only a write that makes the buffer grow does,
+//! with one lock-free compare-and-swap.
+//!
+//! ```
+//! use std::io::Write;
+//! use tempspool::{SpoolBudget, SpooledTempFile};
+//!
+//! let budget = SpoolBudget::new(1 << 20); // 1 MiB for all uploads together
+//! let uploads: Vec<SpooledTempFile> = (0..8)
+//!     .map(|_| SpooledTempFile::with_budget(256 * 1024, &budget))
+//!     .collect();
+//! # drop(uploads);
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! # Speed
+//!
+//! In memory, a write or read that fits in the allocated buffer is a bounds
+//! check and a copy, as fast as `Cursor<Vec<u8>>`. After a rollover, the
+//! spool keeps an I/O buffer (8 KiB by default,
+//! [`set_buffer_capacity`](SpooledTempFile::set_buffer_capacity)) for reads
+//! and writes in turn, so small operations cost what they cost through a
+//! `BufReader` or `BufWriter` around a `File`: no need to wrap the spool in
+//! one. The buffering is invisible: reads always see earlier writes,
+//! writes after reads land at the logical position (the read-ahead is
+//! dropped), and everything that looks at the file or leaves the buffered
+//! bytes behind writes them out first: a read, a `seek` that moves, `set_len`,
+//! [`as_file`](SpooledTempFile::as_file), [`fileno`](SpooledTempFile::fileno),
+//! `into_file`, `into_inner`, `flush` and drop. `len` counts buffered bytes
+//! without writing them. Every system call is positional
+//! (`pread`/`pwrite`), so switching between reading and writing costs no
+//! `lseek`. `cargo run --release -p tempspool --example spool_speed --
+//! --full` measures all of this side by side with `Cursor`, `BufWriter`,
+//! `BufReader` and the `tempfile` crate.
+//!
+//! # Coming from the `tempfile` crate
+//!
+//! `SpooledTempFile::new`, `new_in`, `is_rolled`, `roll`, `set_len`,
+//! `into_file` and [`SpooledData`] have the same names and arguments.
+//! Differences: a `max_size` of 0 means "no limit" (Python's meaning),
+//! [`into_inner`](SpooledTempFile::into_inner) returns a `Result` (writing
+//! out the buffer can fail, and the error gives the spool back), and
+//! `into_file`'s error is an [`IntoInnerError`] that converts into
+//! `io::Error` with `?`.
+//!
+//! # Security
+//!
+//! The rollover file is created by [`tempfs::Builder`]: an anonymous file
+//! (`O_TMPFILE` on Linux; elsewhere created with `O_EXCL` under a random
+//! name and unlinked at once), mode 0600, with no name another user could
+//! open, that the file system frees even if the process is killed. The
+//! default directory follows Python's search ([`tempfs::temp_dir`]);
+//! [`SpooledTempFile::new_in`] chooses another. `Debug` never shows the
+//! contents.
+//!
+//! # Platform behaviour
+//!
+//! [`SpooledTempFile::fileno`] returns a file descriptor on unix and a
+//! handle on Windows ([`Fileno`]). On Windows, positional I/O moves the
+//! handle's file pointer; the spool sets it to the position before handing
+//! the file out.
+
+mod budget;
+mod disk;
+mod error;
+mod memory;
+mod spool;
+mod sys;
+
+pub use budget::SpoolBudget;
+pub use error::IntoInnerError;
+pub use spool::{SpooledData, SpooledTempFile};
+pub use sys::Fileno;
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

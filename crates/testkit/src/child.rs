@@ -272,3 +272,21 @@ pub fn mount_flags(
 pub fn remount_read_only(target: &std::path::Path) {
     mount_flags("none", target, "", libc::MS_REMOUNT | libc::MS_RDONLY, "");
 }
+
+/// Sets only the soft limit of `resource` (a `libc::RLIMIT_*`), at most the
+/// hard limit, which stays: the process can raise the soft limit again
+/// later (`u64::MAX` raises it to the hard limit). Only for forked
+/// children.
+pub fn set_soft_rlimit(resource: Resource, limit: u64) {
+    let mut value = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `value` is a valid rlimit for getrlimit to fill.
+    let rc = unsafe { libc::getrlimit(resource, &mut value) };
+    assert_eq!(rc, 0, "getrlimit: {}", std::io::Error::last_os_error());
+    value.rlim_cur = (limit as libc::rlim_t).min(value.rlim_max);
+    // SAFETY: `value` is a valid rlimit for the duration of the call.
+    let rc = unsafe { libc::setrlimit(resource, &value) };
+    assert_eq!(rc, 0, "setrlimit: {}", std::io::Error::last_os_error());
+}

@@ -46,7 +46,13 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 impl Scratch {
     /// Makes a new scratch directory whose name contains `label`.
     pub fn new(label: &str) -> Scratch {
-        let base = std::env::temp_dir();
+        Scratch::new_in(&std::env::temp_dir(), label)
+    }
+
+    /// Makes a new scratch directory under `base` instead of the system
+    /// temporary directory: a tmpfs, say, for a test that creates many
+    /// thousands of entries where the default file system is slow at it.
+    pub fn new_in(base: &Path, label: &str) -> Scratch {
         loop {
             let n = COUNTER.fetch_add(1, Ordering::Relaxed);
             let path = base.join(format!("testkit-{label}-{}-{n}", std::process::id()));

@@ -9,3 +9,13 @@ pub(crate) use unix::*;
 mod windows;
 #[cfg(windows)]
 pub(crate) use windows::*;
+
+#[cfg(unix)]
+mod unix_tempdir;
+#[cfg(unix)]
+pub(crate) use unix_tempdir::*;
+
+#[cfg(windows)]
+mod windows_tempdir;
+#[cfg(windows)]
+pub(crate) use windows_tempdir::*;

@@ -12,3 +12,4 @@ mod file_persist;
 mod file_reopen;
 mod file_support;
 mod file_threads;
+mod tempdir;

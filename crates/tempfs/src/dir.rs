@@ -1,0 +1,399 @@
+//! [`TempDir`] (Python's `TemporaryDirectory`), [`mkdtemp`], and the
+//! [`Builder`] methods that make them.
+
+use std::ffi::{OsStr, OsString};
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use camino::Utf8Path;
+use tempcore::Dir;
+
+use crate::builder::{Builder, open_dir};
+use crate::cleanup;
+
+/// A directory that is removed, with everything in it, when the `TempDir`
+/// is dropped (Python's `TemporaryDirectory`).
+///
+/// It is created 0700 under a fresh random name (65 bits from the
+/// operating system's CSPRNG by default) with `mkdir`, which never reuses
+/// anything already there, and opened at once: the `TempDir` keeps the
+/// directory's own descriptor, and its parent's, for its whole life.
+///
+/// ```
+/// use std::io::Write;
+///
+/// let dir = tempfs::TempDir::new()?;
+/// let mut file = std::fs::File::create(dir.path().join("notes.txt"))?;
+/// writeln!(file, "scratch work")?;
+/// let path = dir.path().to_path_buf();
+/// drop(file);
+/// drop(dir);
+/// assert!(!path.exists());
+/// # Ok::<(), std::io::Error>(())
+/// ```
+///
+/// # Removal
+///
+/// Dropping it removes the directory and its contents, ignoring errors;
+/// [`close`](Self::close) does the same and reports the first error (with
+/// the path it concerns), and [`cleanup`](Self::cleanup) does it in place
+/// and can be called again after a failure. [`keep`](Self::keep) (Python's
+/// `delete=False`) and [`Builder::disable_cleanup`] leave it on disk;
+/// [`Builder::ignore_cleanup_errors`] makes removal best effort (remove
+/// all that can be removed, report nothing), as Python's
+/// `ignore_cleanup_errors=True`.
+///
+/// An empty directory costs one system call to remove. Otherwise the
+/// contents are removed through the descriptor held since creation,
+/// walking the tree iteratively (any depth, on any stack) with a bounded
+/// number of descriptors. Read-only contents are removed as Python removes
+/// them: directories, and only directories, are given back owner
+/// permissions, through descriptors opened without following links.
+///
+/// # Security
+///
+/// Removal never follows a symbolic link (the link itself is removed),
+/// never crosses into another mount, never changes the mode of a file (a
+/// hard link in the tree may share it with a file outside), never names
+/// anything inside the tree by path, and copes with entries that vanish
+/// or change under it. If the directory has been moved away from its path,
+/// or something else has been put at its path, nothing at all is removed
+/// and `close` reports it: renaming a `TempDir` into its final place keeps
+/// it. `docs/security.md` lists each defence and the test that proves it.
+///
+/// # Platform behaviour
+///
+/// Unix: all of the above, with `*at` system calls. Only Linux can repair
+/// a directory its owner cannot even read (mode 0000 to 0300), via
+/// `O_PATH`; elsewhere such a directory is reported. Windows: removal goes
+/// by path with `std` for now, never following links and clearing the
+/// read-only attribute where it is in the way.
+pub struct TempDir {
+    /// The directory it was made in.
+    parent: Arc<Dir>,
+    /// Its name in `parent`.
+    name: OsString,
+    /// The directory itself, open since creation.
+    dir: Dir,
+    /// Nothing left to remove: removed, kept, or closed.
+    done: bool,
+    /// Leave it in place on drop ([`Builder::disable_cleanup`]).
+    keep_on_drop: bool,
+    /// Removal is best effort ([`Builder::ignore_cleanup_errors`]).
+    ignore_errors: bool,
+}
+
+impl TempDir {
+    /// Creates a new directory in the default temporary directory
+    /// ([`crate::temp_dir`]), with prefix `tmp`.
+    ///
+    /// ```
+    /// let dir = tempfs::TempDir::new()?;
+    /// assert!(dir.path().starts_with(tempfs::temp_dir()?));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn new() -> io::Result<TempDir> {
+        Builder::new().tempdir()
+    }
+
+    /// Creates a new directory in `dir` (made absolute if it is relative).
+    ///
+    /// Fails with the OS error naming `dir` if it does not exist or is not
+    /// a directory one may create entries in.
+    pub fn new_in<P: AsRef<Path>>(dir: P) -> io::Result<TempDir> {
+        Builder::new().tempdir_in(dir)
+    }
+
+    /// Creates a new directory in the default temporary directory, its
+    /// name starting with `prefix` instead of `tmp`.
+    ///
+    /// ```
+    /// let dir = tempfs::TempDir::with_prefix("build-")?;
+    /// let name = dir.path().file_name().unwrap().to_str().unwrap();
+    /// assert!(name.starts_with("build-"));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn with_prefix<S: AsRef<OsStr>>(prefix: S) -> io::Result<TempDir> {
+        Builder::new().prefix(&prefix).tempdir()
+    }
+
+    /// [`with_prefix`](Self::with_prefix) in `dir`.
+    pub fn with_prefix_in<S: AsRef<OsStr>, P: AsRef<Path>>(
+        prefix: S,
+        dir: P,
+    ) -> io::Result<TempDir> {
+        Builder::new().prefix(&prefix).tempdir_in(dir)
+    }
+
+    /// Creates a new directory in the default temporary directory, its
+    /// name ending with `suffix`.
+    pub fn with_suffix<S: AsRef<OsStr>>(suffix: S) -> io::Result<TempDir> {
+        Builder::new().suffix(&suffix).tempdir()
+    }
+
+    /// [`with_suffix`](Self::with_suffix) in `dir`.
+    pub fn with_suffix_in<S: AsRef<OsStr>, P: AsRef<Path>>(
+        suffix: S,
+        dir: P,
+    ) -> io::Result<TempDir> {
+        Builder::new().suffix(&suffix).tempdir_in(dir)
+    }
+
+    /// The directory's absolute path (Python's `name`).
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The path as UTF-8 (`camino`), or `None` if it is not valid UTF-8.
+    ///
+    /// ```
+    /// let dir = tempfs::TempDir::new()?;
+    /// if let Some(path) = dir.utf8_path() {
+    ///     assert_eq!(path.as_std_path(), dir.path());
+    /// }
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn utf8_path(&self) -> Option<&Utf8Path> {
+        Utf8Path::from_path(self.path())
+    }
+
+    /// The directory's handle, open since creation: the `tempcore`
+    /// `*_at` functions create entries relative to it, immune to the path
+    /// being renamed or replaced meanwhile (on unix; on Windows they go by
+    /// path).
+    ///
+    /// ```
+    /// let dir = tempfs::TempDir::new()?;
+    /// let (file, name) = tempcore::create_file_at(
+    ///     dir.as_dir(), &mut tempcore::Template::default(), &tempcore::FileOptions::new())?;
+    /// # drop(file);
+    /// assert!(dir.path().join(name).is_file());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn as_dir(&self) -> &Dir {
+        &self.dir
+    }
+
+    /// Removes the directory and everything in it now (Python's
+    /// `cleanup()`), and reports the first failure with the path it
+    /// concerns. Removal happens even if cleanup on drop was disabled.
+    ///
+    /// Calling it again is harmless: after a success it does nothing;
+    /// after a failure it tries again (so does the drop). With
+    /// [`Builder::ignore_cleanup_errors`] it removes what it can and
+    /// returns `Ok`.
+    ///
+    /// ```
+    /// let mut dir = tempfs::TempDir::new()?;
+    /// std::fs::write(dir.path().join("data"), b"x")?;
+    /// dir.cleanup()?;
+    /// assert!(!dir.path().exists());
+    /// dir.cleanup()?; // nothing left to do
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn cleanup(&mut self) -> io::Result<()> {
+        if self.done {
+            return Ok(());
+        }
+        match cleanup::remove_temp_dir(&self.parent, &self.name, &self.dir, self.dir.path()) {
+            Ok(()) => {
+                self.done = true;
+                Ok(())
+            }
+            Err(_) if self.ignore_errors => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Removes the directory and everything in it, consuming the
+    /// `TempDir`, and reports the first failure (which a drop has to
+    /// swallow) with the path it concerns. What could not be removed stays
+    /// on disk; to try again, use [`cleanup`](Self::cleanup) instead.
+    ///
+    /// ```
+    /// let dir = tempfs::TempDir::new()?;
+    /// let path = dir.path().to_path_buf();
+    /// dir.close()?;
+    /// assert!(!path.exists());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn close(mut self) -> io::Result<()> {
+        let result = self.cleanup();
+        self.done = true;
+        result
+    }
+
+    /// Leaves the directory on disk and returns its path (Python's
+    /// `delete=False`).
+    ///
+    /// ```
+    /// let path = tempfs::TempDir::new()?.keep();
+    /// assert!(path.is_dir());
+    /// std::fs::remove_dir(&path)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn keep(mut self) -> PathBuf {
+        self.done = true;
+        self.path().to_path_buf()
+    }
+
+    /// The old name of [`keep`](Self::keep), kept for code moving from the
+    /// `tempfile` crate.
+    #[deprecated = "use TempDir::keep()"]
+    pub fn into_path(self) -> PathBuf {
+        self.keep()
+    }
+
+    /// Whether dropping the `TempDir` leaves the directory in place
+    /// (`true`) or removes it (the default). [`close`](Self::close) and
+    /// [`cleanup`](Self::cleanup) remove it either way.
+    pub fn disable_cleanup(&mut self, disable: bool) {
+        self.keep_on_drop = disable;
+    }
+
+    /// Makes a directory in `parent` as `builder` says.
+    fn create(builder: &Builder, parent: Arc<Dir>) -> io::Result<TempDir> {
+        let mut template = builder.template()?;
+        let name = tempcore::create_dir_at(&parent, &mut template, builder.dir_mode())?;
+        let dir = match Dir::open_at(&parent, &name) {
+            Ok(dir) => dir,
+            Err(e) => {
+                // A mode that denies its owner reading, or a race: leave
+                // nothing behind.
+                let _ = tempcore::remove_dir_at(&parent, &name);
+                return Err(e);
+            }
+        };
+        Ok(TempDir {
+            parent,
+            name,
+            dir,
+            done: false,
+            keep_on_drop: builder.disable_cleanup,
+            ignore_errors: builder.ignore_cleanup_errors,
+        })
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        if !self.keep_on_drop {
+            let _ = self.cleanup();
+        }
+    }
+}
+
+impl AsRef<Path> for TempDir {
+    fn as_ref(&self) -> &Path {
+        self.path()
+    }
+}
+
+impl fmt::Debug for TempDir {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TempDir")
+            .field("path", &self.path())
+            .finish()
+    }
+}
+
+/// Creates a [`TempDir`] in the default temporary directory: the
+/// `tempfile` crate's spelling of [`TempDir::new`].
+pub fn tempdir() -> io::Result<TempDir> {
+    TempDir::new()
+}
+
+/// Creates a [`TempDir`] in `dir`: [`TempDir::new_in`].
+pub fn tempdir_in<P: AsRef<Path>>(dir: P) -> io::Result<TempDir> {
+    TempDir::new_in(dir)
+}
+
+/// Creates a new directory, mode 0700, in the default temporary directory
+/// and returns its absolute path (Python's `mkdtemp()`). Nothing removes
+/// it: that is the caller's job. [`Builder::mkdtemp_in`] takes a prefix,
+/// suffix and directory.
+///
+/// ```
+/// let path = tempfs::mkdtemp()?;
+/// assert!(path.is_absolute() && path.is_dir());
+/// std::fs::remove_dir(&path)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn mkdtemp() -> io::Result<PathBuf> {
+    Builder::new().mkdtemp()
+}
+
+impl Builder {
+    /// Creates a [`TempDir`] in the default temporary directory, with this
+    /// builder's prefix, suffix, random length, permissions (0700 unless
+    /// set; a mode that denies the owner reading or searching the directory
+    /// is refused with `PermissionDenied`, for cleanup could not work) and
+    /// cleanup options.
+    ///
+    /// ```
+    /// let dir = tempfs::Builder::new().prefix("job-").suffix(".d").tempdir()?;
+    /// let name = dir.path().file_name().unwrap().to_str().unwrap();
+    /// assert!(name.starts_with("job-") && name.ends_with(".d"));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn tempdir(&self) -> io::Result<TempDir> {
+        TempDir::create(self, tempcore::temp_dir_handle()?)
+    }
+
+    /// [`tempdir`](Self::tempdir) in `dir` (made absolute if relative).
+    /// The directory's handle is kept for the `TempDir`'s life: to make
+    /// many in one directory without opening it each time, use
+    /// [`tempdir_at`](Self::tempdir_at).
+    ///
+    /// Fails, leaving nothing behind, if `dir` does not exist (`NotFound`)
+    /// or is not a directory (`NotADirectory`), naming it.
+    pub fn tempdir_in<P: AsRef<Path>>(&self, dir: P) -> io::Result<TempDir> {
+        TempDir::create(self, Arc::new(open_dir(dir.as_ref())?))
+    }
+
+    /// [`tempdir`](Self::tempdir) in the open directory `dir`, sharing its
+    /// handle. The new directory's path is `dir.path()` joined with its
+    /// name.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let base = tempfs::TempDir::new()?;
+    /// let parent = Arc::new(tempcore::Dir::open(base.path())?);
+    /// let jobs: Vec<_> = (0..3)
+    ///     .map(|_| tempfs::Builder::new().prefix("job-").tempdir_at(&parent))
+    ///     .collect::<Result<_, _>>()?;
+    /// assert!(jobs.iter().all(|job| job.path().parent() == Some(base.path())));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn tempdir_at(&self, dir: &Arc<Dir>) -> io::Result<TempDir> {
+        TempDir::create(self, Arc::clone(dir))
+    }
+
+    /// Creates a directory like [`mkdtemp`] with this builder's prefix,
+    /// suffix, random length and permissions, in the default temporary
+    /// directory.
+    pub fn mkdtemp(&self) -> io::Result<PathBuf> {
+        mkdtemp_at(self, &*tempcore::temp_dir_handle()?)
+    }
+
+    /// Creates a directory like [`mkdtemp`] in `dir` (Python's
+    /// `mkdtemp(suffix, prefix, dir)`), and returns its absolute path.
+    ///
+    /// ```
+    /// let base = tempfs::TempDir::new()?;
+    /// let path = tempfs::Builder::new().prefix("run-").mkdtemp_in(base.path())?;
+    /// assert_eq!(path.parent(), Some(base.path()));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn mkdtemp_in<P: AsRef<Path>>(&self, dir: P) -> io::Result<PathBuf> {
+        mkdtemp_at(self, &open_dir(dir.as_ref())?)
+    }
+}
+
+/// `mkdtemp` in an open directory.
+fn mkdtemp_at(builder: &Builder, parent: &Dir) -> io::Result<PathBuf> {
+    let name = tempcore::create_dir_at(parent, &mut builder.template()?, builder.dir_mode())?;
+    Ok(parent.path().join(name))
+}

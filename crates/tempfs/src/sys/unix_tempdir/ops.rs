@@ -1,0 +1,350 @@
+//! The system calls of directory cleanup, one small function each, all
+//! relative to a directory file descriptor. Errors stay [`Errno`] so the
+//! walker can tell them apart; it adds the path when it reports one.
+
+use std::ffi::CStr;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+
+use rustix::fs::{self as rfs, AtFlags, FileType, Mode, OFlags};
+use rustix::io::Errno;
+
+/// How every directory of the tree is opened: readable (to list it), and
+/// never through a symbolic link.
+pub(crate) const DIR_FLAGS: OFlags = OFlags::RDONLY
+    .union(OFlags::DIRECTORY)
+    .union(OFlags::NOFOLLOW)
+    .union(OFlags::CLOEXEC);
+
+/// What a directory entry is, as far as the listing tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// A directory (`DT_DIR`): descend into it.
+    Dir,
+    /// Anything else the listing named: unlink it.
+    NotDir,
+    /// The file system did not say (`DT_UNKNOWN`): try unlinking, and
+    /// descend if the kernel answers that it is a directory.
+    Unknown,
+}
+
+/// A file's device and inode: what "the same directory" means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Identity {
+    dev: u64,
+    ino: u64,
+}
+
+impl Identity {
+    /// The identity in a `stat` result.
+    #[allow(
+        clippy::unnecessary_cast,
+        reason = "st_dev and st_ino are u64 on Linux but narrower or signed elsewhere"
+    )]
+    fn of(st: &rfs::Stat) -> Identity {
+        Identity {
+            dev: st.st_dev as u64,
+            ino: st.st_ino as u64,
+        }
+    }
+
+    /// The device number.
+    pub(crate) fn dev(&self) -> u64 {
+        self.dev
+    }
+}
+
+/// Runs a system call again while a signal interrupts it (`EINTR`).
+pub(crate) fn retry<T>(mut call: impl FnMut() -> Result<T, Errno>) -> Result<T, Errno> {
+    loop {
+        match call() {
+            Err(Errno::INTR) => continue,
+            other => return other,
+        }
+    }
+}
+
+/// `fstat(fd)`: the identity of an open file and its link count (0 once
+/// a directory has been removed).
+pub(crate) fn identity(fd: impl AsFd) -> Result<(Identity, u64), Errno> {
+    let st = retry(|| rfs::fstat(&fd))?;
+    #[allow(
+        clippy::useless_conversion,
+        reason = "st_nlink is u64 on Linux but u16 or u32 elsewhere"
+    )]
+    let nlink = u64::from(st.st_nlink);
+    Ok((Identity::of(&st), nlink))
+}
+
+/// `fstatat(dir, name, AT_SYMLINK_NOFOLLOW)`: the identity of the entry
+/// `name` itself (a symlink is not followed).
+pub(crate) fn identity_at(dir: impl AsFd, name: &std::ffi::OsStr) -> Result<Identity, Errno> {
+    retry(|| rfs::statat(&dir, name, AtFlags::SYMLINK_NOFOLLOW)).map(|st| Identity::of(&st))
+}
+
+/// Whether the entry `name` in `dir` is a directory (not following a
+/// symlink). Any error answers no.
+pub(crate) fn is_dir_at(dir: BorrowedFd<'_>, name: &CStr) -> bool {
+    retry(|| rfs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW))
+        .is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::Directory)
+}
+
+/// `unlinkat(dir, name, 0)`: removes a file, symlink, FIFO, socket or
+/// device node. Never follows a symlink.
+pub(crate) fn unlink(dir: BorrowedFd<'_>, name: &CStr) -> Result<(), Errno> {
+    retry(|| rfs::unlinkat(dir, name, AtFlags::empty()))
+}
+
+/// `unlinkat(dir, name, AT_REMOVEDIR)`: removes an empty directory.
+pub(crate) fn remove_dir(dir: impl AsFd, name: impl rustix::path::Arg + Copy) -> Result<(), Errno> {
+    retry(|| rfs::unlinkat(&dir, name, AtFlags::REMOVEDIR))
+}
+
+/// `fchmod(fd, 0700)`: gives the owner of a directory of the tree the
+/// right to list it and remove its entries. Only ever called on a
+/// directory opened with `O_DIRECTORY|O_NOFOLLOW`, never on a file (a hard
+/// link in the tree may share its inode with a file outside).
+pub(crate) fn make_owner_rwx(dir: BorrowedFd<'_>) -> Result<(), Errno> {
+    retry(|| rfs::fchmod(dir, Mode::RWXU))
+}
+
+/// `openat(child, "..", O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC)`: the
+/// directory a directory is in now. The caller checks that it is the one
+/// it was before.
+pub(crate) fn open_parent(child: BorrowedFd<'_>) -> Result<OwnedFd, Errno> {
+    retry(|| rfs::openat(child, c"..", DIR_FLAGS, Mode::empty()))
+}
+
+/// Opens the subdirectory `name` of `dir` with `DIR_FLAGS`, refusing to
+/// cross into another mount (`EXDEV`): a symlink answers `ENOTDIR` or
+/// `ELOOP`, a non-directory `ENOTDIR`.
+///
+/// Linux: `openat2(RESOLVE_NO_XDEV)`, which sees every mount, bind mounts
+/// of the same file system included. Where `openat2` is missing: `openat`,
+/// then `statx`'s mount-root attribute or, failing that, `fstat`'s device
+/// compared with `root_dev`.
+pub(crate) fn open_child(
+    dir: BorrowedFd<'_>,
+    name: &CStr,
+    root_dev: u64,
+) -> Result<OwnedFd, Errno> {
+    open_beneath(dir, name, DIR_FLAGS, root_dev)
+}
+
+/// Opens a subdirectory whose mode does not let its owner read it (0000,
+/// 0100, 0200, 0300), repairing the mode on the way without ever naming
+/// it by path.
+///
+/// Linux: `openat2(O_PATH|O_DIRECTORY|O_NOFOLLOW, RESOLVE_NO_XDEV)`, which
+/// needs no permission on the directory itself; `chmod 0700` through
+/// `/proc/self/fd/N` (the kernel resolves it to that very inode, and
+/// `O_DIRECTORY|O_NOFOLLOW` proved it a directory); then `openat(fd, ".")`.
+/// Other systems have no handle that could do this, and answer `EACCES`.
+pub(crate) fn open_unreadable_child(
+    dir: BorrowedFd<'_>,
+    name: &CStr,
+    root_dev: u64,
+) -> Result<OwnedFd, Errno> {
+    imp::open_unreadable_child(dir, name, root_dev)
+}
+
+/// Calls `each` with every entry of the directory `dir` but `.` and `..`
+/// (entries removed meanwhile may or may not be seen, as POSIX allows).
+/// `rewind` starts from the beginning of a descriptor listed before.
+///
+/// Linux: `getdents64` into `buf` (no allocation per entry); a removed
+/// directory lists as empty. Elsewhere: `readdir` on a fresh descriptor
+/// (`openat(dir, ".")`).
+pub(crate) fn list(
+    dir: BorrowedFd<'_>,
+    buf: &mut Vec<u8>,
+    rewind: bool,
+    each: &mut dyn FnMut(&CStr, Kind),
+) -> Result<(), Errno> {
+    imp::list(dir, buf, rewind, each)
+}
+
+/// The kind of an entry from its `d_type`.
+fn kind_of(file_type: FileType) -> Kind {
+    match file_type {
+        FileType::Directory => Kind::Dir,
+        FileType::Unknown => Kind::Unknown,
+        _ => Kind::NotDir,
+    }
+}
+
+/// Whether `name` is `.` or `..`.
+fn is_dot(name: &CStr) -> bool {
+    matches!(name.to_bytes(), b"." | b"..")
+}
+
+/// `openat` of a subdirectory, then the mount check: the way without
+/// `openat2`.
+pub(super) fn open_then_check(
+    dir: BorrowedFd<'_>,
+    name: &CStr,
+    flags: OFlags,
+    root_dev: u64,
+) -> Result<OwnedFd, Errno> {
+    let fd = retry(|| rfs::openat(dir, name, flags, Mode::empty()))?;
+    if is_mount_root(fd.as_fd(), root_dev)? {
+        return Err(Errno::XDEV);
+    }
+    Ok(fd)
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod imp {
+    use std::os::fd::AsRawFd;
+    use std::sync::atomic::{AtomicU8, Ordering};
+
+    use rustix::fs::{RawDir, ResolveFlags, SeekFrom, StatxAttributes, StatxFlags};
+
+    use super::*;
+
+    /// The size of the buffer directory listings are read into: large, so
+    /// a directory of 10,000 entries takes a handful of `getdents64` calls.
+    const LIST_BUFFER: usize = 64 * 1024;
+
+    /// Whether `openat2` works here: 0 not tried, 1 yes, 2 no (a kernel
+    /// before 5.6, or a sandbox that filters it).
+    static OPENAT2: AtomicU8 = AtomicU8::new(0);
+
+    /// See [`super::open_child`].
+    pub(super) fn open_beneath(
+        dir: BorrowedFd<'_>,
+        name: &CStr,
+        flags: OFlags,
+        root_dev: u64,
+    ) -> Result<OwnedFd, Errno> {
+        if OPENAT2.load(Ordering::Relaxed) == 2 {
+            return open_then_check(dir, name, flags, root_dev);
+        }
+        let resolve = ResolveFlags::NO_XDEV;
+        match retry(|| rfs::openat2(dir, name, flags, Mode::empty(), resolve)) {
+            Err(Errno::NOSYS) => {
+                OPENAT2.store(2, Ordering::Relaxed);
+                open_then_check(dir, name, flags, root_dev)
+            }
+            // A sandbox may deny openat2 outright: believe it only if the
+            // plain call works where openat2 did not.
+            Err(Errno::PERM) if OPENAT2.load(Ordering::Relaxed) == 0 => {
+                let fd = open_then_check(dir, name, flags, root_dev)?;
+                OPENAT2.store(2, Ordering::Relaxed);
+                Ok(fd)
+            }
+            Ok(fd) => {
+                OPENAT2.store(1, Ordering::Relaxed);
+                Ok(fd)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Whether `fd` is the root of a mount: `statx`'s
+    /// `STATX_ATTR_MOUNT_ROOT` (Linux 5.8) where the kernel reports it,
+    /// else a device other than `root_dev`.
+    pub(super) fn is_mount_root(fd: BorrowedFd<'_>, root_dev: u64) -> Result<bool, Errno> {
+        if let Ok(stx) = rfs::statx(fd, c"", AtFlags::EMPTY_PATH, StatxFlags::BASIC_STATS) {
+            if stx
+                .stx_attributes_mask
+                .contains(StatxAttributes::MOUNT_ROOT)
+            {
+                return Ok(stx.stx_attributes.contains(StatxAttributes::MOUNT_ROOT));
+            }
+        }
+        Ok(identity(fd)?.0.dev() != root_dev)
+    }
+
+    /// See [`super::open_unreadable_child`].
+    pub(super) fn open_unreadable_child(
+        dir: BorrowedFd<'_>,
+        name: &CStr,
+        root_dev: u64,
+    ) -> Result<OwnedFd, Errno> {
+        let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        let handle = open_beneath(dir, name, flags, root_dev)?;
+        let magic = format!("/proc/self/fd/{}", handle.as_raw_fd());
+        retry(|| rfs::chmodat(rfs::CWD, magic.as_str(), Mode::RWXU, AtFlags::empty()))?;
+        retry(|| rfs::openat(&handle, c".", DIR_FLAGS, Mode::empty()))
+    }
+
+    /// See [`super::list`].
+    pub(super) fn list(
+        dir: BorrowedFd<'_>,
+        buf: &mut Vec<u8>,
+        rewind: bool,
+        each: &mut dyn FnMut(&CStr, Kind),
+    ) -> Result<(), Errno> {
+        if rewind {
+            rfs::seek(dir, SeekFrom::Start(0))?;
+        }
+        if buf.capacity() < LIST_BUFFER {
+            buf.reserve(LIST_BUFFER);
+        }
+        let mut entries = RawDir::new(dir, buf.spare_capacity_mut());
+        while let Some(entry) = entries.next() {
+            match entry {
+                Ok(entry) if is_dot(entry.file_name()) => {}
+                Ok(entry) => each(entry.file_name(), kind_of(entry.file_type())),
+                Err(Errno::INTR) => {}
+                // A directory removed while open lists as empty.
+                Err(Errno::NOENT) => return Ok(()),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+mod imp {
+    use super::*;
+
+    /// Plain `openat`, then the device check: see [`super::open_child`].
+    pub(super) fn open_beneath(
+        dir: BorrowedFd<'_>,
+        name: &CStr,
+        flags: OFlags,
+        root_dev: u64,
+    ) -> Result<OwnedFd, Errno> {
+        open_then_check(dir, name, flags, root_dev)
+    }
+
+    /// A device other than `root_dev`. (Null mounts of the same file
+    /// system are not seen: see the security notes.)
+    pub(super) fn is_mount_root(fd: BorrowedFd<'_>, root_dev: u64) -> Result<bool, Errno> {
+        Ok(identity(fd)?.0.dev() != root_dev)
+    }
+
+    /// No handle here can change the mode of a directory its owner cannot
+    /// read: report the permission error.
+    pub(super) fn open_unreadable_child(
+        _dir: BorrowedFd<'_>,
+        _name: &CStr,
+        _root_dev: u64,
+    ) -> Result<OwnedFd, Errno> {
+        Err(Errno::ACCESS)
+    }
+
+    /// `readdir` on a fresh descriptor for the directory.
+    pub(super) fn list(
+        dir: BorrowedFd<'_>,
+        _buf: &mut Vec<u8>,
+        _rewind: bool,
+        each: &mut dyn FnMut(&CStr, Kind),
+    ) -> Result<(), Errno> {
+        let mut entries = rfs::Dir::read_from(dir)?;
+        while let Some(entry) = entries.read() {
+            match entry {
+                Ok(entry) if is_dot(entry.file_name()) => {}
+                Ok(entry) => each(entry.file_name(), kind_of(entry.file_type())),
+                Err(Errno::INTR) => {}
+                Err(Errno::NOENT) => return Ok(()),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+}
+
+use imp::{is_mount_root, open_beneath};

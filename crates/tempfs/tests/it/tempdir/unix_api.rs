@@ -1,0 +1,94 @@
+//! Unix specifics of TempDir and mkdtemp: modes, the descriptor, non-UTF-8
+//! names, and what a creation failure leaves behind.
+#![cfg(unix)]
+
+use std::ffi::OsStr;
+use std::fs::Permissions;
+use std::io;
+use std::os::fd::AsFd;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::PermissionsExt;
+
+use rustix::fs::{self as rfs, Mode, OFlags};
+use tempfs::{Builder, TempDir};
+use testkit::Scratch;
+use testkit::child;
+
+use super::fixtures::{mode, nobody_scratch};
+
+#[test]
+fn directories_are_0700_even_with_umask_0() {
+    child::check(|| {
+        rustix::process::umask(Mode::empty());
+        let dir = TempDir::new().unwrap();
+        assert_eq!(mode(dir.path()), 0o700);
+        let made = tempfs::mkdtemp().unwrap();
+        assert_eq!(mode(&made), 0o700);
+        std::fs::remove_dir(made).unwrap();
+    });
+    let dir = TempDir::new().unwrap();
+    assert_eq!(mode(dir.path()), 0o700);
+}
+
+#[test]
+fn builder_permissions_apply_to_directories() {
+    let scratch = Scratch::new("dir-permissions");
+    child::check(|| {
+        rustix::process::umask(Mode::empty());
+        let dir = Builder::new()
+            .permissions(Permissions::from_mode(0o750))
+            .tempdir_in(scratch.path())
+            .unwrap();
+        assert_eq!(mode(dir.path()), 0o750);
+        let made = Builder::new()
+            .permissions(Permissions::from_mode(0o711))
+            .mkdtemp_in(scratch.path())
+            .unwrap();
+        assert_eq!(mode(&made), 0o711);
+    });
+}
+
+#[test]
+fn a_mode_that_denies_the_owner_reading_is_refused_and_leaves_nothing() {
+    // Root may read anything: the refusal only shows for a plain user.
+    let scratch = nobody_scratch("unreadable-mode");
+    child::as_nobody(|| {
+        let err = Builder::new()
+            .permissions(Permissions::from_mode(0o300))
+            .tempdir_in(scratch.path())
+            .unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::PermissionDenied);
+        assert!(scratch.entries().is_empty(), "{:?}", scratch.entries());
+    });
+}
+
+#[test]
+fn the_descriptor_is_the_directory() {
+    let dir = TempDir::new().unwrap();
+    let file = rfs::openat(
+        dir.as_fd(),
+        "made-through-fd",
+        OFlags::CREATE | OFlags::WRONLY | OFlags::CLOEXEC,
+        Mode::RUSR | Mode::WUSR,
+    )
+    .unwrap();
+    drop(file);
+    assert!(dir.path().join("made-through-fd").is_file());
+}
+
+#[test]
+fn the_descriptor_is_close_on_exec() {
+    let dir = TempDir::new().unwrap();
+    let flags = rustix::io::fcntl_getfd(dir.as_fd()).unwrap();
+    assert!(flags.contains(rustix::io::FdFlags::CLOEXEC));
+}
+
+#[test]
+fn a_non_utf8_name_has_no_utf8_path() {
+    let scratch = Scratch::new("non-utf8");
+    let dir = TempDir::with_prefix_in(OsStr::from_bytes(b"bad\xff-"), scratch.path()).unwrap();
+    assert!(dir.utf8_path().is_none());
+    assert!(dir.path().is_dir());
+    dir.close().unwrap();
+    assert!(scratch.entries().is_empty());
+}

@@ -1,0 +1,347 @@
+//! The rolled-over state of a spool: an anonymous file behind one buffer
+//! that serves reads and writes in turn, so that small operations cost a
+//! copy instead of a system call.
+//!
+//! The position and the length are kept here, not in the kernel: every
+//! system call is positional (`pread`/`pwrite`), so switching between
+//! reading and writing, or seeking, costs no `lseek`. The kernel's file
+//! offset is set only when the file is handed out ([`Disk::lend`]), and
+//! taken back as the position before the next operation.
+
+use std::fs::File;
+use std::io::{self, BufRead, Read, Seek, SeekFrom, Write};
+
+use crate::sys;
+
+/// The default size of the I/O buffer, as in std's `BufReader`/`BufWriter`.
+pub(crate) const DEFAULT_BUFFER: usize = 8 * 1024;
+
+/// The largest offset a file can have (`off_t` is signed).
+const MAX_OFFSET: u64 = i64::MAX as u64;
+
+/// What the buffer holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Nothing.
+    Idle,
+    /// `buf[next..end]` are the file's bytes from the position on.
+    Reading { next: usize, end: usize },
+    /// `buf[..len]` are bytes to write just before the position.
+    Writing { len: usize },
+    /// The file was handed out: its own offset is the position, and its
+    /// length may have changed behind our back.
+    Lent,
+}
+
+/// An anonymous file with a logical position, a known length and a buffer.
+#[derive(Debug)]
+pub(crate) struct Disk {
+    file: File,
+    pos: u64,
+    /// The length, not counting writes still in the buffer (which end at
+    /// the position): see [`Disk::len`].
+    len: u64,
+    /// Allocated on first use, `capacity` bytes.
+    buf: Box<[u8]>,
+    capacity: usize,
+    mode: Mode,
+}
+
+impl Disk {
+    /// `file` holds `len` bytes; the position is `pos`.
+    pub(crate) fn new(file: File, pos: u64, len: u64, capacity: usize) -> Disk {
+        Disk {
+            file,
+            pos,
+            len,
+            buf: Box::default(),
+            capacity: capacity.max(1),
+            mode: Mode::Idle,
+        }
+    }
+
+    /// The size of the buffer.
+    pub(crate) fn buffer_capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Writes the buffer out and uses one of `capacity` bytes from now on
+    /// (at least one byte: a buffer of one is no buffering at all).
+    pub(crate) fn set_buffer_capacity(&mut self, capacity: usize) -> io::Result<()> {
+        self.reclaim()?;
+        self.flush()?;
+        self.mode = Mode::Idle;
+        self.capacity = capacity.max(1);
+        self.buf = Box::default();
+        Ok(())
+    }
+
+    /// The length. While the file is lent, the file system's answer (or the
+    /// length before lending if even `fstat` fails).
+    pub(crate) fn len(&self) -> u64 {
+        match self.mode {
+            Mode::Lent => self.file.metadata().map_or(self.len, |m| m.len()),
+            // Buffered writes end at the position.
+            Mode::Writing { len } if len > 0 => self.len.max(self.pos),
+            _ => self.len,
+        }
+    }
+
+    /// Copies `data` into the buffer if the buffer is collecting writes and
+    /// has space; `None` sends the caller to [`write`](Self::write).
+    #[inline(always)]
+    pub(crate) fn write_fast(&mut self, data: &[u8]) -> Option<usize> {
+        if let Mode::Writing { len } = &mut self.mode {
+            let end = *len + data.len();
+            if end <= self.buf.len() {
+                self.buf[*len..end].copy_from_slice(data);
+                *len = end;
+                self.pos += data.len() as u64;
+                return Some(data.len());
+            }
+        }
+        None
+    }
+
+    /// Reads from the buffer if it holds read-ahead; `None` sends the
+    /// caller to [`read`](Self::read).
+    #[inline(always)]
+    pub(crate) fn read_fast(&mut self, out: &mut [u8]) -> Option<usize> {
+        if let Mode::Reading { next, end } = &mut self.mode {
+            if *next < *end {
+                let n = (*end - *next).min(out.len());
+                out[..n].copy_from_slice(&self.buf[*next..*next + n]);
+                *next += n;
+                self.pos += n as u64;
+                return Some(n);
+            }
+        }
+        None
+    }
+
+    /// Truncates or zero-extends the file to `size` after writing pending
+    /// bytes out; the position stays.
+    pub(crate) fn set_len(&mut self, size: u64) -> io::Result<()> {
+        self.reclaim()?;
+        self.flush()?;
+        self.mode = Mode::Idle;
+        self.file.set_len(size)?;
+        self.len = size;
+        Ok(())
+    }
+
+    /// Writes pending bytes out, sets the file's own offset to the
+    /// position, and hands the file out: until the next operation here, the
+    /// file's offset and length are the truth.
+    pub(crate) fn lend(&mut self) -> io::Result<&mut File> {
+        if self.mode != Mode::Lent {
+            self.flush()?;
+            self.file.seek(SeekFrom::Start(self.pos))?;
+            self.mode = Mode::Lent;
+        }
+        Ok(&mut self.file)
+    }
+
+    /// The file, with everything written and its offset at the position.
+    pub(crate) fn into_file(mut self) -> Result<File, (io::Error, Disk)> {
+        match self.lend() {
+            Ok(_) => Ok(self.file),
+            Err(e) => Err((e, self)),
+        }
+    }
+
+    /// The raw descriptor, after [`lend`](Self::lend).
+    pub(crate) fn fileno(&mut self) -> io::Result<sys::Fileno> {
+        Ok(sys::fileno(self.lend()?))
+    }
+
+    /// After the file was lent, takes its offset back as the position and
+    /// its length as the length.
+    fn reclaim(&mut self) -> io::Result<()> {
+        if self.mode == Mode::Lent {
+            let pos = self.file.stream_position()?;
+            self.len = self.file.metadata()?.len();
+            self.pos = pos;
+            self.mode = Mode::Idle;
+        }
+        Ok(())
+    }
+
+    /// Gets ready to read at the position: pending writes out, no stale
+    /// read-ahead.
+    fn prepare_read(&mut self) -> io::Result<()> {
+        self.reclaim()?;
+        self.flush()?;
+        self.mode = Mode::Idle;
+        Ok(())
+    }
+
+    /// Reads a buffer's worth at the position.
+    fn fill(&mut self) -> io::Result<()> {
+        self.ensure_buffer();
+        let n = sys::read_at(&self.file, &mut self.buf, self.pos)?;
+        self.mode = Mode::Reading { next: 0, end: n };
+        Ok(())
+    }
+
+    fn ensure_buffer(&mut self) {
+        if self.buf.len() != self.capacity {
+            self.buf = vec![0; self.capacity].into_boxed_slice();
+        }
+    }
+}
+
+impl Write for Disk {
+    /// Writes `data` at the position: into the buffer (writing the buffer
+    /// out first when it is full), or straight to the file when `data` is
+    /// at least a buffer long. An error means nothing of `data` was taken.
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if let Some(n) = self.write_fast(data) {
+            return Ok(n);
+        }
+        if data.is_empty() {
+            return Ok(0);
+        }
+        self.reclaim()?;
+        // Large writes skip the buffer, and so do writes where a buffer's
+        // worth would pass the largest offset: the file system then refuses
+        // them now, not at some later flush.
+        let direct = data.len() >= self.capacity
+            || self.pos.saturating_add(self.capacity as u64) > MAX_OFFSET;
+        match self.mode {
+            Mode::Writing { len } if direct || len + data.len() > self.buf.len() => self.flush()?,
+            Mode::Writing { .. } => {}
+            // Read-ahead is dropped: the position is already the logical one.
+            _ => self.mode = Mode::Writing { len: 0 },
+        }
+        if direct {
+            let n = sys::write_at(&self.file, data, self.pos)?;
+            self.pos += n as u64;
+            self.len = self.len.max(self.pos);
+            // The next write checks the offset again.
+            self.mode = Mode::Idle;
+            return Ok(n);
+        }
+        self.ensure_buffer();
+        let done = self.write_fast(data);
+        debug_assert_eq!(done, Some(data.len()));
+        Ok(data.len())
+    }
+
+    /// Writes the slices in order, as many as go without an error; an error
+    /// is returned only if nothing was written.
+    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        let mut written = 0;
+        for part in bufs {
+            match self.write(part) {
+                Ok(n) => {
+                    written += n;
+                    if n < part.len() {
+                        break;
+                    }
+                }
+                Err(e) if written == 0 => return Err(e),
+                Err(_) => break,
+            }
+        }
+        Ok(written)
+    }
+
+    /// Writes the buffered bytes to the file. On failure they stay buffered
+    /// (writing them again later is idempotent: the offsets are fixed).
+    fn flush(&mut self) -> io::Result<()> {
+        if let Mode::Writing { len } = self.mode {
+            if len > 0 {
+                let start = self.pos - len as u64;
+                sys::write_all_at(&self.file, &self.buf[..len], start)?;
+                self.mode = Mode::Writing { len: 0 };
+                self.len = self.len.max(self.pos);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Read for Disk {
+    /// Reads at the position: from the buffer, refilling it when empty, or
+    /// straight into `out` when `out` is at least a buffer long. Pending
+    /// writes go to the file first, so a read never sees stale data.
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if let Some(n) = self.read_fast(out) {
+            return Ok(n);
+        }
+        if out.is_empty() {
+            return Ok(0);
+        }
+        self.prepare_read()?;
+        if self.pos >= self.len {
+            // At or past the end (even past the largest offset): nothing.
+            return Ok(0);
+        }
+        if out.len() >= self.capacity {
+            self.mode = Mode::Idle;
+            let n = sys::read_at(&self.file, out, self.pos)?;
+            self.pos += n as u64;
+            return Ok(n);
+        }
+        self.fill()?;
+        Ok(self.read_fast(out).unwrap_or(0))
+    }
+}
+
+impl BufRead for Disk {
+    /// The buffered bytes from the position on, reading more when there are
+    /// none (`BufRead::fill_buf`).
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        match self.mode {
+            Mode::Reading { next, end } if next < end => {}
+            _ => {
+                self.prepare_read()?;
+                if self.pos >= self.len {
+                    return Ok(&[]);
+                }
+                self.fill()?;
+            }
+        }
+        match self.mode {
+            Mode::Reading { next, end } => Ok(&self.buf[next..end]),
+            _ => Ok(&[]),
+        }
+    }
+
+    /// Moves past `amt` bytes returned by [`fill_buf`](Self::fill_buf).
+    fn consume(&mut self, amt: usize) {
+        if let Mode::Reading { next, end } = &mut self.mode {
+            let n = amt.min(*end - *next);
+            *next += n;
+            self.pos += n as u64;
+        }
+    }
+}
+
+impl Seek for Disk {
+    /// Moves the position; a target inside the read-ahead keeps it, and
+    /// the target equal to the position (`stream_position`) keeps pending
+    /// writes buffered. Otherwise pending writes go out first: if that
+    /// fails, the position does not move.
+    fn seek(&mut self, from: SeekFrom) -> io::Result<u64> {
+        self.reclaim()?;
+        let target = crate::spool::resolve_seek(from, self.pos, self.len())?;
+        match &mut self.mode {
+            Mode::Reading { next, end } => {
+                let start = self.pos - *next as u64;
+                if target >= start && target - start <= *end as u64 {
+                    *next = (target - start) as usize;
+                    self.pos = target;
+                    return Ok(target);
+                }
+            }
+            Mode::Writing { .. } if target == self.pos => return Ok(target),
+            Mode::Writing { .. } => self.flush()?,
+            Mode::Idle | Mode::Lent => {}
+        }
+        self.mode = Mode::Idle;
+        self.pos = target;
+        Ok(target)
+    }
+}

@@ -1,0 +1,623 @@
+//! [`SpooledTempFile`]: memory first, an anonymous file once it grows.
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, BufRead, Cursor, IoSlice, IoSliceMut, Read, Seek, SeekFrom, Write};
+use std::mem;
+use std::path::{Path, PathBuf};
+
+use tempcore::PathError;
+use tempfs::Builder;
+
+use crate::budget::SpoolBudget;
+use crate::disk::{DEFAULT_BUFFER, Disk};
+use crate::error::IntoInnerError;
+use crate::memory::{Memory, Refusal};
+use crate::sys;
+
+/// A temporary file that keeps its data in memory until it grows past
+/// `max_size` bytes, then moves it to an anonymous file on disk (Python's
+/// `SpooledTemporaryFile`; the `tempfile` crate's `SpooledTempFile`).
+///
+/// It reads, writes and seeks the same way in both states; only speed and
+/// where the bytes live differ. See the [crate documentation](crate) for
+/// the rollover rule, what happens when a rollover fails, and budgets.
+///
+/// ```
+/// use std::io::{Read, Seek, Write};
+/// use tempspool::SpooledTempFile;
+///
+/// let mut spool = SpooledTempFile::new(100);
+/// for _ in 0..2 {
+///     spool.write_all(b"This line is repeated over and over.\n")?;
+///     assert!(!spool.is_rolled()); // 37, then 74 bytes: in memory
+/// }
+/// spool.write_all(b"This line is repeated over and over.\n")?;
+/// assert!(spool.is_rolled()); // 111 > 100: on disk
+///
+/// spool.rewind()?;
+/// let mut text = String::new();
+/// spool.read_to_string(&mut text)?;
+/// assert_eq!(text.lines().count(), 3);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct SpooledTempFile {
+    inner: Inner,
+    max_size: usize,
+    budget: Option<SpoolBudget>,
+    /// Where and how the rollover file is made; `None` is the default
+    /// builder in the default directory (no allocation for `new`).
+    target: Option<Box<Target>>,
+    buffer_capacity: usize,
+}
+
+enum Inner {
+    Memory(Memory),
+    Disk(Disk),
+}
+
+struct Target {
+    builder: Builder,
+    dir: Option<PathBuf>,
+}
+
+/// What [`SpooledTempFile::into_inner`] gives back: the bytes in memory, or
+/// the file they were rolled over to (the `tempfile` crate's `SpooledData`).
+#[derive(Debug)]
+pub enum SpooledData {
+    /// Never rolled over: the bytes, at the spool's position.
+    InMemory(Cursor<Vec<u8>>),
+    /// Rolled over: the anonymous file, every write in it and its offset at
+    /// the spool's position.
+    OnDisk(File),
+}
+
+impl SpooledTempFile {
+    /// A spool that rolls over into the default temporary directory
+    /// ([`tempfs::temp_dir`]) once it holds more than `max_size` bytes.
+    /// A `max_size` of 0 means no limit of its own (Python's default).
+    ///
+    /// Nothing is allocated and no file is created until needed.
+    #[must_use]
+    pub fn new(max_size: usize) -> SpooledTempFile {
+        SpooledTempFile {
+            inner: Inner::Memory(Memory::new()),
+            max_size,
+            budget: None,
+            target: None,
+            buffer_capacity: DEFAULT_BUFFER,
+        }
+    }
+
+    /// A spool that rolls over into `dir` (checked only then: a missing or
+    /// read-only `dir` makes that rollover fail, with every byte kept in
+    /// memory).
+    #[must_use]
+    pub fn new_in(max_size: usize, dir: impl AsRef<Path>) -> SpooledTempFile {
+        let mut spool = SpooledTempFile::new(max_size);
+        spool.target = Some(Box::new(Target {
+            builder: Builder::new(),
+            dir: Some(dir.as_ref().to_path_buf()),
+        }));
+        spool
+    }
+
+    /// A spool whose rollover file is made by `builder` (its permissions,
+    /// and its prefix and suffix where an anonymous file needs a name for a
+    /// moment) in the default temporary directory. The builder's `append`
+    /// is turned off: a spool is read and written at its position in both
+    /// states, and an append-only file could not do that.
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// let mut spool = tempspool::SpooledTempFile::with_builder(
+    ///     4, tempfs::Builder::new().prefix("upload-"));
+    /// spool.write_all(b"more than four")?;
+    /// assert!(spool.is_rolled());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_builder(max_size: usize, builder: &Builder) -> SpooledTempFile {
+        let mut builder = builder.clone();
+        builder.append(false);
+        let mut spool = SpooledTempFile::new(max_size);
+        spool.target = Some(Box::new(Target { builder, dir: None }));
+        spool
+    }
+
+    /// [`with_builder`](Self::with_builder), rolling over into `dir`.
+    #[must_use]
+    pub fn with_builder_in(
+        max_size: usize,
+        builder: &Builder,
+        dir: impl AsRef<Path>,
+    ) -> SpooledTempFile {
+        let mut spool = SpooledTempFile::with_builder(max_size, builder);
+        if let Some(target) = &mut spool.target {
+            target.dir = Some(dir.as_ref().to_path_buf());
+        }
+        spool
+    }
+
+    /// A spool whose memory counts against `budget`: it rolls over when it
+    /// holds more than `max_size` bytes (0: no limit of its own) or when
+    /// growing would pass the budget, whichever comes first.
+    /// [`attach`](Self::attach) does the same for any spool.
+    #[must_use]
+    pub fn with_budget(max_size: usize, budget: &SpoolBudget) -> SpooledTempFile {
+        let mut spool = SpooledTempFile::new(max_size);
+        spool.budget = Some(budget.clone());
+        spool
+    }
+
+    /// Makes this spool's memory count against `budget` from now on, moving
+    /// what it holds from its previous budget, if any. If the memory does
+    /// not fit in `budget`, the spool rolls over first; if that fails, the
+    /// error is returned and nothing changes.
+    pub fn attach(&mut self, budget: &SpoolBudget) -> io::Result<()> {
+        if self.budget.as_ref().is_some_and(|b| b.same_as(budget)) {
+            return Ok(());
+        }
+        if let Inner::Memory(memory) = &self.inner {
+            if budget.try_acquire(memory.capacity()) {
+                if let Some(old) = &self.budget {
+                    old.release(memory.capacity());
+                }
+            } else {
+                self.rollover()?;
+            }
+        }
+        self.budget = Some(budget.clone());
+        Ok(())
+    }
+
+    /// Stops counting this spool's memory against its budget (and gives
+    /// back what it held).
+    pub fn detach(&mut self) {
+        if let (Some(budget), Inner::Memory(memory)) = (self.budget.take(), &self.inner) {
+            budget.release(memory.capacity());
+        }
+    }
+
+    /// The budget this spool's memory counts against, if any.
+    pub fn budget(&self) -> Option<&SpoolBudget> {
+        self.budget.as_ref()
+    }
+
+    /// The size past which the spool rolls over (0: no limit of its own).
+    pub fn max_size(&self) -> usize {
+        self.max_size
+    }
+
+    /// Whether the data is on disk (Python's `_rolled`).
+    pub fn is_rolled(&self) -> bool {
+        matches!(self.inner, Inner::Disk(_))
+    }
+
+    /// Moves the data to an anonymous file now, whatever its size (Python's
+    /// `rollover()`); does nothing if it is already there.
+    ///
+    /// The file is created and filled, and its position set, before the
+    /// memory is let go: if any step fails (no space, the file-size limit,
+    /// no permission, no file descriptors left), the error is returned, the
+    /// spool is still in memory with every byte and its position, and a
+    /// later call can succeed. The error names the directory.
+    pub fn rollover(&mut self) -> io::Result<()> {
+        self.disk().map(|_| ())
+    }
+
+    /// [`rollover`](Self::rollover), under the `tempfile` crate's name.
+    pub fn roll(&mut self) -> io::Result<()> {
+        self.rollover()
+    }
+
+    /// The length in bytes, including writes still buffered after a
+    /// rollover. Costs no system call (except right after
+    /// [`as_file`](Self::as_file), when the file may have been changed
+    /// through it).
+    pub fn len(&self) -> u64 {
+        match &self.inner {
+            Inner::Memory(memory) => memory.len(),
+            Inner::Disk(disk) => disk.len(),
+        }
+    }
+
+    /// Whether the length is 0.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Truncates or zero-extends to `size` bytes, leaving the position where
+    /// it is (`File::set_len`; Python's `truncate(size)`).
+    ///
+    /// A `size` greater than `max_size` rolls over first (when `max_size` is
+    /// not 0), as does growing past the budget. A rollover that fails
+    /// returns its error and changes nothing. Shrinking a spool attached to
+    /// a budget frees the memory past `size` and gives it back.
+    pub fn set_len(&mut self, size: u64) -> io::Result<()> {
+        let ceiling = self.ceiling();
+        if let Inner::Memory(memory) = &mut self.inner {
+            if self.max_size == 0 || size <= self.max_size as u64 {
+                match memory.make_room(size, ceiling, self.budget.as_ref()) {
+                    Ok(()) => {
+                        // make_room proved size fits in usize.
+                        memory.set_len(size as usize, ceiling, self.budget.as_ref());
+                        return Ok(());
+                    }
+                    Err(Refusal::Error(e)) => return Err(e),
+                    Err(Refusal::Budget) => {}
+                }
+            }
+        }
+        self.disk()?.set_len(size)
+    }
+
+    /// The rollover file, rolling over first (Python's `fileno()` rolls over
+    /// too). Buffered writes are written out and the file's offset is set to
+    /// the spool's position, so the file is exactly what the spool shows;
+    /// the spool picks up the file's offset and length again at its next
+    /// operation, so reads and writes through the returned `&File` and
+    /// through the spool mix like reads and writes through one file.
+    ///
+    /// A clone of the file (`try_clone`) shares its offset but not this
+    /// hand-over: changes made through a clone while the spool is in use
+    /// are not seen by the spool's buffer or its idea of the length; go
+    /// through `as_file` each time instead.
+    ///
+    /// This is the way to the file descriptor (`as_file()?.as_raw_fd()`):
+    /// the spool does not implement `AsFd`/`AsRawFd`, because they take
+    /// `&self` and cannot fail, while getting a descriptor may have to
+    /// create the file and write to it.
+    pub fn as_file(&mut self) -> io::Result<&File> {
+        self.disk()?.lend().map(|file| &*file)
+    }
+
+    /// [`as_file`](Self::as_file), mutably.
+    pub fn as_file_mut(&mut self) -> io::Result<&mut File> {
+        self.disk()?.lend()
+    }
+
+    /// The file descriptor (the handle on Windows) of the rollover file,
+    /// rolling over first: Python's `fileno()`. See [`as_file`](Self::as_file).
+    pub fn fileno(&mut self) -> io::Result<sys::Fileno> {
+        self.disk()?.fileno()
+    }
+
+    /// The file, rolling over first if needed, with every write in it and
+    /// its offset at the spool's position. Like the spool, the file has no
+    /// name and disappears when closed.
+    ///
+    /// On failure the error gives the spool back, unchanged
+    /// ([`IntoInnerError::into_spool`]); `?` turns it into an `io::Error`.
+    pub fn into_file(mut self) -> Result<File, IntoInnerError> {
+        if let Err(e) = self.rollover() {
+            return Err(IntoInnerError::new(e, self));
+        }
+        match self.into_inner()? {
+            SpooledData::OnDisk(file) => Ok(file),
+            SpooledData::InMemory(_) => unreachable!("the spool rolled over above"),
+        }
+    }
+
+    /// The bytes in memory, or the file after writing out buffered bytes
+    /// and setting its offset to the position. A spool attached to a budget
+    /// gives its memory back: the returned buffer is the caller's.
+    ///
+    /// Unlike the `tempfile` crate's infallible version, this returns a
+    /// `Result`: writing out the buffer of a rolled spool can fail, and the
+    /// error gives the spool back instead of losing those bytes.
+    pub fn into_inner(mut self) -> Result<SpooledData, IntoInnerError> {
+        match mem::replace(&mut self.inner, Inner::Memory(Memory::new())) {
+            Inner::Memory(memory) => {
+                if let Some(budget) = &self.budget {
+                    budget.release(memory.capacity());
+                }
+                Ok(SpooledData::InMemory(memory.into_cursor()))
+            }
+            Inner::Disk(disk) => match disk.into_file() {
+                Ok(file) => Ok(SpooledData::OnDisk(file)),
+                Err((e, disk)) => {
+                    self.inner = Inner::Disk(disk);
+                    Err(IntoInnerError::new(e, self))
+                }
+            },
+        }
+    }
+
+    /// How many bytes of memory the spool holds for its data (the buffer's
+    /// capacity; what a budget is charged). 0 once rolled over.
+    pub fn memory_used(&self) -> usize {
+        match &self.inner {
+            Inner::Memory(memory) => memory.capacity(),
+            Inner::Disk(_) => 0,
+        }
+    }
+
+    /// The size of the I/O buffer used after a rollover.
+    pub fn buffer_capacity(&self) -> usize {
+        match &self.inner {
+            Inner::Memory(_) => self.buffer_capacity,
+            Inner::Disk(disk) => disk.buffer_capacity(),
+        }
+    }
+
+    /// Sets the size of the I/O buffer used after a rollover (default 8 KiB,
+    /// as std's `BufReader`/`BufWriter`). Reads and writes at least this
+    /// long bypass it; a capacity of 0 or 1 means every read and write is a
+    /// system call. On a rolled spool, buffered writes are written out
+    /// first, which is the only way this can fail.
+    pub fn set_buffer_capacity(&mut self, bytes: usize) -> io::Result<()> {
+        if let Inner::Disk(disk) = &mut self.inner {
+            disk.set_buffer_capacity(bytes)?;
+        }
+        self.buffer_capacity = bytes;
+        Ok(())
+    }
+
+    /// `max_size` as a bound on the memory buffer.
+    fn ceiling(&self) -> usize {
+        match self.max_size {
+            0 => usize::MAX,
+            max => max,
+        }
+    }
+
+    /// The rolled-over state, rolling over if needed.
+    fn disk(&mut self) -> io::Result<&mut Disk> {
+        if let Inner::Memory(memory) = &self.inner {
+            let disk = self.spill(memory)?;
+            let old = mem::replace(&mut self.inner, Inner::Disk(disk));
+            if let (Inner::Memory(memory), Some(budget)) = (old, &self.budget) {
+                budget.release(memory.capacity());
+            }
+        }
+        match &mut self.inner {
+            Inner::Disk(disk) => Ok(disk),
+            Inner::Memory(_) => unreachable!("the spool rolled over above"),
+        }
+    }
+
+    /// A new anonymous file holding `memory`'s bytes, with `memory`'s
+    /// position. `memory` is untouched whatever happens.
+    fn spill(&self, memory: &Memory) -> io::Result<Disk> {
+        let file = self.create_file()?;
+        sys::write_all_at(&file, memory.data(), 0).map_err(|e| {
+            PathError::wrap(
+                e,
+                "rolling a spooled file over to an anonymous file in",
+                self.rollover_dir(),
+            )
+        })?;
+        Ok(Disk::new(
+            file,
+            memory.pos(),
+            memory.len(),
+            self.buffer_capacity,
+        ))
+    }
+
+    fn create_file(&self) -> io::Result<File> {
+        match self.target.as_deref() {
+            None => Builder::new().anonymous(),
+            Some(Target { builder, dir: None }) => builder.anonymous(),
+            Some(Target {
+                builder,
+                dir: Some(dir),
+            }) => builder.anonymous_in(dir),
+        }
+    }
+
+    /// The directory a rollover goes to, for error messages.
+    fn rollover_dir(&self) -> PathBuf {
+        match self.target.as_deref().and_then(|t| t.dir.as_ref()) {
+            Some(dir) => dir.clone(),
+            None => tempfs::temp_dir().unwrap_or_default(),
+        }
+    }
+
+    /// Gets memory ready for a write of `total` bytes at the position and
+    /// answers `true`, or rolls over and answers `false`: Python's rule
+    /// (roll when the position after the write passes `max_size`), applied
+    /// before the write so that a failed rollover leaves nothing half done.
+    fn admit(&mut self, total: usize) -> io::Result<bool> {
+        let ceiling = self.ceiling();
+        let Inner::Memory(memory) = &mut self.inner else {
+            return Ok(false);
+        };
+        let end = memory.pos().saturating_add(total as u64);
+        if self.max_size == 0 || end <= self.max_size as u64 {
+            if total == 0 {
+                return Ok(true);
+            }
+            match memory.make_room(end, ceiling, self.budget.as_ref()) {
+                Ok(()) => return Ok(true),
+                Err(Refusal::Error(e)) => return Err(e),
+                Err(Refusal::Budget) => {}
+            }
+        }
+        self.rollover()?;
+        Ok(false)
+    }
+
+    #[inline(never)]
+    fn write_slow(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.admit(buf.len())? {
+            if let Inner::Memory(memory) = &mut self.inner {
+                return Ok(memory.write_in_room([buf]));
+            }
+        }
+        self.disk()?.write(buf)
+    }
+}
+
+/// The absolute position `from` names, given the position and the length;
+/// any `u64` is allowed, as in `Cursor` (the file system refuses offsets it
+/// cannot hold when they are used).
+pub(crate) fn resolve_seek(from: SeekFrom, pos: u64, len: u64) -> io::Result<u64> {
+    let target = match from {
+        SeekFrom::Start(n) => Some(n),
+        SeekFrom::Current(offset) => pos.checked_add_signed(offset),
+        SeekFrom::End(offset) => len.checked_add_signed(offset),
+    };
+    target.ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "invalid seek to a negative or overflowing position",
+        )
+    })
+}
+
+/// Writes go to memory until the rule says roll over, then to the file
+/// through the buffer.
+///
+/// A write that makes the spool roll over does the rollover first: if the
+/// rollover fails, the write returns its error and nothing of `buf` was
+/// written (the `Write` contract: an error means no bytes went in), while
+/// everything written before is still in memory. Writing again retries the
+/// rollover.
+impl Write for SpooledTempFile {
+    /// The fast paths (in memory within the allocated buffer; after
+    /// rollover within the I/O buffer) are inlined into the caller.
+    #[inline(always)]
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let done = match &mut self.inner {
+            Inner::Memory(memory) => memory.write_fast(buf),
+            Inner::Disk(disk) => disk.write_fast(buf),
+        };
+        match done {
+            Some(n) => Ok(n),
+            None => self.write_slow(buf),
+        }
+    }
+
+    /// Writes all of `bufs` into memory at once, or rolls over first if the
+    /// position after them would pass `max_size` (Python's `writelines`
+    /// ends in the same state).
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        let total = bufs.iter().fold(0usize, |t, b| t.saturating_add(b.len()));
+        if self.admit(total)? {
+            if let Inner::Memory(memory) = &mut self.inner {
+                return Ok(memory.write_in_room(bufs.iter().map(|b| &**b)));
+            }
+        }
+        self.disk()?.write_vectored(bufs)
+    }
+
+    /// Writes buffered bytes to the file after a rollover (no `fsync`: the
+    /// file dies with the spool). Nothing to do in memory.
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.inner {
+            Inner::Memory(_) => Ok(()),
+            Inner::Disk(disk) => disk.flush(),
+        }
+    }
+}
+
+/// Reads see every write, buffered or not; past the end they return 0.
+impl Read for SpooledTempFile {
+    #[inline(always)]
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        match &mut self.inner {
+            Inner::Memory(memory) => Ok(memory.read(out)),
+            Inner::Disk(disk) => match disk.read_fast(out) {
+                Some(n) => Ok(n),
+                None => disk.read(out),
+            },
+        }
+    }
+
+    fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
+        match &mut self.inner {
+            Inner::Memory(memory) => {
+                let mut total = 0;
+                for buf in bufs {
+                    let n = memory.read(buf);
+                    total += n;
+                    if n < buf.len() {
+                        break;
+                    }
+                }
+                Ok(total)
+            }
+            Inner::Disk(disk) => disk.read_vectored(bufs),
+        }
+    }
+
+    fn read_exact(&mut self, out: &mut [u8]) -> io::Result<()> {
+        match &mut self.inner {
+            Inner::Memory(memory) => memory.read_exact(out),
+            Inner::Disk(disk) => disk.read_exact(out),
+        }
+    }
+
+    fn read_to_end(&mut self, out: &mut Vec<u8>) -> io::Result<usize> {
+        match &mut self.inner {
+            Inner::Memory(memory) => memory.read_to_end(out),
+            Inner::Disk(disk) => disk.read_to_end(out),
+        }
+    }
+}
+
+/// In memory, `fill_buf` returns everything from the position to the end,
+/// without copying; after a rollover it returns the I/O buffer's read-ahead
+/// (after writing out pending writes), like a `BufReader`.
+impl BufRead for SpooledTempFile {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        match &mut self.inner {
+            Inner::Memory(memory) => Ok(memory.remaining()),
+            Inner::Disk(disk) => disk.fill_buf(),
+        }
+    }
+
+    fn consume(&mut self, amt: usize) {
+        match &mut self.inner {
+            Inner::Memory(memory) => memory.consume(amt),
+            Inner::Disk(disk) => disk.consume(amt),
+        }
+    }
+}
+
+/// Seeking never rolls over, even far past `max_size`, and any position is
+/// allowed (reads there return 0; a write there zero-fills the gap).
+impl Seek for SpooledTempFile {
+    fn seek(&mut self, from: SeekFrom) -> io::Result<u64> {
+        match &mut self.inner {
+            Inner::Memory(memory) => {
+                let target = resolve_seek(from, memory.pos(), memory.len())?;
+                memory.set_pos(target);
+                Ok(target)
+            }
+            Inner::Disk(disk) => disk.seek(from),
+        }
+    }
+}
+
+/// Gives memory back to the budget; after a rollover, writes buffered bytes
+/// out (ignoring errors) in case the file lives on through a descriptor
+/// cloned from [`as_file`](SpooledTempFile::as_file).
+impl Drop for SpooledTempFile {
+    fn drop(&mut self) {
+        match &mut self.inner {
+            Inner::Memory(memory) => {
+                if let Some(budget) = &self.budget {
+                    budget.release(memory.capacity());
+                }
+            }
+            Inner::Disk(disk) => {
+                let _ = disk.flush();
+            }
+        }
+    }
+}
+
+/// Shows the state, never the contents.
+impl fmt::Debug for SpooledTempFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SpooledTempFile")
+            .field("max_size", &self.max_size)
+            .field("rolled", &self.is_rolled())
+            .field("len", &self.len())
+            .field("budget", &self.budget)
+            .finish_non_exhaustive()
+    }
+}

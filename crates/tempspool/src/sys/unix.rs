@@ -1,0 +1,39 @@
+//! Unix: positional I/O with `pread`/`pwrite`, and the raw descriptor.
+
+use std::fs::File;
+use std::io;
+use std::os::fd::{AsRawFd, RawFd};
+use std::os::unix::fs::FileExt;
+
+/// What [`crate::SpooledTempFile::fileno`] returns: the file descriptor.
+pub type Fileno = RawFd;
+
+/// The descriptor of `file`.
+pub(crate) fn fileno(file: &File) -> Fileno {
+    file.as_raw_fd()
+}
+
+/// `pread(fd, buf, offset)`, retried on `EINTR`; 0 at or past the end.
+pub(crate) fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    loop {
+        match file.read_at(buf, offset) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}
+
+/// `pwrite(fd, buf, offset)`, retried on `EINTR`; may write less than all.
+pub(crate) fn write_at(file: &File, buf: &[u8], offset: u64) -> io::Result<usize> {
+    loop {
+        match file.write_at(buf, offset) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}
+
+/// `pwrite` until all of `buf` is at `offset`, retried on `EINTR`.
+pub(crate) fn write_all_at(file: &File, buf: &[u8], offset: u64) -> io::Result<()> {
+    file.write_all_at(buf, offset)
+}

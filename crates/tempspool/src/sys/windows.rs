@@ -1,0 +1,52 @@
+//! Windows: positional I/O with `ReadFile`/`WriteFile` and an `OVERLAPPED`
+//! offset (std's `seek_read`/`seek_write`), and the raw handle.
+//!
+//! Both calls also move the handle's file pointer; the spool never relies on
+//! it and sets it explicitly before it hands the file out.
+
+use std::fs::File;
+use std::io;
+use std::os::windows::fs::FileExt;
+use std::os::windows::io::{AsRawHandle, RawHandle};
+
+/// What [`crate::SpooledTempFile::fileno`] returns: the file handle.
+pub type Fileno = RawHandle;
+
+/// The handle of `file`.
+pub(crate) fn fileno(file: &File) -> Fileno {
+    file.as_raw_handle()
+}
+
+/// `ReadFile` at `offset`, retried on interruption; 0 at or past the end.
+pub(crate) fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    loop {
+        match file.seek_read(buf, offset) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}
+
+/// `WriteFile` at `offset`, retried on interruption; may write less than all.
+pub(crate) fn write_at(file: &File, buf: &[u8], offset: u64) -> io::Result<usize> {
+    loop {
+        match file.seek_write(buf, offset) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}
+
+/// `WriteFile` until all of `buf` is at `offset`.
+pub(crate) fn write_all_at(file: &File, mut buf: &[u8], mut offset: u64) -> io::Result<()> {
+    while !buf.is_empty() {
+        match write_at(file, buf, offset)? {
+            0 => return Err(io::ErrorKind::WriteZero.into()),
+            n => {
+                buf = &buf[n..];
+                offset += n as u64;
+            }
+        }
+    }
+    Ok(())
+}
