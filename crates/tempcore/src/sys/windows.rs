@@ -305,35 +305,75 @@ pub(crate) fn remove_dir_at(dir: &Dir, name: &OsStr) -> io::Result<()> {
 /// (Windows before 10 1607, Wine): not asked again in this process.
 static NO_POSIX_DELETE: AtomicBool = AtomicBool::new(false);
 
-/// Opens `name` relative to `dir` for deletion, without following a link
-/// (`NtCreateFile(DELETE, FILE_OPEN_REPARSE_POINT)`), then deletes it
-/// through that handle: POSIX semantics first (the name goes at once, even
-/// if the file is open elsewhere, and a read-only entry goes too), else
-/// the classic disposition (the name goes when the last handle closes;
-/// a read-only entry has its attribute cleared first).
+/// Removes `name` from `dir` through a handle opened on it relative to
+/// `dir`, without following a link (`NtCreateFile(DELETE,
+/// FILE_OPEN_REPARSE_POINT)`), so that the name is free when this returns,
+/// as after `unlink` on unix, whoever else has the entry open:
+///
+/// - with POSIX delete semantics (`FileDispositionInformationEx`,
+///   Windows 10 on NTFS) the name goes at once, read-only or not;
+/// - without them (older Windows, FAT, Wine) the classic disposition
+///   removes the entry when its last handle closes. When nobody else has
+///   it open (an exclusive open succeeds) that is at once; otherwise the
+///   entry is first renamed to a hidden random name in `dir`, which goes
+///   when the others close it. A read-only attribute is cleared first.
 fn remove_at(dir: &Dir, name: &OsStr, kind: u32) -> io::Result<()> {
+    let name = component(name)?;
+    if NO_POSIX_DELETE.load(Ordering::Relaxed) {
+        match open_for_delete(dir, &name, kind, 0) {
+            Ok(file) => return legacy_delete(&file).map_err(nt::error),
+            Err(e) if e.raw_os_error() == Some(ERROR_SHARING_VIOLATION) => {}
+            Err(e) => return Err(e),
+        }
+        let file = open_for_delete(dir, &name, kind, SHARE_ALL)?;
+        return hide_and_delete(dir, &name, &file);
+    }
+    let file = open_for_delete(dir, &name, kind, SHARE_ALL)?;
+    let info = FILE_DISPOSITION_INFORMATION_EX {
+        Flags: FILE_DISPOSITION_DELETE
+            | FILE_DISPOSITION_POSIX_SEMANTICS
+            | FILE_DISPOSITION_IGNORE_READONLY_ATTRIBUTE,
+    };
+    match nt::set_information(file.as_handle(), FileDispositionInformationEx, &info) {
+        Ok(()) => Ok(()),
+        Err(status) => match unsupported(status) {
+            Some(system_wide) => {
+                if system_wide {
+                    NO_POSIX_DELETE.store(true, Ordering::Relaxed);
+                }
+                hide_and_delete(dir, &name, &file)
+            }
+            None => Err(nt::error(status)),
+        },
+    }
+}
+
+/// `ERROR_SHARING_VIOLATION`: someone has the entry open in a way that
+/// conflicts with the open asked for.
+const ERROR_SHARING_VIOLATION: i32 = 32;
+
+/// Opens `name` in `dir` for deletion (and to read and clear attributes,
+/// where the access list allows), the link itself if it is one, sharing
+/// as `share` says.
+fn open_for_delete(dir: &Dir, name: &[u16], kind: u32, share: u32) -> io::Result<File> {
     let open = |access| Open {
         access,
-        share: SHARE_ALL,
+        share,
         disposition: FILE_OPEN,
         options: kind | FILE_OPEN_REPARSE_POINT,
         attributes: 0,
         security: None,
     };
-    let name = component(name)?;
     // Changing attributes may be denied where deleting is allowed.
-    let handle = match nt::open_at(
-        dir.as_handle(),
-        &name,
-        &open(DELETE | FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES),
-    ) {
+    let all = DELETE | FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES;
+    match nt::open_at(dir.as_handle(), name, &open(all)) {
         Err(STATUS_ACCESS_DENIED) => {
-            nt::open_at(dir.as_handle(), &name, &open(DELETE | FILE_READ_ATTRIBUTES))
+            nt::open_at(dir.as_handle(), name, &open(DELETE | FILE_READ_ATTRIBUTES))
         }
         other => other,
     }
-    .map_err(nt::error)?;
-    delete(&File::from(handle)).map_err(nt::error)
+    .map(File::from)
+    .map_err(nt::error)
 }
 
 /// Whether `status` says this information class is unknown to the system
@@ -346,26 +386,56 @@ fn unsupported(status: NTSTATUS) -> Option<bool> {
     }
 }
 
-/// Deletes the entry open as `file` (with `DELETE` access).
-fn delete(file: &File) -> Result<(), NTSTATUS> {
-    if !NO_POSIX_DELETE.load(Ordering::Relaxed) {
-        let info = FILE_DISPOSITION_INFORMATION_EX {
-            Flags: FILE_DISPOSITION_DELETE
-                | FILE_DISPOSITION_POSIX_SEMANTICS
-                | FILE_DISPOSITION_IGNORE_READONLY_ATTRIBUTE,
-        };
-        match nt::set_information(file.as_handle(), FileDispositionInformationEx, &info) {
-            Ok(()) => return Ok(()),
-            Err(status) => match unsupported(status) {
-                Some(system_wide) => {
-                    if system_wide {
-                        NO_POSIX_DELETE.store(true, Ordering::Relaxed);
-                    }
-                }
-                None => return Err(status),
-            },
+/// The classic delete of the entry open as `file`, for when others may
+/// have it open: renames it to a hidden random name in `dir` first, so
+/// that `name` is free at once, then marks it for deletion. If the
+/// deletion is refused (a directory that is not empty), the entry gets its
+/// name back. If it cannot be renamed (a directory with open files in it),
+/// it is deleted under its name.
+fn hide_and_delete(dir: &Dir, name: &[u16], file: &File) -> io::Result<()> {
+    let hidden = hide(dir, file);
+    match legacy_delete(file) {
+        Ok(()) => Ok(()),
+        Err(status) => {
+            if hidden {
+                let _ = nt::rename(
+                    file.as_handle(),
+                    FileRenameInformation,
+                    0,
+                    dir.as_handle(),
+                    name,
+                );
+            }
+            Err(nt::error(status))
         }
     }
+}
+
+/// Renames the entry open as `file` to a fresh hidden name in `dir`;
+/// whether it worked.
+fn hide(dir: &Dir, file: &File) -> bool {
+    let Ok(names) = crate::name::Template::new(".tmp", ".deleted", crate::name::DEFAULT_RAND_LEN)
+    else {
+        return false;
+    };
+    (0..8).any(|_| {
+        names.generate().is_ok_and(|hidden| {
+            let hidden: Vec<u16> = hidden.encode_wide().collect();
+            nt::rename(
+                file.as_handle(),
+                FileRenameInformation,
+                0,
+                dir.as_handle(),
+                &hidden,
+            )
+            .is_ok()
+        })
+    })
+}
+
+/// `FileDispositionInformation`: the entry goes when its last handle
+/// closes. A read-only entry has its attribute cleared first.
+fn legacy_delete(file: &File) -> Result<(), NTSTATUS> {
     let info = FILE_DISPOSITION_INFORMATION { DeleteFile: true };
     match nt::set_information(file.as_handle(), FileDispositionInformation, &info) {
         Err(STATUS_CANNOT_DELETE) if clear_read_only(file) => {

@@ -42,9 +42,9 @@ pub(crate) fn reopen(file: &File, dir: &Dir, name: &OsStr) -> io::Result<File> {
     Ok(reopened)
 }
 
-/// The volume serial number and file index of an open file: what tells
-/// two files apart on Windows (device and inode on unix).
-pub(crate) fn identity(file: &File) -> io::Result<(u32, u64)> {
+/// The volume serial number and file index of an open file or directory:
+/// what tells two files apart on Windows (device and inode on unix).
+pub(crate) fn identity(file: &impl AsRawHandle) -> io::Result<(u32, u64)> {
     // SAFETY: an all-zero BY_HANDLE_FILE_INFORMATION is valid.
     let mut info: BY_HANDLE_FILE_INFORMATION = unsafe { std::mem::zeroed() };
     // SAFETY: `file` is an open handle; `info` is writable.
