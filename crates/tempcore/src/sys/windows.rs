@@ -270,6 +270,11 @@ pub(crate) fn create_file_at(dir: &Dir, name: &OsStr, opts: &FileOptions) -> io:
         security: security::for_mode(opts.get_mode(), Kind::File)?,
     };
     let handle = nt::open_at(dir.as_handle(), &new_component(name)?, &how).map_err(nt::error)?;
+    if how.attributes & FILE_ATTRIBUTE_READONLY != 0 {
+        // Wine drops the attribute when a security descriptor is given too;
+        // set it again through the handle (which may write attributes).
+        let _ = nt::set_attributes(handle.as_handle(), how.attributes);
+    }
     Ok(File::from(handle))
 }
 

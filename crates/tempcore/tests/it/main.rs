@@ -17,3 +17,5 @@ mod discovery;
 mod linking;
 #[cfg(unix)]
 mod unprivileged;
+#[cfg(windows)]
+mod windows;

@@ -13,3 +13,4 @@ mod file_reopen;
 mod file_support;
 mod file_threads;
 mod tempdir;
+mod windows;
