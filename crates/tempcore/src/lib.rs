@@ -116,3 +116,7 @@ pub use tmpdir::{
     TEMP_DIR_VARS, probe_temp_dir, reset_temp_dir, set_temp_dir, temp_dir, temp_dir_candidates,
     temp_dir_handle,
 };
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

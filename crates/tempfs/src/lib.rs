@@ -203,3 +203,7 @@ pub fn mkstemp() -> io::Result<(File, PathBuf)> {
 pub fn gettempprefix() -> &'static str {
     DEFAULT_PREFIX
 }
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
