@@ -8,10 +8,11 @@
 //! 3. `cargo package -p tempcore -p tempfs -p tempspool` builds each
 //!    `.crate` and verifies it by compiling the packaged sources alone.
 //!    `tempfs` and `tempspool` depend on crates that are not on crates.io
-//!    yet; cargo (1.90 and later) packages several crates of a workspace
+//!    yet; recent cargo (1.95 here) packages several crates of a workspace
 //!    together and resolves those dependencies to the freshly packaged
 //!    `.crate` files through a temporary local registry, so nothing needs
-//!    `--no-verify`. The working tree may be dirty (`--allow-dirty`):
+//!    `--no-verify`. (Cargo 1.85 looks them up on crates.io and fails,
+//!    verifying or not.) The working tree may be dirty (`--allow-dirty`):
 //!    this checks what would be packaged, not what is committed.
 
 use crate::msrv::LIBRARY_CRATES;
