@@ -220,9 +220,9 @@ pub(crate) fn open_dir_at(parent: &Dir, name: &OsStr) -> io::Result<DirHandle> {
         attributes: 0,
         security: None,
     };
-    let handle = open_at(parent, name, &how)?;
-    refuse_reparse_point(&File::from(handle.try_clone()?))?;
-    Ok(handle)
+    let dir = File::from(open_at(parent, name, &how)?);
+    refuse_reparse_point(&dir)?;
+    Ok(OwnedHandle::from(dir))
 }
 
 /// `DuplicateHandle`.
