@@ -18,7 +18,12 @@ pub(crate) fn in_ci() -> bool {
 /// The step's outcome when something it needs is missing: skipped with
 /// `reason` locally, a failure under `TEMPKIT_CI=1`.
 pub(crate) fn missing(reason: &str) -> Result<String, String> {
-    if in_ci() {
+    missing_when(reason, in_ci())
+}
+
+/// [`missing`], with whether this is CI given.
+fn missing_when(reason: &str, ci: bool) -> Result<String, String> {
+    if ci {
         Err(format!(
             "{reason}\n(TEMPKIT_CI=1 is set: CI may not skip this step; .ci/run installs what it needs)"
         ))
@@ -89,5 +94,16 @@ mod tests {
     #[test]
     fn skipped_notes_say_so() {
         assert!(skipped("why").starts_with(SKIPPED));
+    }
+
+    #[test]
+    fn a_missing_tool_skips_locally_and_fails_in_ci() {
+        let local = missing_when("no wine64", false).unwrap();
+        assert!(local.starts_with(SKIPPED) && local.contains("no wine64"));
+        let ci = missing_when("no wine64", true).unwrap_err();
+        assert!(
+            ci.contains("no wine64") && ci.contains("TEMPKIT_CI"),
+            "{ci}"
+        );
     }
 }

@@ -54,6 +54,7 @@ use windows_sys::Win32::Storage::FileSystem::{
 
 use crate::create::FileOptions;
 use crate::dir::Dir;
+use crate::error::PathError;
 use crate::name::NameSource;
 use nt::Open;
 use security::Kind;
@@ -162,6 +163,21 @@ impl Dir {
     /// relative to the directory; a symbolic link or other reparse point
     /// at `name` fails with `ERROR_STOPPED_ON_SYMLINK`). Shared for
     /// reading, writing and deleting, as a unix descriptor would be.
+    /// Errors name the path.
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// let dir = tempcore::Dir::open(tempcore::temp_dir()?)?;
+    /// let (mut file, name) = tempcore::create_file_at(
+    ///     &dir, &mut tempcore::Template::default(), &tempcore::FileOptions::new())?;
+    /// file.write_all(b"twice")?;
+    /// let mut back = String::new();
+    /// dir.open_file(&name)?.read_to_string(&mut back)?;
+    /// assert_eq!(back, "twice");
+    /// # drop(file);
+    /// tempcore::remove_file_at(&dir, &name)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn open_file(&self, name: impl AsRef<OsStr>) -> io::Result<File> {
         let name = name.as_ref();
         let how = Open {
@@ -172,9 +188,11 @@ impl Dir {
             attributes: 0,
             security: None,
         };
-        let file = File::from(open_at(self, name, &how)?);
-        refuse_reparse_point(&file)?;
-        Ok(file)
+        let opened = open_at(self, name, &how).map(File::from).and_then(|file| {
+            refuse_reparse_point(&file)?;
+            Ok(file)
+        });
+        opened.map_err(|e| PathError::wrap(e, "opening", self.path().join(name)))
     }
 }
 
