@@ -76,7 +76,10 @@
 //! - **Creation** is exclusive and never follows a link:
 //!   `O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC`, mode 0600 (less the umask),
 //!   so a symlink, FIFO or hard link planted at the chosen name is never
-//!   opened; another random name is tried instead.
+//!   opened; another random name is tried instead. On Windows,
+//!   `FILE_CREATE` relative to the directory's handle, with an access list
+//!   that lets in only the current user (directories too: CPython's
+//!   CVE-2024-4030 was a `mkdtemp` readable by others on Windows).
 //! - **Anonymous files** ([`tempfile()`], [`TempFile`]) have no name on
 //!   Linux: no other process can open them, and a crash or `SIGKILL`
 //!   leaves nothing on disk.
