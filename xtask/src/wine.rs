@@ -9,8 +9,9 @@
 //! 2. makes a Wine prefix under `target/wine/prefix` (never in `$HOME`),
 //!    starts its server (`wineserver -p`), boots it (`wineboot`) and puts
 //!    the DLL in its `system32`;
-//! 3. runs `cargo test --target x86_64-pc-windows-gnu` with Wine as the
-//!    runner, doc tests included, output in `target/wine/test.log`;
+//! 3. runs `cargo test --workspace --target x86_64-pc-windows-gnu` with
+//!    Wine as the runner, doc tests included, output in
+//!    `target/wine/test.log`;
 //! 4. stops the server (`wineserver -k`), whatever happened.
 //!
 //! It reports how many tests passed per crate, and fails if any failed,
@@ -255,9 +256,6 @@ fn run_tests(tools: &Tools, prefix: &Prefix<'_>, log: &Path) -> Result<String, S
     command.args([
         "test",
         "--workspace",
-        // xtask is a tool for the host, not a Windows program.
-        "--exclude",
-        "xtask",
         "--locked",
         "--no-fail-fast",
         "--target",
