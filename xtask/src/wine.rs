@@ -40,7 +40,11 @@ const MINGW_GCC: &str = "x86_64-w64-mingw32-gcc";
 /// Where Wine's programs are: Debian and Ubuntu's `wine64` package first
 /// (it puts nothing on `PATH` but `wine64` itself), then `PATH`.
 const WINE_CANDIDATES: &[&str] = &["/usr/lib/wine/wine64", "wine64", "wine"];
-const WINESERVER_CANDIDATES: &[&str] = &["/usr/lib/wine/wineserver", "wineserver"];
+const WINESERVER_CANDIDATES: &[&str] = &[
+    "/usr/lib/wine/wineserver",
+    "/usr/lib/wine/wineserver64",
+    "wineserver",
+];
 
 /// The tools this step runs.
 struct Tools {
