@@ -43,6 +43,26 @@ pub(crate) const STEPS: &[Step] = &[
         about: "check + clippy for Windows, macOS, FreeBSD",
         run: cross,
     },
+    Step {
+        name: "wine",
+        about: "the tests as Windows binaries under Wine",
+        run: crate::wine::wine,
+    },
+    Step {
+        name: "package",
+        about: "crates.io metadata; cargo package each library crate",
+        run: crate::package::package,
+    },
+    Step {
+        name: "msrv",
+        about: "library crates build with the declared rust-version",
+        run: crate::msrv::msrv,
+    },
+    Step {
+        name: "miri",
+        about: "pure-logic unit tests under Miri (optional)",
+        run: crate::miri::miri,
+    },
 ];
 
 /// Targets checked from Linux: the platforms users run on that CI here

@@ -6,7 +6,12 @@
 //! - `cargo xtask help`: this list.
 
 mod ci;
+mod miri;
+mod msrv;
+mod package;
 mod run;
+mod tools;
+mod wine;
 
 use std::process::ExitCode;
 
