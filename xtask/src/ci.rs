@@ -44,6 +44,26 @@ pub(crate) const STEPS: &[Step] = &[
         run: cross,
     },
     Step {
+        name: "wine",
+        about: "the tests as Windows binaries under Wine",
+        run: crate::wine::wine,
+    },
+    Step {
+        name: "package",
+        about: "crates.io metadata; cargo package each library crate",
+        run: crate::package::package,
+    },
+    Step {
+        name: "msrv",
+        about: "library crates build with the declared rust-version",
+        run: crate::msrv::msrv,
+    },
+    Step {
+        name: "miri",
+        about: "pure-logic unit tests under Miri (optional)",
+        run: crate::miri::miri,
+    },
+    Step {
         name: "bench",
         about: "every benchmark runs once (cargo xtask bench --quick)",
         run: crate::bench::ci_step,

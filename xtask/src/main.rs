@@ -12,8 +12,13 @@
 
 mod bench;
 mod ci;
+mod miri;
+mod msrv;
+mod package;
 mod run;
 mod syscalls;
+mod tools;
+mod wine;
 
 use std::process::ExitCode;
 

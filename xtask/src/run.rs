@@ -66,6 +66,10 @@ pub(crate) fn step(
     let secs = start.elapsed().as_secs_f64();
     match &result {
         Ok(note) if note.is_empty() => println!("ok      {secs:>7.1}s"),
+        Ok(note) if note.starts_with(crate::tools::SKIPPED) => {
+            let why = &note[crate::tools::SKIPPED.len()..];
+            println!("skipped {secs:>7.1}s  {why}");
+        }
         Ok(note) => println!("ok      {secs:>7.1}s  {note}"),
         Err(_) => println!("FAILED  {secs:>7.1}s"),
     }

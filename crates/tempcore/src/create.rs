@@ -56,7 +56,11 @@ impl FileOptions {
     }
 
     /// The permission bits to create the file with (unix; the process umask
-    /// still applies, as for any `open`). Ignored on Windows.
+    /// still applies, as for any `open`). Windows has no permission bits: a
+    /// mode giving nothing to group and others (the default 0600) gets a
+    /// DACL granting only the current user, any other mode the directory's
+    /// inherited one, and a mode without the owner's write bit makes the
+    /// file read-only.
     pub const fn mode(mut self, mode: u32) -> Self {
         self.mode = mode;
         self
@@ -191,8 +195,10 @@ pub fn create_dir(
 /// file under a fresh name from `names`, then unlinks that name through the
 /// directory handle before returning. A refusal is remembered (per process
 /// for the kernel, per [`Dir`] for its file system), so the fallback costs
-/// no failed system call twice. Windows: the file is opened with
-/// `FILE_FLAG_DELETE_ON_CLOSE` and removed when its handle closes.
+/// no failed system call twice. Windows: the file is created with
+/// `FILE_DELETE_ON_CLOSE`, shared with nobody (no other process can open
+/// it), and removed when its handle closes; its name stays listed until
+/// then.
 pub fn anonymous_file_at(
     dir: &Dir,
     names: &mut (impl NameSource + ?Sized),

@@ -26,8 +26,8 @@ pub(crate) enum Tmpfile {
 /// Creating and removing entries relative to a `Dir` is immune to the path
 /// being renamed or replaced by a symlink after the directory was opened:
 /// on unix every operation is an `*at` system call on the directory's file
-/// descriptor. On Windows operations go by the path joined to the
-/// directory's path, so that immunity is a unix property.
+/// descriptor, on Windows an `NtCreateFile` relative to the directory's
+/// handle.
 ///
 /// ```
 /// let dir = tempcore::Dir::open(tempcore::temp_dir()?)?;

@@ -1,7 +1,7 @@
 //! Secure random names, exclusive creation and anonymous files: the core
 //! of temporary files, with no cleanup objects and no dependencies beyond
-//! `rustix` and `getrandom`, so that databases, build tools and package
-//! managers can embed it. The `tempfs` crate builds self-cleaning
+//! `rustix` (unix), `windows-sys` (Windows) and `getrandom`, so that
+//! databases, build tools and package managers can embed it. The `tempfs` crate builds self-cleaning
 //! `TempFile`, `NamedTempFile` and `TempDir` on top of it.
 //!
 //! # Which function to use when
@@ -52,7 +52,8 @@
 //!   drawn in batches kept in memory that a `fork`ed child sees wiped, so
 //!   parent and child never share names.
 //! - Files are created with `O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC`, mode
-//!   0600; directories with mode 0700 (both less the umask). Whatever sits
+//!   0600; directories with mode 0700 (both less the umask); on Windows
+//!   both with an access list that lets in only the current user. Whatever sits
 //!   at a candidate name (a planted symlink, a FIFO, a hard link to a
 //!   victim's file) is never opened; the next name is tried, at most
 //!   [`MAX_ATTEMPTS`] times.
@@ -74,9 +75,22 @@
 //!   files always take the fallback; a linkable file is staged under a
 //!   hidden name until linked. macOS renames without replacing via
 //!   `renameatx_np(RENAME_EXCL)`; elsewhere `linkat` + `unlinkat`.
-//! - **Windows**: `std` only for now: `CREATE_NEW`, anonymous files with
-//!   `FILE_FLAG_DELETE_ON_CLOSE`, operations by path joined to the
-//!   directory's path; modes are ignored.
+//! - **Windows**: every `*_at` operation is relative to the directory's
+//!   handle (`NtCreateFile` with a root directory) and never follows a
+//!   symbolic link or junction; `FILE_CREATE` for exclusive creation. New
+//!   files and directories get a DACL granting only the current user (the
+//!   Windows form of 0600 and 0700; CPython's CVE-2024-4030 was the lack
+//!   of it), unless a mode gives group or others access. Anonymous files
+//!   are `FILE_DELETE_ON_CLOSE` and shared with nobody; their name stays
+//!   listed while they are open. Removal uses POSIX delete semantics
+//!   (Windows 10 on NTFS: the name goes at once) and falls back to the
+//!   classic kind (the name goes when the last handle closes); read-only
+//!   entries are removed as on unix. Renames go through a handle to the
+//!   source: without replacing they are atomic and refuse an existing
+//!   target; replacing uses POSIX rename semantics where available, so an
+//!   open target is replaced too. Names may not hold `:` (a data stream)
+//!   nor end in a dot or space. Windows has no `fork` and no directory
+//!   sync ([`Dir::sync`] does nothing).
 
 mod create;
 mod dir;
@@ -102,3 +116,7 @@ pub use tmpdir::{
     TEMP_DIR_VARS, probe_temp_dir, reset_temp_dir, set_temp_dir, temp_dir, temp_dir_candidates,
     temp_dir_handle,
 };
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

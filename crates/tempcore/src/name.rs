@@ -83,9 +83,10 @@ impl<'a> Template<'a> {
     ///
     /// Fails with [`io::ErrorKind::InvalidInput`], naming the argument, when
     /// the prefix or suffix holds a path separator (`/`, and `\` on Windows)
-    /// or a NUL byte, when the whole name would be `.`, `..` or empty, or
-    /// when it would be longer than a file name may be (255 bytes on unix,
-    /// 255 UTF-16 units on Windows).
+    /// or a NUL byte (or on Windows a `:`, which names a data stream), when
+    /// the whole name would be `.`, `..` or empty, or when it would be
+    /// longer than a file name may be (255 bytes on unix, 255 UTF-16 units
+    /// on Windows).
     pub fn new(
         prefix: &'a (impl AsRef<OsStr> + ?Sized),
         suffix: &'a (impl AsRef<OsStr> + ?Sized),

@@ -85,7 +85,9 @@ impl Builder {
     }
 
     /// The permissions of new files and directories, instead of 0600 and
-    /// 0700 (unix; the umask still applies). Ignored on Windows.
+    /// 0700 (unix; the umask still applies). On Windows, whose
+    /// `Permissions` hold only a read-only flag, a read-only value makes
+    /// read-only files; anything else keeps the private default.
     pub fn permissions(&mut self, permissions: Permissions) -> &mut Self {
         self.permissions = Some(permissions);
         self

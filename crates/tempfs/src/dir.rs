@@ -67,9 +67,13 @@ use crate::cleanup;
 ///
 /// Unix: all of the above, with `*at` system calls. Only Linux can repair
 /// a directory its owner cannot even read (mode 0000 to 0300), via
-/// `O_PATH`; elsewhere such a directory is reported. Windows: removal goes
-/// by path with `std` for now, never following links and clearing the
-/// read-only attribute where it is in the way.
+/// `O_PATH`; elsewhere such a directory is reported. Windows: the same
+/// walk through directory handles (`NtCreateFile` relative to the parent,
+/// never entering a symbolic link, junction or mount point, which are
+/// removed themselves); the directory is created with an access list that
+/// lets in only the current user (CPython's CVE-2024-4030 was the lack of
+/// it); read-only entries are removed; entries another process holds open
+/// are retried for about a third of a second, then reported.
 pub struct TempDir {
     /// The directory it was made in.
     parent: Arc<Dir>,
@@ -161,8 +165,7 @@ impl TempDir {
 
     /// The directory's handle, open since creation: the `tempcore`
     /// `*_at` functions create entries relative to it, immune to the path
-    /// being renamed or replaced meanwhile (on unix; on Windows they go by
-    /// path).
+    /// being renamed or replaced meanwhile.
     ///
     /// ```
     /// let dir = tempfs::TempDir::new()?;

@@ -76,7 +76,10 @@
 //! - **Creation** is exclusive and never follows a link:
 //!   `O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC`, mode 0600 (less the umask),
 //!   so a symlink, FIFO or hard link planted at the chosen name is never
-//!   opened; another random name is tried instead.
+//!   opened; another random name is tried instead. On Windows,
+//!   `FILE_CREATE` relative to the directory's handle, with an access list
+//!   that lets in only the current user (directories too: CPython's
+//!   CVE-2024-4030 was a `mkdtemp` readable by others on Windows).
 //! - **Anonymous files** ([`tempfile()`], [`TempFile`]) have no name on
 //!   Linux: no other process can open them, and a crash or `SIGKILL`
 //!   leaves nothing on disk.
@@ -118,10 +121,16 @@
 //!   calls can leave an empty file); a [`TempFile`] lives under its random
 //!   name until persisted, then is renamed. macOS refuses to replace with
 //!   `renameatx_np(RENAME_EXCL)`; elsewhere `linkat` + `unlinkat`.
-//! - **Windows** (basic for now): names are removed by path; anonymous
-//!   files use `FILE_FLAG_DELETE_ON_CLOSE` and keep a name while open;
-//!   permission bits are ignored; [`NamedTempFile::reopen`] checks identity
-//!   by creation time.
+//! - **Windows**: files and directories are created, reopened and removed
+//!   relative to their directory's handle, never following a link, and
+//!   are private to the current user (an access list instead of 0600 and
+//!   0700). Anonymous files use `FILE_DELETE_ON_CLOSE`, are shared with
+//!   nobody, and keep a name while open. Names are removed with POSIX
+//!   semantics where the system has them (Windows 10 on NTFS), otherwise
+//!   a name removed while the file is open stays listed until it closes,
+//!   and a persist over a file another process holds open fails with
+//!   `PermissionDenied`. [`NamedTempFile::reopen`] checks identity by
+//!   volume serial number and file index. See `docs/platforms.md`.
 //! - **Everywhere**: a file cannot be persisted onto another file system
 //!   (`CrossesDevices`, with a message saying what to do), unless
 //!   [`PersistOptions::copy_across_devices`] asks for a copy.
@@ -202,3 +211,7 @@ pub fn mkstemp() -> io::Result<(File, PathBuf)> {
 pub fn gettempprefix() -> &'static str {
     DEFAULT_PREFIX
 }
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -170,6 +170,8 @@ mod budget;
 mod disk;
 mod error;
 mod memory;
+#[cfg(test)]
+mod model_tests;
 mod spool;
 mod sys;
 

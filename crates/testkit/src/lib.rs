@@ -9,6 +9,10 @@
 //!   process with a controlled environment.
 //! - `seccomp` (Linux): make chosen system calls fail in a forked child, to
 //!   prove that code really makes them.
+//! - `windows` (Windows): who an access control list lets in.
+//! - [`removal_is_immediate`], [`replacing_open_files_works`]: whether
+//!   this system removes or replaces an open file's name at once, as unix
+//!   does (Windows needs POSIX semantics, which Wine lacks).
 //!
 //! Tests run as root here and in CI; root ignores file permissions, so a
 //! test about permissions runs its body in a child that has become `nobody`
@@ -23,6 +27,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 pub mod child;
 #[cfg(target_os = "linux")]
 pub mod seccomp;
+#[cfg(windows)]
+pub mod windows;
 
 /// A fresh directory for one test, removed (with everything in it) on drop.
 ///
@@ -148,6 +154,48 @@ pub fn open_fds() -> Option<usize> {
         }
     }
     None
+}
+
+/// Whether removing the name of a file that is still open takes the name
+/// out of its directory at once, as `unlink` does on unix. On Windows that
+/// takes POSIX delete semantics (Windows 10 on NTFS); Wine, FAT and older
+/// Windows keep the name listed until the last handle closes. Tests assert
+/// the immediate removal where the system provides it, and the removal at
+/// the last close everywhere. Probed once: a file is opened, its name
+/// removed, and the directory listed.
+pub fn removal_is_immediate() -> bool {
+    static ANSWER: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ANSWER.get_or_init(|| {
+        let scratch = Scratch::new("removal-probe");
+        let path = scratch.join("probe");
+        let open = std::fs::File::create(&path)
+            .unwrap_or_else(|e| panic!("creating {}: {e}", path.display()));
+        std::fs::remove_file(&path).unwrap_or_else(|e| panic!("removing {}: {e}", path.display()));
+        let immediate = scratch.entries().is_empty();
+        drop(open);
+        immediate
+    })
+}
+
+/// Whether a file can be replaced (renamed over) while another handle
+/// holds it open, as on unix. Windows needs POSIX rename semantics for
+/// that (Windows 10 on NTFS); Wine and older Windows refuse with
+/// `PermissionDenied` until the other handle closes. Probed once.
+pub fn replacing_open_files_works() -> bool {
+    static ANSWER: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ANSWER.get_or_init(|| {
+        let scratch = Scratch::new("replace-probe");
+        let (target, source) = (scratch.join("target"), scratch.join("source"));
+        for path in [&target, &source] {
+            std::fs::write(path, path.as_os_str().as_encoded_bytes())
+                .unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+        }
+        let open = std::fs::File::open(&target)
+            .unwrap_or_else(|e| panic!("opening {}: {e}", target.display()));
+        let replaced = std::fs::rename(&source, &target).is_ok();
+        drop(open);
+        replaced
+    })
 }
 
 /// A lock for tests that change process-wide state (the current

@@ -434,7 +434,7 @@ const PAGE: usize = 4096;
 impl WipedPage {
     /// Maps a private anonymous page and marks it wipe-on-fork; `None` if
     /// the kernel cannot.
-    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[cfg(all(any(target_os = "linux", target_os = "android"), not(miri)))]
     pub(crate) fn new() -> Option<WipedPage> {
         use rustix::mm::{Advice, MapFlags, ProtFlags, madvise, mmap_anonymous, munmap};
         let prot = ProtFlags::READ | ProtFlags::WRITE;
@@ -451,8 +451,9 @@ impl WipedPage {
         std::ptr::NonNull::new(ptr.cast()).map(|ptr| WipedPage { ptr })
     }
 
-    /// No wipe-on-fork memory on this system.
-    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    /// No wipe-on-fork memory on this system (nor under Miri, which
+    /// cannot run `madvise`: names then draw from `getrandom` directly).
+    #[cfg(any(not(any(target_os = "linux", target_os = "android")), miri))]
     pub(crate) fn new() -> Option<WipedPage> {
         None
     }

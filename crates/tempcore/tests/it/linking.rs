@@ -95,8 +95,12 @@ fn staged_name_is_removed_on_drop_and_into_file() {
 
     let draft = linkable_file_at(&dir, &mut hidden(), &opts).unwrap();
     let mut file = draft.into_file().unwrap();
-    assert!(scratch.entries().is_empty());
+    if testkit::removal_is_immediate() {
+        assert!(scratch.entries().is_empty());
+    }
     file.write_all(b"anonymous now").unwrap();
+    drop(file);
+    assert!(scratch.entries().is_empty());
 }
 
 #[test]

@@ -14,7 +14,8 @@ mod anonymous;
 mod creation;
 #[cfg(unix)]
 mod discovery;
-#[cfg(unix)]
 mod linking;
 #[cfg(unix)]
 mod unprivileged;
+#[cfg(windows)]
+mod windows;

@@ -6,12 +6,12 @@ use proptest::prelude::*;
 use tempcore::{ALPHABET, DEFAULT_RAND_LEN, Template, random_name};
 
 /// Any prefix or suffix a user could legally pass: no '/' and no NUL
-/// (plus no '\' on Windows), up to 40 characters of arbitrary Unicode.
+/// (plus no '\' or ':' on Windows), up to 40 characters of arbitrary Unicode.
 fn affix() -> impl Strategy<Value = String> {
     proptest::collection::vec(any::<char>(), 0..40).prop_map(|chars| {
         chars
             .into_iter()
-            .filter(|c| !matches!(c, '/' | '\0' | '\\'))
+            .filter(|c| !matches!(c, '/' | '\0' | '\\' | ':'))
             .collect()
     })
 }

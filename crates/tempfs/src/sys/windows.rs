@@ -1,21 +1,23 @@
-//! Windows specifics of tempfs, written with `std` only for now: reopening
-//! by path and handle access.
+//! Windows specifics of tempfs: permission bits, reopening by name
+//! relative to the directory handle, and handle access.
 
 use std::ffi::OsStr;
-use std::fs::{File, OpenOptions, Permissions};
+use std::fs::{File, Permissions};
 use std::io;
-use std::os::windows::fs::{MetadataExt, OpenOptionsExt};
 use std::os::windows::io::{AsHandle, AsRawHandle, BorrowedHandle, RawHandle};
 
 use tempcore::Dir;
+use windows_sys::Win32::Foundation::HANDLE;
+use windows_sys::Win32::Storage::FileSystem::{
+    BY_HANDLE_FILE_INFORMATION, GetFileInformationByHandle,
+};
 
 use crate::file::TempFile;
 use crate::named::NamedTempFile;
 
-/// Opens a symbolic link or other reparse point itself, not its target.
-const FILE_FLAG_OPEN_REPARSE_POINT: u32 = 0x0020_0000;
-
-/// Windows has no permission bits: the defaults stand.
+/// Windows has no permission bits: a read-only `permissions` is a
+/// read-only file, anything else the private default (0600: a DACL for the
+/// current user only).
 pub(crate) fn mode_of(permissions: &Permissions) -> u32 {
     if permissions.readonly() {
         0o400
@@ -24,19 +26,13 @@ pub(crate) fn mode_of(permissions: &Permissions) -> u32 {
     }
 }
 
-/// Opens the path of `name` in `dir` again (`CreateFileW` with
-/// `FILE_FLAG_OPEN_REPARSE_POINT`, so a link planted there is not
-/// followed) and checks that it is `file` by creation time, the identity
-/// `std` exposes on Windows. (Comparing volume serial and file index needs
-/// `GetFileInformationByHandle`: the Windows issue adds it.)
+/// Opens `name` in `dir` again, relative to the directory handle and
+/// without following a link ([`Dir::open_file`]), and checks that it is
+/// `file`: same volume serial number and file index
+/// (`GetFileInformationByHandle` on both).
 pub(crate) fn reopen(file: &File, dir: &Dir, name: &OsStr) -> io::Result<File> {
-    let reopened = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .custom_flags(FILE_FLAG_OPEN_REPARSE_POINT)
-        .open(dir.path().join(name))?;
-    let (ours, found) = (file.metadata()?, reopened.metadata()?);
-    if ours.creation_time() != found.creation_time() || found.is_symlink() {
+    let reopened = dir.open_file(name)?;
+    if identity(file)? != identity(&reopened)? {
         return Err(io::Error::new(
             io::ErrorKind::NotFound,
             "the name now belongs to another file (the temporary file was removed and \
@@ -44,6 +40,20 @@ pub(crate) fn reopen(file: &File, dir: &Dir, name: &OsStr) -> io::Result<File> {
         ));
     }
     Ok(reopened)
+}
+
+/// The volume serial number and file index of an open file or directory:
+/// what tells two files apart on Windows (device and inode on unix).
+pub(crate) fn identity(file: &impl AsRawHandle) -> io::Result<(u32, u64)> {
+    // SAFETY: an all-zero BY_HANDLE_FILE_INFORMATION is valid.
+    let mut info: BY_HANDLE_FILE_INFORMATION = unsafe { std::mem::zeroed() };
+    // SAFETY: `file` is an open handle; `info` is writable.
+    let ok = unsafe { GetFileInformationByHandle(file.as_raw_handle() as HANDLE, &mut info) };
+    if ok == 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let index = (u64::from(info.nFileIndexHigh) << 32) | u64::from(info.nFileIndexLow);
+    Ok((info.dwVolumeSerialNumber, index))
 }
 
 impl AsHandle for TempFile {

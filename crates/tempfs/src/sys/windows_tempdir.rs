@@ -1,112 +1,440 @@
-//! Windows: removing a `TempDir` with `std`, by path, for now (the Windows
-//! issue moves it onto handles). Iterative, never follows a symbolic link
-//! or junction (the link itself is removed), clears the read-only
-//! attribute of what it cannot otherwise remove.
+//! Windows: removing a `TempDir` through directory handles (the policy is
+//! in `crate::cleanup`).
+//!
+//! The walk lists each directory through its handle
+//! (`GetFileInformationByHandleEx(FileFullDirectoryInfo)`), removes files
+//! and links relative to that handle ([`tempcore::remove_file_at`],
+//! [`tempcore::remove_dir_at`]: a symbolic link or junction is removed
+//! itself, never followed) and enters subdirectories with
+//! [`Dir::open_at`], which refuses any reparse point, so it never leaves
+//! the tree, not even through a mount point. It is iterative: a tree
+//! 10,000 deep costs one handle per level (Windows has no small limit on
+//! handles), not stack.
+//!
+//! Read-only files and directories are removed as they are (tempcore
+//! clears the attribute of the entry it removes, through the handle it
+//! removes it with). An entry another process holds open is what Windows
+//! cannot always remove at once: with POSIX delete semantics (Windows 10 on
+//! NTFS) it goes anyway; without them it lingers until closed, or cannot be
+//! opened for deletion at all (a sharing violation). Such failures are
+//! retried, walking the tree again, [`PASSES`] times over about a third of
+//! a second, then the first is reported with the path it concerns.
 
-use std::ffi::OsStr;
-use std::fs;
+use std::ffi::{OsStr, OsString};
 use std::io;
-use std::os::windows::fs::FileTypeExt;
+use std::os::windows::ffi::OsStringExt;
+use std::os::windows::io::{AsHandle, AsRawHandle, BorrowedHandle, RawHandle};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use tempcore::{Dir, PathError};
+use windows_sys::Win32::Foundation::{ERROR_NO_MORE_FILES, HANDLE};
+use windows_sys::Win32::Storage::FileSystem::{
+    FILE_ATTRIBUTE_DIRECTORY, FILE_ATTRIBUTE_REPARSE_POINT, FILE_FULL_DIR_INFO, FILE_STANDARD_INFO,
+    FileFullDirectoryInfo, FileFullDirectoryRestartInfo, FileStandardInfo,
+    GetFileInformationByHandleEx,
+};
 
 use crate::cleanup::{self, Report};
+use crate::dir::TempDir;
+use crate::sys::identity;
 
-/// Removes the temporary directory at `path` and everything in it.
+/// The `TempDir`'s own directory handle, open since creation: create files
+/// in it with the `tempcore` `*_at` functions and they land in this
+/// directory even if its path changes.
+impl AsHandle for TempDir {
+    fn as_handle(&self) -> BorrowedHandle<'_> {
+        self.as_dir().as_handle()
+    }
+}
+
+impl AsRawHandle for TempDir {
+    fn as_raw_handle(&self) -> RawHandle {
+        self.as_dir().as_raw_handle()
+    }
+}
+
+/// How many times the tree is walked before a failure is reported: the
+/// first walk, then retries while something in it is in use or the tree
+/// keeps changing.
+const PASSES: u32 = 6;
+
+/// The pause before retry `pass` (1-based): 10, 20, 40, 80, 160 ms.
+fn backoff(pass: u32) -> Duration {
+    Duration::from_millis(10 << (pass - 1).min(4))
+}
+
+/// Removes the temporary directory `name` of `parent` (`own` is open on
+/// it, `path` names it): removing it by name first (the empty case), and
+/// only if that fails, the identity check, the walk and the removal again.
 pub(crate) fn remove_temp_dir(
-    _parent: &Dir,
-    _name: &OsStr,
-    _own: &Dir,
+    parent: &Dir,
+    name: &OsStr,
+    own: &Dir,
     path: &Path,
 ) -> io::Result<()> {
-    match fs::remove_dir(path) {
-        Ok(()) => return Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-        Err(_) => {}
+    match tempcore::remove_dir_at(parent, name) {
+        Ok(()) => Ok(()),
+        Err(_) => remove_slowly(parent, name, own, path),
     }
-    match fs::symlink_metadata(path) {
-        Ok(meta) if meta.is_dir() && !meta.file_type().is_symlink() => {}
-        Ok(_) => return Err(cleanup::replaced(path)),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => {
-            return Err(PathError::wrap(e, "checking the temporary directory", path));
+}
+
+/// The way for a directory that is not empty, or not in its place.
+fn remove_slowly(parent: &Dir, name: &OsStr, own: &Dir, path: &Path) -> io::Result<()> {
+    let ours = identity(own).map_err(|e| checking(e, path))?;
+    let mut last = None;
+    for pass in 0..PASSES {
+        if pass > 0 {
+            std::thread::sleep(backoff(pass));
         }
-    }
-    let mut report = Report::default();
-    // (directory, listed already)
-    let mut stack: Vec<(PathBuf, bool)> = vec![(path.to_path_buf(), false)];
-    while let Some((dir, listed)) = stack.pop() {
-        if listed {
-            remove(&dir, true, &mut report);
-            continue;
+        if !still_in_place(parent, name, own, ours, path)? {
+            return Ok(());
         }
-        stack.push((dir.clone(), true));
-        let entries = match fs::read_dir(&dir) {
-            Ok(entries) => entries,
-            Err(e) => {
-                report.fail(PathError::wrap(e, "listing the directory", &dir));
+        let walked = Walker::new(path).run(own);
+        if let Err(e) = walked {
+            if retry(&e) {
+                last = Some(e);
                 continue;
             }
-        };
-        for entry in entries {
-            let entry = match entry {
-                Ok(entry) => entry,
-                Err(e) => {
-                    report.fail(PathError::wrap(e, "listing the directory", &dir));
-                    break;
+            return Err(e);
+        }
+        if !still_in_place(parent, name, own, ours, path)? {
+            return Ok(());
+        }
+        match tempcore::remove_dir_at(parent, name) {
+            Ok(()) => return Ok(()),
+            Err(e) if retry(&e) || e.kind() == io::ErrorKind::NotFound => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| kept_changing(path)))
+}
+
+/// Whether a failure may go away by itself: the entry is in use
+/// (`ERROR_SHARING_VIOLATION`, `ERROR_LOCK_VIOLATION`), waiting for its
+/// last handle to close (`ERROR_ACCESS_DENIED`, which a delete-pending
+/// entry also gives), or a directory is not empty yet
+/// (`ERROR_DIR_NOT_EMPTY`).
+fn retry(e: &io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(5 | 32 | 33 | 145))
+        || PathError::find(e)
+            .is_some_and(|p| matches!(p.os_error().raw_os_error(), Some(5 | 32 | 33 | 145)))
+}
+
+/// Whether the entry `name` of `parent` is still the directory `own` is
+/// open on (`true`), or that directory has been removed (`false`). An
+/// error if it was moved away or something else stands at `name`: then
+/// nothing may be removed.
+fn still_in_place(
+    parent: &Dir,
+    name: &OsStr,
+    own: &Dir,
+    ours: (u32, u64),
+    path: &Path,
+) -> io::Result<bool> {
+    match Dir::open_at(parent, name) {
+        Ok(found) => match identity(&found) {
+            Ok(id) if id == ours => Ok(true),
+            Ok(_) => Err(cleanup::replaced(path)),
+            Err(e) => Err(checking(e, path)),
+        },
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            if delete_pending(own).map_err(|e| checking(e, path))? {
+                // Removed, by an earlier attempt or by someone else.
+                Ok(false)
+            } else {
+                Err(moved_away(path))
+            }
+        }
+        // A link, a file or anything else at our name.
+        Err(e)
+            if PathError::find(&e).is_some_and(|p| p.os_error().raw_os_error() == Some(681))
+                || e.kind() == io::ErrorKind::NotADirectory =>
+        {
+            Err(cleanup::replaced(path))
+        }
+        Err(e) => Err(checking(e, path)),
+    }
+}
+
+/// Whether the directory open as `dir` has been deleted (or is about to
+/// be, when its last handle closes): `FileStandardInfo.DeletePending`.
+fn delete_pending(dir: &Dir) -> io::Result<bool> {
+    // SAFETY: an all-zero FILE_STANDARD_INFO is valid.
+    let mut info: FILE_STANDARD_INFO = unsafe { std::mem::zeroed() };
+    // SAFETY: `dir` is an open handle and `info` is writable for its size.
+    let ok = unsafe {
+        GetFileInformationByHandleEx(
+            dir.as_raw_handle() as HANDLE,
+            FileStandardInfo,
+            (&raw mut info).cast(),
+            std::mem::size_of_val(&info) as u32,
+        )
+    };
+    if ok == 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(info.DeletePending)
+}
+
+/// One directory of the tree being emptied.
+struct Frame {
+    /// Its handle; the root's is a duplicate of the `TempDir`'s.
+    dir: Dir,
+    /// Its name in the parent frame (empty for the root).
+    name: OsString,
+    /// Subdirectories listed but not yet entered.
+    pending: Vec<OsString>,
+    /// Whether something in it could not be removed: then neither can it.
+    kept: bool,
+}
+
+/// Empties a tree, depth first, with an explicit stack.
+struct Walker<'a> {
+    root: &'a Path,
+    report: Report,
+}
+
+/// What an entry is, from its listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A directory to enter.
+    Dir,
+    /// A symbolic link to a directory, a junction or another directory
+    /// reparse point: removed as a directory entry, never entered.
+    DirLink,
+    /// Anything else: removed as a file (a file symlink is removed itself).
+    File,
+}
+
+impl<'a> Walker<'a> {
+    fn new(root: &'a Path) -> Walker<'a> {
+        Walker {
+            root,
+            report: Report::default(),
+        }
+    }
+
+    /// The path of the frame at the top of `stack`, joined with `name`.
+    fn path_of(&self, stack: &[Frame], name: &OsStr) -> PathBuf {
+        let mut path = self.root.to_path_buf();
+        for frame in &stack[1..] {
+            path.push(&frame.name);
+        }
+        path.push(name);
+        path
+    }
+
+    /// Empties `own`'s tree; the first failure, naming its path.
+    fn run(mut self, own: &Dir) -> io::Result<()> {
+        let root = own.try_clone().map_err(|e| checking(e, self.root))?;
+        let mut stack = vec![Frame {
+            dir: root,
+            name: OsString::new(),
+            pending: Vec::new(),
+            kept: false,
+        }];
+        self.list_top(&mut stack);
+        while let Some(top) = stack.last_mut() {
+            if let Some(child) = top.pending.pop() {
+                match Dir::open_at(&top.dir, &child) {
+                    Ok(dir) => {
+                        stack.push(Frame {
+                            dir,
+                            name: child,
+                            pending: Vec::new(),
+                            kept: false,
+                        });
+                        self.list_top(&mut stack);
+                    }
+                    Err(e) => self.not_entered(&mut stack, &child, e),
                 }
+                continue;
+            }
+            let done = stack.pop().expect("the stack is not empty");
+            let Some(parent) = stack.last_mut() else {
+                break;
             };
-            let entry_path = entry.path();
-            match entry.file_type() {
-                Ok(kind) if kind.is_symlink() => {
-                    remove(&entry_path, kind.is_symlink_dir(), &mut report)
+            let kept = done.kept;
+            let name = done.name;
+            // Our handle must be closed before the directory can go.
+            drop(done.dir);
+            if kept {
+                parent.kept = true;
+            } else if let Err(e) = tempcore::remove_dir_at(&parent.dir, &name) {
+                parent.kept = true;
+                self.fail_gone_ok(e);
+            }
+        }
+        self.report.into_result()
+    }
+
+    /// Lists the directory at the top of `stack`, removing files and links
+    /// at once and queueing subdirectories.
+    fn list_top(&mut self, stack: &mut [Frame]) {
+        let entries = match list(&stack[stack.len() - 1].dir) {
+            Ok(entries) => entries,
+            Err(e) => {
+                let path = self.path_of(stack, OsStr::new(""));
+                self.report
+                    .fail(PathError::wrap(e, "listing the directory", path));
+                stack[stack.len() - 1].kept = true;
+                return;
+            }
+        };
+        for (name, kind) in entries {
+            let top = stack.len() - 1;
+            let removed = match kind {
+                Kind::Dir => {
+                    stack[top].pending.push(name);
+                    continue;
                 }
-                Ok(kind) if kind.is_dir() => stack.push((entry_path, false)),
-                Ok(_) => remove(&entry_path, false, &mut report),
-                Err(e) => report.fail(PathError::wrap(e, "inspecting", &entry_path)),
+                Kind::DirLink => tempcore::remove_dir_at(&stack[top].dir, &name),
+                Kind::File => tempcore::remove_file_at(&stack[top].dir, &name),
+            };
+            if let Err(e) = removed {
+                if e.kind() != io::ErrorKind::NotFound {
+                    stack[top].kept = true;
+                }
+                self.fail_gone_ok(e);
             }
         }
     }
-    report.into_result()
-}
 
-/// Removes one entry (a directory or directory link with `RemoveDirectoryW`,
-/// anything else with `DeleteFileW`), clearing its read-only attribute if
-/// that is what stops it.
-fn remove(path: &Path, is_dir: bool, report: &mut Report) {
-    let attempt = || {
-        if is_dir {
-            fs::remove_dir(path)
+    /// A listed subdirectory `name` that could not be entered: gone (fine),
+    /// now a link or a file (removed as one, never entered), or a failure.
+    fn not_entered(&mut self, stack: &mut [Frame], name: &OsStr, e: io::Error) {
+        let top = stack.len() - 1;
+        let os = PathError::find(&e).and_then(|p| p.os_error().raw_os_error());
+        let removed = if e.kind() == io::ErrorKind::NotFound {
+            return;
+        } else if os == Some(681) {
+            // ERROR_STOPPED_ON_SYMLINK: it became a link or junction.
+            tempcore::remove_dir_at(&stack[top].dir, name)
+                .or_else(|_| tempcore::remove_file_at(&stack[top].dir, name))
+        } else if e.kind() == io::ErrorKind::NotADirectory {
+            tempcore::remove_file_at(&stack[top].dir, name)
         } else {
-            fs::remove_file(path)
+            Err(e)
+        };
+        if let Err(e) = removed {
+            stack[top].kept = true;
+            self.fail_gone_ok(e);
         }
-    };
-    let result = match attempt() {
-        Err(e) if e.kind() == io::ErrorKind::PermissionDenied && clear_read_only(path) => attempt(),
-        other => other,
-    };
-    match result {
-        Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(e) => report.fail(PathError::wrap(e, "removing", path)),
+    }
+
+    /// Records a failure, unless the entry is simply gone already (another
+    /// deleter was faster).
+    fn fail_gone_ok(&mut self, e: io::Error) {
+        if e.kind() != io::ErrorKind::NotFound {
+            self.report.fail(e);
+        }
     }
 }
 
-/// Clears the read-only attribute of `path` (not following a link);
-/// whether it was set.
-#[allow(
-    clippy::permissions_set_readonly_false,
-    reason = "on Windows this clears the read-only attribute and nothing else"
-)]
-fn clear_read_only(path: &Path) -> bool {
-    let Ok(meta) = fs::symlink_metadata(path) else {
-        return false;
-    };
-    let mut permissions = meta.permissions();
-    if !permissions.readonly() {
-        return false;
+/// The entries of `dir` (not `.` and `..`) with what each is, read through
+/// its handle.
+fn list(dir: &Dir) -> io::Result<Vec<(OsString, Kind)>> {
+    let mut entries = Vec::new();
+    // u64 units: the records are 8-aligned.
+    let mut buffer = vec![0u64; 8 * 1024];
+    let mut class = FileFullDirectoryRestartInfo;
+    loop {
+        // SAFETY: `dir` is an open directory handle; the buffer is
+        // writable for the size given.
+        let ok = unsafe {
+            GetFileInformationByHandleEx(
+                dir.as_raw_handle() as HANDLE,
+                class,
+                buffer.as_mut_ptr().cast(),
+                std::mem::size_of_val(buffer.as_slice()) as u32,
+            )
+        };
+        if ok == 0 {
+            let e = io::Error::last_os_error();
+            if e.raw_os_error() == Some(ERROR_NO_MORE_FILES as i32) {
+                return Ok(entries);
+            }
+            return Err(e);
+        }
+        class = FileFullDirectoryInfo;
+        let base = buffer.as_ptr().cast::<u8>();
+        let mut offset = 0usize;
+        loop {
+            // SAFETY: the system wrote a chain of FILE_FULL_DIR_INFO
+            // records into the buffer; `offset` follows NextEntryOffset,
+            // which stays inside it, and records are 8-aligned.
+            let record = unsafe { &*base.add(offset).cast::<FILE_FULL_DIR_INFO>() };
+            let units = record.FileNameLength as usize / 2;
+            // SAFETY: the name follows the record's header inside the
+            // buffer, `FileNameLength` bytes long.
+            let name = unsafe {
+                std::slice::from_raw_parts((&raw const record.FileName).cast::<u16>(), units)
+            };
+            if name != [0x2e] && name != [0x2e, 0x2e] {
+                entries.push((OsString::from_wide(name), kind_of(record.FileAttributes)));
+            }
+            if record.NextEntryOffset == 0 {
+                break;
+            }
+            offset += record.NextEntryOffset as usize;
+        }
     }
-    permissions.set_readonly(false);
-    fs::set_permissions(path, permissions).is_ok()
+}
+
+/// What an entry with `attributes` is.
+fn kind_of(attributes: u32) -> Kind {
+    let dir = attributes & FILE_ATTRIBUTE_DIRECTORY != 0;
+    let reparse = attributes & FILE_ATTRIBUTE_REPARSE_POINT != 0;
+    match (dir, reparse) {
+        (true, false) => Kind::Dir,
+        (true, true) => Kind::DirLink,
+        (false, _) => Kind::File,
+    }
+}
+
+/// The error for a temporary directory that is no longer at its path.
+fn moved_away(path: &Path) -> io::Error {
+    PathError::custom(
+        io::ErrorKind::NotFound,
+        "removing the temporary directory",
+        path,
+        "it was moved away from this path; nothing was removed",
+    )
+}
+
+/// The error for a directory that kept changing while it was emptied.
+fn kept_changing(path: &Path) -> io::Error {
+    PathError::custom(
+        io::ErrorKind::DirectoryNotEmpty,
+        "removing",
+        path,
+        "it kept changing while it was being removed",
+    )
+}
+
+fn checking(e: io::Error, path: &Path) -> io::Error {
+    PathError::wrap(e, "checking the temporary directory", path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_are_never_entered() {
+        assert_eq!(kind_of(FILE_ATTRIBUTE_DIRECTORY), Kind::Dir);
+        assert_eq!(
+            kind_of(FILE_ATTRIBUTE_DIRECTORY | FILE_ATTRIBUTE_REPARSE_POINT),
+            Kind::DirLink
+        );
+        assert_eq!(kind_of(FILE_ATTRIBUTE_REPARSE_POINT), Kind::File);
+        assert_eq!(kind_of(0x20), Kind::File);
+    }
+
+    #[test]
+    fn retries_are_bounded_to_about_a_third_of_a_second() {
+        let total: Duration = (1..PASSES).map(backoff).sum();
+        assert_eq!(total, Duration::from_millis(310));
+    }
 }

@@ -17,8 +17,17 @@ pub(crate) fn fileno(file: &File) -> Fileno {
     file.as_raw_handle()
 }
 
-/// `ReadFile` at `offset`, retried on interruption; 0 at or past the end.
+/// The largest offset a file can have. Past it, an `OVERLAPPED` offset
+/// has special meanings (all ones: "at the end of the file"), so it is
+/// never passed on.
+const MAX_OFFSET: u64 = i64::MAX as u64;
+
+/// `ReadFile` at `offset`, retried on interruption; 0 at or past the end
+/// (always past [`MAX_OFFSET`]).
 pub(crate) fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    if offset > MAX_OFFSET {
+        return Ok(0);
+    }
     loop {
         match file.seek_read(buf, offset) {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -27,8 +36,16 @@ pub(crate) fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<us
     }
 }
 
-/// `WriteFile` at `offset`, retried on interruption; may write less than all.
+/// `WriteFile` at `offset`, retried on interruption; may write less than
+/// all. An offset past [`MAX_OFFSET`] is `InvalidInput`, as `pwrite`'s
+/// `EINVAL` on unix: `WriteFile` would read all ones as "append".
 pub(crate) fn write_at(file: &File, buf: &[u8], offset: u64) -> io::Result<usize> {
+    if offset > MAX_OFFSET {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "writing past the largest offset a file can have",
+        ));
+    }
     loop {
         match file.seek_write(buf, offset) {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,

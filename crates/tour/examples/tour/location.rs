@@ -6,8 +6,8 @@
 use std::io;
 
 pub(crate) fn run() -> io::Result<()> {
-    println!("gettempdir(): {:?}", tempcore::temp_dir()?);
-    println!("gettempprefix(): {:?}", tempcore::DEFAULT_PREFIX);
+    println!("gettempdir(): {:?}", tempfs::temp_dir()?);
+    println!("gettempprefix(): {:?}", tempfs::gettempprefix());
     println!("searched, in order:");
     let cwd = std::env::current_dir().ok();
     let env = |var: &str| std::env::var_os(var);
@@ -17,12 +17,15 @@ pub(crate) fn run() -> io::Result<()> {
 
     println!();
     println!("overriding the default:");
-    let previous = tempcore::temp_dir()?;
-    let private = tempcore::create_dir(&previous, &mut tempcore::Template::default(), 0o700)?;
-    tempcore::set_temp_dir(&private)?;
-    println!("gettempdir(): {:?}", tempcore::temp_dir()?);
-    tempcore::set_temp_dir(&previous)?;
-    std::fs::remove_dir(&private)?;
-    println!("restored: {:?}", tempcore::temp_dir()?);
+    let previous = tempfs::temp_dir()?;
+    let private = tempfs::TempDir::with_prefix("my-app-")?;
+    tempfs::set_temp_dir(private.path())?;
+    println!("gettempdir(): {:?}", tempfs::temp_dir()?);
+    let file = tempfs::NamedTempFile::new()?;
+    println!("a new file goes there: {:?}", file.path());
+    drop(file);
+    tempfs::set_temp_dir(&previous)?;
+    println!("restored: {:?}", tempfs::temp_dir()?);
+    private.close()?;
     Ok(())
 }

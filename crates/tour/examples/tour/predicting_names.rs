@@ -6,21 +6,20 @@
 use std::io;
 
 pub(crate) fn run() -> io::Result<()> {
-    let dir = tempcore::Dir::open(tempcore::temp_dir()?)?;
-    let mut template = tempcore::Template::new("prefix_", "_suffix", tempcore::DEFAULT_RAND_LEN)?;
-    let (file, name) =
-        tempcore::create_file_at(&dir, &mut template, &tempcore::FileOptions::new())?;
+    let dir = tempfs::temp_dir()?;
+    let temp = tempfs::Builder::new()
+        .prefix("prefix_")
+        .suffix("_suffix")
+        .tempfile_in(&dir)?;
     println!("temp:");
-    println!("  {file:?}");
+    println!("  {temp:?}");
     println!("temp.name:");
-    println!("  {:?}", dir.path().join(&name));
-    drop(file);
-    tempcore::remove_file_at(&dir, &name)?;
+    println!("  {:?}", temp.path());
     println!(
-        "(random part: {} characters from {:?}, {} bits)",
-        template.rand_len(),
+        "(random part: {} characters from {:?}, {} bits from the OS CSPRNG)",
+        tempcore::DEFAULT_RAND_LEN,
         std::str::from_utf8(tempcore::ALPHABET).unwrap_or_default(),
-        template.entropy_bits()
+        tempcore::DEFAULT_RAND_LEN as u32 * tempcore::BITS_PER_CHAR,
     );
-    Ok(())
+    temp.close()
 }

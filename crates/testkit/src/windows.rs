@@ -1,0 +1,133 @@
+//! Windows: who may open a file, read from its access control list.
+
+use std::ffi::{OsStr, c_void};
+use std::os::windows::ffi::OsStrExt;
+use std::path::Path;
+
+use windows_sys::Win32::Foundation::{CloseHandle, HANDLE, LocalFree};
+use windows_sys::Win32::Security::Authorization::{
+    ConvertSecurityDescriptorToStringSecurityDescriptorW, ConvertSidToStringSidW,
+    GetNamedSecurityInfoW, SDDL_REVISION_1, SE_FILE_OBJECT,
+};
+use windows_sys::Win32::Security::{
+    DACL_SECURITY_INFORMATION, GetTokenInformation, TOKEN_QUERY, TOKEN_USER, TokenUser,
+};
+use windows_sys::Win32::System::Threading::{GetCurrentProcess, OpenProcessToken};
+
+/// The string SID (`S-1-5-21-...`) of the user this process runs as.
+pub fn current_user_sid() -> String {
+    let mut token: HANDLE = std::ptr::null_mut();
+    // SAFETY: the pseudo-handle of this process; `token` is closed below.
+    let opened = unsafe { OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &mut token) };
+    assert_ne!(
+        opened,
+        0,
+        "OpenProcessToken: {}",
+        std::io::Error::last_os_error()
+    );
+    let mut buffer = [0u64; 32];
+    let mut needed = 0u32;
+    // SAFETY: `buffer` is writable for the size given.
+    let ok = unsafe {
+        GetTokenInformation(
+            token,
+            TokenUser,
+            buffer.as_mut_ptr().cast(),
+            std::mem::size_of_val(&buffer) as u32,
+            &mut needed,
+        )
+    };
+    assert_ne!(
+        ok,
+        0,
+        "GetTokenInformation: {}",
+        std::io::Error::last_os_error()
+    );
+    // SAFETY: opened above, not used again.
+    unsafe { CloseHandle(token) };
+    // SAFETY: a TOKEN_USER was written at the start of the aligned buffer.
+    let user = unsafe { &*buffer.as_ptr().cast::<TOKEN_USER>() };
+    let mut text: *mut u16 = std::ptr::null_mut();
+    // SAFETY: the SID is valid; `text` is freed by `take_string`.
+    let ok = unsafe { ConvertSidToStringSidW(user.User.Sid, &mut text) };
+    assert_ne!(
+        ok,
+        0,
+        "ConvertSidToStringSidW: {}",
+        std::io::Error::last_os_error()
+    );
+    // SAFETY: a LocalAlloc'd NUL-terminated string from the call above.
+    unsafe { take_string(text) }
+}
+
+/// The DACL of `path` in SDDL (`D:P(A;OICI;FA;;;S-1-5-21-...)...`), read
+/// with `GetNamedSecurityInfoW` (which does not follow a final link).
+pub fn dacl_sddl(path: &Path) -> String {
+    let wide: Vec<u16> = OsStr::new(path).encode_wide().chain([0]).collect();
+    let mut descriptor: *mut c_void = std::ptr::null_mut();
+    // SAFETY: `wide` is NUL-terminated; `descriptor` receives a LocalAlloc'd
+    // copy, freed below; the other out-pointers are not wanted.
+    let status = unsafe {
+        GetNamedSecurityInfoW(
+            wide.as_ptr(),
+            SE_FILE_OBJECT,
+            DACL_SECURITY_INFORMATION,
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            &mut descriptor,
+        )
+    };
+    assert_eq!(status, 0, "GetNamedSecurityInfoW({})", path.display());
+    let mut text: *mut u16 = std::ptr::null_mut();
+    // SAFETY: `descriptor` is valid; `text` is freed by `take_string`.
+    let ok = unsafe {
+        ConvertSecurityDescriptorToStringSecurityDescriptorW(
+            descriptor,
+            SDDL_REVISION_1,
+            DACL_SECURITY_INFORMATION,
+            &mut text,
+            std::ptr::null_mut(),
+        )
+    };
+    // SAFETY: allocated by GetNamedSecurityInfoW.
+    unsafe { LocalFree(descriptor) };
+    assert_ne!(
+        ok, 0,
+        "ConvertSecurityDescriptorToStringSecurityDescriptorW"
+    );
+    // SAFETY: a LocalAlloc'd NUL-terminated string from the call above.
+    unsafe { take_string(text) }
+}
+
+/// The trustees (SIDs, or SDDL aliases such as `SY` for SYSTEM and `WD`
+/// for Everyone) that the DACL of `path` allows anything.
+pub fn allowed_trustees(path: &Path) -> Vec<String> {
+    let sddl = dacl_sddl(path);
+    sddl.split('(')
+        .skip(1)
+        .filter_map(|ace| {
+            let fields: Vec<&str> = ace.trim_end_matches(')').split(';').collect();
+            (fields.first() == Some(&"A")).then(|| fields.last().unwrap_or(&"").to_string())
+        })
+        .collect()
+}
+
+/// Copies and frees a LocalAlloc'd NUL-terminated UTF-16 string.
+///
+/// # Safety
+///
+/// `text` must be such a string, not used after this call.
+unsafe fn take_string(text: *mut u16) -> String {
+    let mut len = 0;
+    // SAFETY: the string is NUL-terminated (caller's promise).
+    while unsafe { *text.add(len) } != 0 {
+        len += 1;
+    }
+    // SAFETY: `len` units before the NUL are initialised.
+    let out = String::from_utf16_lossy(unsafe { std::slice::from_raw_parts(text, len) });
+    // SAFETY: LocalAlloc'd (caller's promise) and not used again.
+    unsafe { LocalFree(text.cast()) };
+    out
+}

@@ -1,0 +1,131 @@
+//! `cargo xtask ci msrv`: the library crates build with the Rust version
+//! they declare (`rust-version` in `[workspace.package]`).
+//!
+//! Installs that toolchain with `rustup` when missing (minimal profile,
+//! one retry: the download sometimes fails once). When `rustup` is absent
+//! or cannot install it, the step says so and is skipped, in CI too: the
+//! check is only as good as the toolchain it can get. Once installed, a
+//! failed build is a failure. The unix backend is checked on this host and
+//! the Windows backend for `x86_64-pc-windows-msvc`, when rustup can add
+//! that target to the old toolchain.
+
+use std::path::Path;
+
+use crate::run::{capture, root};
+use crate::tools::{have_rustup, rustup_run, skipped};
+
+/// The crates users depend on; tests, benches and tools may need more.
+pub(crate) const LIBRARY_CRATES: &[&str] = &["tempcore", "tempfs", "tempspool"];
+
+/// The step.
+pub(crate) fn msrv() -> Result<String, String> {
+    let version = declared_rust_version(&root().join("Cargo.toml"))?;
+    if !have_rustup() {
+        return Ok(skipped(&format!(
+            "rustup is not installed, so Rust {version} cannot be; the declared rust-version is unchecked"
+        )));
+    }
+    if let Err(why) = ensure_toolchain(&version) {
+        return Ok(skipped(&format!(
+            "rustup could not install Rust {version}, so the declared rust-version is unchecked:\n{why}"
+        )));
+    }
+    let mut checked = vec![check(&version, None)?];
+    let windows = "x86_64-pc-windows-msvc";
+    if ensure_target(&version, windows) {
+        checked.push(check(&version, Some(windows))?);
+    } else {
+        checked.push(format!(
+            "{windows} skipped (rustup cannot add it to {version})"
+        ));
+    }
+    Ok(format!("Rust {version}: {}", checked.join(", ")))
+}
+
+/// `rustup run <version> cargo check -p <each library crate>`, in a target
+/// directory of its own.
+fn check(version: &str, target: Option<&str>) -> Result<String, String> {
+    let mut command = rustup_run(version, "cargo");
+    command.args(["check", "--locked", "--target-dir", "target/msrv"]);
+    for name in LIBRARY_CRATES {
+        command.args(["-p", name]);
+    }
+    if let Some(target) = target {
+        command.args(["--target", target]);
+    }
+    capture(&mut command)?;
+    Ok(target.unwrap_or("host").to_string())
+}
+
+/// Installs the toolchain `version` unless `rustup run` can use it already.
+fn ensure_toolchain(version: &str) -> Result<(), String> {
+    if capture(rustup_run(version, "rustc").arg("--version")).is_ok() {
+        return Ok(());
+    }
+    let install = || {
+        capture(std::process::Command::new("rustup").args([
+            "toolchain",
+            "install",
+            version,
+            "--profile",
+            "minimal",
+            "--no-self-update",
+        ]))
+    };
+    install().or_else(|_| install()).map(drop)
+}
+
+/// Whether the toolchain `version` has (or could be given) `target`.
+fn ensure_target(version: &str, target: &str) -> bool {
+    capture(std::process::Command::new("rustup").args([
+        "target",
+        "add",
+        "--toolchain",
+        version,
+        target,
+    ]))
+    .is_ok()
+}
+
+/// The `rust-version` of `[workspace.package]` in the manifest at `path`.
+fn declared_rust_version(path: &Path) -> Result<String, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    rust_version_in(&text)
+        .ok_or_else(|| format!("{}: no rust-version in [workspace.package]", path.display()))
+}
+
+/// The value of `rust-version` in the `[workspace.package]` table of a
+/// manifest's text.
+fn rust_version_in(manifest: &str) -> Option<String> {
+    let mut in_table = false;
+    for line in manifest.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_table = line == "[workspace.package]";
+        } else if in_table {
+            if let Some(value) = line.strip_prefix("rust-version") {
+                let value = value.trim_start().strip_prefix('=')?.trim();
+                return Some(value.trim_matches('"').to_string());
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_workspace_rust_version() {
+        let manifest = "[package]\nrust-version = \"1.10\"\n\n[workspace.package]\n\
+                        edition = \"2024\"\n# why\nrust-version = \"1.85\"\n";
+        assert_eq!(rust_version_in(manifest).as_deref(), Some("1.85"));
+        assert_eq!(rust_version_in("[package]\nrust-version = \"1.1\"\n"), None);
+    }
+
+    #[test]
+    fn this_workspace_declares_one() {
+        let version = declared_rust_version(&root().join("Cargo.toml")).unwrap();
+        assert!(version.starts_with("1."), "{version}");
+    }
+}

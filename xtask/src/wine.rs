@@ -1,0 +1,425 @@
+//! `cargo xtask ci wine`: the workspace's tests, built for
+//! `x86_64-pc-windows-gnu`, run as Windows binaries under Wine.
+//!
+//! On Linux x86_64 with Wine and mingw-w64 installed (`apt-get install
+//! --no-install-recommends gcc-mingw-w64-x86-64 wine64`):
+//!
+//! 1. compiles `xtask/wine/bcryptprimitives.c` into a DLL exporting
+//!    `ProcessPrng`, which Rust's std imports and Wine 8 lacks;
+//! 2. makes a Wine prefix under `target/wine/prefix` (never in `$HOME`),
+//!    starts its server (`wineserver -p`), boots it (`wineboot`) and puts
+//!    the DLL in its `system32`;
+//! 3. runs `cargo test --workspace --target x86_64-pc-windows-gnu` with
+//!    Wine as the runner, doc tests included, output in
+//!    `target/wine/test.log`;
+//! 4. stops the server (`wineserver -k`), whatever happened.
+//!
+//! It reports how many tests passed per crate, and fails if any failed,
+//! if none ran, or if the run takes longer than [`TEST_TIMEOUT`].
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::run::{capture, cargo, root, show};
+use crate::tools::{find_program, missing, skipped};
+
+/// The Windows target Wine runs.
+pub(crate) const TARGET: &str = "x86_64-pc-windows-gnu";
+
+/// The longest the test run may take before it is killed: far beyond the
+/// minute or two it needs, short enough that a hung Wine cannot stall CI.
+const TEST_TIMEOUT: Duration = Duration::from_secs(12 * 60);
+
+/// The C compiler of mingw-w64, for the shim DLL (and the linker rustc
+/// uses for the target).
+const MINGW_GCC: &str = "x86_64-w64-mingw32-gcc";
+
+/// Where Wine's programs are: Debian and Ubuntu's `wine64` package first
+/// (it puts nothing on `PATH` but `wine64` itself), then `PATH`.
+const WINE_CANDIDATES: &[&str] = &["/usr/lib/wine/wine64", "wine64", "wine"];
+const WINESERVER_CANDIDATES: &[&str] = &[
+    "/usr/lib/wine/wineserver",
+    "/usr/lib/wine/wineserver64",
+    "wineserver",
+];
+
+/// The tools this step runs.
+struct Tools {
+    wine: PathBuf,
+    wineserver: PathBuf,
+    gcc: PathBuf,
+}
+
+impl Tools {
+    /// Finds every tool, or says which are missing and how to get them.
+    fn find() -> Result<Tools, String> {
+        let wine = find_program(WINE_CANDIDATES);
+        let wineserver = find_program(WINESERVER_CANDIDATES);
+        let gcc = find_program(&[MINGW_GCC]);
+        match (wine, wineserver, gcc) {
+            (Some(wine), Some(wineserver), Some(gcc)) => Ok(Tools {
+                wine,
+                wineserver,
+                gcc,
+            }),
+            (wine, wineserver, gcc) => {
+                let mut absent = Vec::new();
+                if wine.is_none() || wineserver.is_none() {
+                    absent.push("Wine (wine64, wineserver)");
+                }
+                if gcc.is_none() {
+                    absent.push(MINGW_GCC);
+                }
+                Err(format!(
+                    "{} not found, so the Windows tests cannot run here; \
+                     install with `apt-get install --no-install-recommends \
+                     gcc-mingw-w64-x86-64 wine64`",
+                    absent.join(" and ")
+                ))
+            }
+        }
+    }
+}
+
+/// The step.
+pub(crate) fn wine() -> Result<String, String> {
+    let (os, arch) = (std::env::consts::OS, std::env::consts::ARCH);
+    if (os, arch) != ("linux", "x86_64") {
+        return Ok(skipped(&format!(
+            "Wine runs the Windows tests from Linux x86_64 only (this is {os} {arch}); \
+             the Windows CI runner runs them natively"
+        )));
+    }
+    let tools = match Tools::find() {
+        Ok(tools) => tools,
+        Err(reason) => return missing(&reason),
+    };
+    crate::ci::ensure_targets(&[TARGET])?;
+    let work = root().join("target").join("wine");
+    std::fs::create_dir_all(&work).map_err(|e| format!("{}: {e}", work.display()))?;
+    let dll = build_shim(&tools, &work)?;
+    let prefix = Prefix::new(&tools, work.join("prefix"));
+    let server = prefix.start_server()?;
+    prefix.boot(&dll)?;
+    let version = wine_version(&tools);
+    let result = run_tests(&tools, &prefix, &work.join("test.log"));
+    server.stop();
+    result.map(|summary| format!("{summary} under {version}"))
+}
+
+/// Compiles the `ProcessPrng` shim into `work`, unless it is newer than
+/// its source already.
+fn build_shim(tools: &Tools, work: &Path) -> Result<PathBuf, String> {
+    let source = root().join("xtask").join("wine").join("bcryptprimitives.c");
+    let dll = work.join("bcryptprimitives.dll");
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    if let (Some(built), Some(written)) = (modified(&dll), modified(&source)) {
+        if built >= written {
+            return Ok(dll);
+        }
+    }
+    capture(
+        Command::new(&tools.gcc)
+            .args(["-shared", "-O2", "-Wall", "-Werror", "-o"])
+            .arg(&dll)
+            .arg(&source)
+            .arg("-ladvapi32"),
+    )?;
+    Ok(dll)
+}
+
+/// A Wine prefix of our own.
+struct Prefix<'a> {
+    tools: &'a Tools,
+    dir: PathBuf,
+}
+
+impl<'a> Prefix<'a> {
+    fn new(tools: &'a Tools, dir: PathBuf) -> Prefix<'a> {
+        Prefix { tools, dir }
+    }
+
+    /// `program` with this prefix's environment.
+    fn command(&self, program: &Path) -> Command {
+        let mut command = Command::new(program);
+        self.apply_env(&mut command);
+        command.current_dir(root());
+        command
+    }
+
+    /// This prefix's environment: no display, no debug output, no offer to
+    /// install Mono or Gecko, nothing from the host's temporary-directory
+    /// variables (Wine would pass `TMPDIR` through to Windows programs).
+    fn apply_env(&self, command: &mut Command) {
+        command
+            .env("WINEPREFIX", &self.dir)
+            .env("WINEARCH", "win64")
+            .env("WINEDEBUG", "-all")
+            .env("WINEDLLOVERRIDES", "mscoree,mshtml=");
+        for var in ["DISPLAY", "WAYLAND_DISPLAY", "TMPDIR"] {
+            command.env_remove(var);
+        }
+    }
+
+    /// Runs `command` to completion with its output in `log` (Wine's
+    /// background processes inherit a pipe and would keep it open).
+    fn run_logged(&self, mut command: Command, log: &Path) -> Result<(), String> {
+        let out = File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
+        let err = out
+            .try_clone()
+            .map_err(|e| format!("{}: {e}", log.display()))?;
+        let status = command
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .status()
+            .map_err(|e| format!("cannot run `{}`: {e}", show(&command)))?;
+        if status.success() {
+            Ok(())
+        } else {
+            let text = std::fs::read_to_string(log).unwrap_or_default();
+            Err(format!("`{}` failed ({status})\n{text}", show(&command)))
+        }
+    }
+
+    /// `wineserver -p`: a server that lives until [`Server::stop`], so
+    /// that test binaries do not each start and stop one.
+    /// A server left by an interrupted run is stopped first (`-p` refuses
+    /// to start a second one).
+    fn start_server(&self) -> Result<Server<'_>, String> {
+        std::fs::create_dir_all(&self.dir).map_err(|e| format!("{}: {e}", self.dir.display()))?;
+        drop(Server { prefix: self });
+        let mut command = self.command(&self.tools.wineserver);
+        command.arg("-p");
+        self.run_logged(command, &self.dir.with_extension("server.log"))?;
+        Ok(Server { prefix: self })
+    }
+
+    /// `wineboot` (`-i` the first time, about 6 s), then the shim DLL
+    /// into `system32`.
+    fn boot(&self, dll: &Path) -> Result<(), String> {
+        let system32 = self.dir.join("drive_c/windows/system32");
+        let mut command = self.command(&self.tools.wine);
+        command.arg("wineboot");
+        if !self.dir.join("system.reg").is_file() || !system32.is_dir() {
+            command.arg("-i");
+        }
+        self.run_logged(command, &self.dir.with_extension("boot.log"))?;
+        let installed = system32.join("bcryptprimitives.dll");
+        std::fs::copy(dll, &installed)
+            .map(drop)
+            .map_err(|e| format!("copying the shim to {}: {e}", installed.display()))
+    }
+}
+
+/// The running server of a prefix; stopped on drop if not before.
+struct Server<'a> {
+    prefix: &'a Prefix<'a>,
+}
+
+impl Server<'_> {
+    /// `wineserver -k` (ends every Wine process of the prefix), then
+    /// `wineserver -w` (waits until the server is gone).
+    fn stop(self) {
+        drop(self);
+    }
+}
+
+impl Drop for Server<'_> {
+    fn drop(&mut self) {
+        for flag in ["-k", "-w"] {
+            let mut command = self.prefix.command(&self.prefix.tools.wineserver);
+            let _ = command
+                .arg(flag)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
+}
+
+/// "Wine 8.0" or whatever `wine --version` says.
+fn wine_version(tools: &Tools) -> String {
+    capture(Command::new(&tools.wine).arg("--version"))
+        .map(|out| {
+            String::from_utf8_lossy(&out.stdout)
+                .trim()
+                .replace("wine-", "Wine ")
+        })
+        .unwrap_or_else(|_| "Wine".to_string())
+}
+
+/// `cargo test` for the Windows target with Wine as the runner; output in
+/// `log`. Returns the summary of what passed.
+fn run_tests(tools: &Tools, prefix: &Prefix<'_>, log: &Path) -> Result<String, String> {
+    let mut command = cargo();
+    command.args([
+        "test",
+        "--workspace",
+        "--locked",
+        "--no-fail-fast",
+        "--target",
+        TARGET,
+    ]);
+    let runner = format!(
+        "CARGO_TARGET_{}_RUNNER",
+        TARGET.to_uppercase().replace('-', "_")
+    );
+    prefix.apply_env(&mut command);
+    command.env(runner, &tools.wine);
+    let out = File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
+    let err = out
+        .try_clone()
+        .map_err(|e| format!("{}: {e}", log.display()))?;
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(err)
+        .spawn()
+        .map_err(|e| format!("cannot run `{}`: {e}", show(&command)))?;
+    let started = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if started.elapsed() > TEST_TIMEOUT => {
+                let _ = child.kill();
+                let _ = child.wait();
+                let text = std::fs::read_to_string(log).unwrap_or_default();
+                return Err(format!(
+                    "`{}` still running after {} s: killed\n{text}",
+                    show(&command),
+                    TEST_TIMEOUT.as_secs()
+                ));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(200)),
+            Err(e) => return Err(format!("waiting for `{}`: {e}", show(&command))),
+        }
+    };
+    let text = std::fs::read_to_string(log).map_err(|e| format!("{}: {e}", log.display()))?;
+    let tally = Tally::of(&text);
+    if !status.success() || tally.failed > 0 {
+        return Err(format!(
+            "`{}` failed ({status}); the log is {}\n{text}",
+            show(&command),
+            log.display()
+        ));
+    }
+    if tally.passed() == 0 {
+        return Err(format!(
+            "no test ran under Wine: the log is {}\n{text}",
+            log.display()
+        ));
+    }
+    Ok(tally.summary())
+}
+
+/// Test counts read from `cargo test` output, per crate.
+#[derive(Debug, Default)]
+struct Tally {
+    passed: BTreeMap<String, u64>,
+    failed: u64,
+}
+
+impl Tally {
+    /// Reads every `test result:` line, attributing it to the crate named
+    /// by the `Running .../deps/<crate>-<hash>.exe` or `Doc-tests <crate>`
+    /// line before it.
+    fn of(output: &str) -> Tally {
+        let mut tally = Tally::default();
+        let mut current = String::from("?");
+        for line in output.lines().map(str::trim) {
+            if let Some(rest) = line.strip_prefix("Running ") {
+                if let Some(name) = crate_of_binary(rest) {
+                    current = name;
+                }
+            } else if let Some(name) = line.strip_prefix("Doc-tests ") {
+                current = name.trim().to_string();
+            } else if let Some(result) = line.strip_prefix("test result: ") {
+                let count = |word: &str| {
+                    result
+                        .split(';')
+                        .filter_map(|part| part.trim().rsplit_once(' '))
+                        .find(|(_, w)| *w == word)
+                        .and_then(|(n, _)| n.rsplit(' ').next()?.parse::<u64>().ok())
+                        .unwrap_or(0)
+                };
+                *tally.passed.entry(current.clone()).or_default() += count("passed");
+                tally.failed += count("failed");
+            }
+        }
+        tally
+    }
+
+    fn passed(&self) -> u64 {
+        self.passed.values().sum()
+    }
+
+    /// "123 passed (tempcore 40, tempfs 83)".
+    fn summary(&self) -> String {
+        let parts: Vec<String> = self
+            .passed
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(name, n)| format!("{name} {n}"))
+            .collect();
+        format!("{} passed ({})", self.passed(), parts.join(", "))
+    }
+}
+
+/// `tempcore` from `unittests src/lib.rs (target/.../deps/tempcore-0123abcd.exe)`;
+/// `None` for an integration test binary, which is named after its file
+/// (`it`) and belongs to the crate whose unit tests ran just before.
+fn crate_of_binary(running: &str) -> Option<String> {
+    if !running.starts_with("unittests ") {
+        return None;
+    }
+    let path = running.rsplit_once('(')?.1.trim_end_matches(')');
+    let stem = Path::new(path).file_stem()?.to_str()?;
+    Some(
+        stem.rsplit_once('-')
+            .map_or(stem, |(name, _)| name)
+            .to_string(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OUTPUT: &str = "\
+     Running unittests src/lib.rs (target/x86_64-pc-windows-gnu/debug/deps/tempcore-38372b4ebc09af69.exe)
+test result: ok. 17 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.02s
+     Running unittests src/lib.rs (target/x86_64-pc-windows-gnu/debug/deps/tempfs-a6ec2ffcc980c2e1.exe)
+test result: ok. 0 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s
+     Running tests/it/main.rs (target/x86_64-pc-windows-gnu/debug/deps/it-ac511d7b2f4cdb7a.exe)
+test result: FAILED. 20 passed; 3 failed; 0 ignored; 0 measured; 0 filtered out; finished in 61.74s
+   Doc-tests tempcore
+test result: ok. 10 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s
+";
+
+    #[test]
+    fn tally_counts_per_crate_and_sees_failures() {
+        let tally = Tally::of(OUTPUT);
+        assert_eq!(tally.passed(), 47);
+        assert_eq!(tally.failed, 3);
+        assert_eq!(tally.passed["tempcore"], 27);
+        assert_eq!(tally.passed["tempfs"], 20);
+        assert_eq!(tally.summary(), "47 passed (tempcore 27, tempfs 20)");
+    }
+
+    #[test]
+    fn binaries_are_named_by_their_crate() {
+        assert_eq!(
+            crate_of_binary("unittests src/lib.rs (target/t/debug/deps/tempspool-0123.exe)"),
+            Some("tempspool".to_string())
+        );
+        assert_eq!(
+            crate_of_binary("tests/it/main.rs (target/t/debug/deps/it-0123.exe)"),
+            None
+        );
+    }
+}
