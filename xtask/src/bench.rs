@@ -829,9 +829,10 @@ fn syscall_table(catalogue: &Catalogue, counts: &[Count]) -> String {
     let mut text = String::from(
         "\n## System calls per operation\n\n\
          `cargo xtask syscalls`: `strace -f -c` over the operations of one probe run \
-         (1000 per group, 3 for the spools), less a run with none; CI fails when one of \
-         ours exceeds its budget. Fractions are amortised calls (one `getrandom` refill \
-         serves 314 names).\n\n\
+         (1000 per group, 3 for the spools), less a run with none; for a tree, `strace -f` \
+         over one removal, between markers the probe leaves in the trace. CI fails when \
+         one of ours exceeds its budget. Fractions are amortised calls (one `getrandom` \
+         refill serves 314 names).\n\n\
          | group | contender | budget |\n|---|---|---|\n",
     );
     for b in syscalls::BUDGETS {
@@ -841,7 +842,7 @@ fn syscall_table(catalogue: &Catalogue, counts: &[Count]) -> String {
         ));
     }
     text.push_str("\n| group | place | contender | calls | which |\n|---|---|---|---:|---|\n");
-    for g in catalogue.groups.iter().filter(|g| g.rounds > 0) {
+    for g in &catalogue.groups {
         for c in counts.iter().filter(|c| c.group == g.name) {
             let name = if c.contender == "ours" {
                 "**ours**".to_string()

@@ -303,25 +303,97 @@ fn count(probe: &Path, which: Which) -> Result<Vec<Count>, String> {
     let scratch = root().join("target").join("xtask-syscalls");
     std::fs::create_dir_all(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
     let mut counts = Vec::new();
-    for group in catalogue.groups.iter().filter(|g| g.rounds > 0) {
+    for group in &catalogue.groups {
         for (label, _, _) in catalogue.places_of(group) {
             for (contender, _) in &group.contenders {
                 if which == Which::Budgeted && budget_of(&group.name, contender).is_none() {
                     continue;
                 }
-                let rounds = group.rounds;
-                let base = strace(probe, &scratch, &group.name, contender, label, 0)?;
-                let full = strace(probe, &scratch, &group.name, contender, label, rounds)?;
+                let per_op = if group.rounds > 0 {
+                    let rounds = group.rounds;
+                    let base = strace(probe, &scratch, &group.name, contender, label, 0)?;
+                    let full = strace(probe, &scratch, &group.name, contender, label, rounds)?;
+                    subtract(&full, &base, rounds)
+                } else {
+                    // A tree: one removal, between the probe's markers.
+                    strace_marked(probe, &scratch, &group.name, contender, label)?
+                        .into_iter()
+                        .map(|(name, n)| (name, n as f64))
+                        .collect()
+                };
                 counts.push(Count {
                     group: group.name.clone(),
                     contender: contender.clone(),
                     place: label.clone(),
-                    per_op: subtract(&full, &base, rounds),
+                    per_op,
                 });
             }
         }
     }
     Ok(counts)
+}
+
+/// What the probe's `tree-calls` passes to a system call (a `stat` of a
+/// path that does not exist) just before and just after the removal it
+/// measures, so that the trace shows where the removal starts and ends.
+pub(crate) const BEGIN_MARK: &str = "/tempkit-probe-removal-begins";
+pub(crate) const END_MARK: &str = "/tempkit-probe-removal-ends";
+
+/// `strace -f` over one tree removal (`syscall_probe tree-calls`): calls
+/// by name between the markers. The tree's building is not counted.
+fn strace_marked(
+    probe: &Path,
+    scratch: &Path,
+    group: &str,
+    contender: &str,
+    place: &str,
+) -> Result<BTreeMap<String, u64>, String> {
+    let log = scratch.join(format!("{group}-{contender}-{place}.trace"));
+    let mut c = Command::new("strace");
+    c.arg("-f").arg("-o").arg(&log).arg(probe);
+    c.args(["tree-calls", group, contender, place]);
+    capture(&mut c)?;
+    let text = std::fs::read_to_string(&log).map_err(|e| format!("{}: {e}", log.display()))?;
+    let calls = parse_marked(&text).map_err(|e| format!("{}: {e}", log.display()));
+    // A full trace of a tree is megabytes: keep it only when it is needed.
+    if calls.is_ok() {
+        let _ = std::fs::remove_file(&log);
+    }
+    calls
+}
+
+/// Counts the system calls of an `strace -f` log between the line naming
+/// [`BEGIN_MARK`] and the line naming [`END_MARK`].
+pub(crate) fn parse_marked(text: &str) -> Result<BTreeMap<String, u64>, String> {
+    let mut calls = BTreeMap::new();
+    let mut inside = false;
+    for line in text.lines() {
+        if line.contains(BEGIN_MARK) {
+            inside = true;
+        } else if line.contains(END_MARK) {
+            return if inside {
+                Ok(calls)
+            } else {
+                Err("the end marker came before the beginning".to_string())
+            };
+        } else if inside {
+            if let Some(name) = syscall_name(line) {
+                *calls.entry(name.to_string()).or_insert(0) += 1;
+            }
+        }
+    }
+    Err("the trace has no pair of markers".to_string())
+}
+
+/// The system call a line of `strace -f` output records (`1234
+/// openat(AT_FDCWD, ...) = 3`), or `None` for signals, exits and resumed
+/// calls (counted where they started).
+fn syscall_name(line: &str) -> Option<&str> {
+    let rest = line
+        .trim_start_matches(|c: char| c.is_ascii_digit())
+        .trim_start();
+    let end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))?;
+    (end > 0 && rest[end..].starts_with('(')).then(|| &rest[..end])
 }
 
 /// `strace -f -c` over one probe run: calls by system call name.
@@ -619,6 +691,29 @@ mod tests {
         let mut counts = all_within();
         counts.remove(0);
         assert!(check(&counts)[0].contains("not counted"));
+    }
+
+    #[test]
+    fn counts_the_calls_between_the_markers() {
+        let trace = format!(
+            "10 openat(AT_FDCWD, \"/tmp/x\", O_RDONLY) = 3\n\
+             10 statx(AT_FDCWD, \"{BEGIN_MARK}\", 0, STATX_ALL, 0x7ff) = -1 ENOENT\n\
+             10 getdents64(3, 0x5 /* 2 entries */, 32768) = 48\n\
+             10 unlinkat(3, \"f1\", 0) = 0\n\
+             10 unlinkat(3, \"f2\", 0) = 0\n\
+             10 --- SIGCHLD {{si_signo=SIGCHLD}} ---\n\
+             10 <... read resumed>\"\", 1) = 0\n\
+             close(3) = 0\n\
+             10 statx(AT_FDCWD, \"{END_MARK}\", 0, STATX_ALL, 0x7ff) = -1 ENOENT\n\
+             10 exit_group(0) = ?\n"
+        );
+        let calls = parse_marked(&trace).unwrap();
+        let want: BTreeMap<String, u64> = [("getdents64", 1), ("unlinkat", 2), ("close", 1)]
+            .map(|(n, c)| (n.to_string(), c))
+            .into();
+        assert_eq!(calls, want);
+        assert!(parse_marked("no markers").is_err());
+        assert!(parse_marked(&format!("{END_MARK}\n{BEGIN_MARK}\n")).is_err());
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //!
 //! ```text
 //! syscall_probe run GROUP CONTENDER PLACE ROUNDS
+//! syscall_probe tree-calls TREE CONTENDER PLACE   # one removal, between markers
 //! syscall_probe interleave GROUP PLACE   # contender<TAB>ns,ns,... per round
 //! syscall_probe list      # every group and contender (bench::catalogue::render)
 //! syscall_probe places    # label<TAB>path<TAB>file system
@@ -29,6 +30,9 @@ mod linux {
             }
             [cmd] if cmd == "places" => places().map_err(|e| format!("listing places: {e}")),
             [cmd, group, place] if cmd == "interleave" => interleave(group, place),
+            [cmd, group, contender, place] if cmd == "tree-calls" => {
+                tree_calls(group, contender, place)
+            }
             [cmd, group, contender, place, rounds] if cmd == "run" => {
                 let rounds: u64 = rounds
                     .parse()
@@ -37,7 +41,7 @@ mod linux {
             }
             _ => Err(
                 "usage: syscall_probe run GROUP CONTENDER PLACE ROUNDS | interleave GROUP PLACE \
-                 | list | places"
+                 | tree-calls TREE CONTENDER PLACE | list | places"
                     .to_string(),
             ),
         }
@@ -67,6 +71,47 @@ mod linux {
             println!("{}\t{}\t{}", p.label(), p.path().display(), p.file_system());
         }
         Ok(())
+    }
+
+    /// Marks that `cargo xtask syscalls` looks for in an `strace -f` log
+    /// (`xtask/src/syscalls.rs` names the same two paths): the probe asks
+    /// for the metadata of these paths, which do not exist, just before and
+    /// just after the removal it measures.
+    const BEGIN_MARK: &str = "/tempkit-probe-removal-begins";
+    const END_MARK: &str = "/tempkit-probe-removal-ends";
+
+    /// Builds one tree (untimed, unmarked) and removes it between the marks.
+    fn tree_calls(group: &str, contender: &str, place: &str) -> Result<(), String> {
+        let tree = tree::TREES
+            .iter()
+            .find(|t| t.name == group)
+            .ok_or_else(|| format!("no tree called {group:?}"))?;
+        let c = tree::CONTENDERS
+            .iter()
+            .find(|c| c.name == contender)
+            .ok_or_else(|| format!("tree groups have no contender called {contender:?}"))?;
+        let place = Place::find(place).map_err(|e| e.to_string())?;
+        place.activate().map_err(|e| {
+            format!(
+                "making {} the default directory: {e}",
+                place.path().display()
+            )
+        })?;
+        let made = (c.prepare)(&place, tree)
+            .map_err(|e| format!("building {group} for {contender}: {e}"))?;
+        mark(BEGIN_MARK)?;
+        let removed = made.remove();
+        mark(END_MARK)?;
+        removed.map_err(|e| format!("{group}/{contender}: removing: {e}"))
+    }
+
+    /// One system call naming `path`, which must not exist.
+    fn mark(path: &str) -> Result<(), String> {
+        match std::fs::symlink_metadata(path) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(format!("{path}: {e}")),
+            Ok(_) => Err(format!("{path} exists: remove it, it marks the trace")),
+        }
     }
 
     fn run(group: &str, contender: &str, place: &str, rounds: u64) -> Result<(), String> {
