@@ -165,7 +165,9 @@ impl TempDir {
 
     /// The directory's handle, open since creation: the `tempcore`
     /// `*_at` functions create entries relative to it, immune to the path
-    /// being renamed or replaced meanwhile.
+    /// being renamed or replaced meanwhile. On Linux it is an `O_PATH`
+    /// handle (see [`Dir::open_handle_at`]): a base for `*at` calls, not
+    /// for listing the directory.
     ///
     /// ```
     /// let dir = tempfs::TempDir::new()?;
@@ -260,11 +262,14 @@ impl TempDir {
     fn create(builder: &Builder, parent: Arc<Dir>) -> io::Result<TempDir> {
         let mut template = builder.template()?;
         let name = tempcore::create_dir_at(&parent, &mut template, builder.dir_mode())?;
-        let dir = match Dir::open_at(&parent, &name) {
+        // A handle for `*at` calls only (`O_PATH` on Linux): the cheapest
+        // open, and all that cleanup needs until the directory turns out
+        // not to be empty.
+        let dir = match Dir::open_handle_at(&parent, &name) {
             Ok(dir) => dir,
             Err(e) => {
-                // A mode that denies its owner reading, or a race: leave
-                // nothing behind.
+                // Something swapped in at the name (a race), or no
+                // descriptor left: leave nothing behind.
                 let _ = tempcore::remove_dir_at(&parent, &name);
                 return Err(e);
             }

@@ -94,6 +94,27 @@ pub(crate) fn open_dir_at(parent: &Dir, name: &OsStr) -> io::Result<DirHandle> {
     retry(|| rfs::openat(parent, name, flags, Mode::empty()))
 }
 
+/// Flags for a directory handle used only as the base of `*at` calls:
+/// Linux opens it `O_PATH` (the cheapest open: no permission on the
+/// directory itself, no per-open state such as tmpfs's listing cursor),
+/// elsewhere read-only. Never through a symbolic link.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const HANDLE_FLAGS: OFlags = OFlags::PATH
+    .union(OFlags::DIRECTORY)
+    .union(OFlags::NOFOLLOW)
+    .union(OFlags::CLOEXEC);
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+const HANDLE_FLAGS: OFlags = OFlags::RDONLY
+    .union(OFlags::DIRECTORY)
+    .union(OFlags::NOFOLLOW)
+    .union(OFlags::CLOEXEC);
+
+/// `openat(parent, name, O_PATH|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC)`
+/// (`O_RDONLY` instead of `O_PATH` outside Linux).
+pub(crate) fn open_handle_at(parent: &Dir, name: &OsStr) -> io::Result<DirHandle> {
+    retry(|| rfs::openat(parent, name, HANDLE_FLAGS, Mode::empty()))
+}
+
 /// `fcntl(F_DUPFD_CLOEXEC)`.
 pub(crate) fn clone_dir(dir: &Dir) -> io::Result<DirHandle> {
     retry(|| rustix::io::fcntl_dupfd_cloexec(dir, 0))

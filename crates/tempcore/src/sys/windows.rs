@@ -226,6 +226,12 @@ pub(crate) fn open_dir(path: &Path) -> io::Result<DirHandle> {
     Ok(OwnedHandle::from(file))
 }
 
+/// As [`open_dir_at`]: a Windows directory handle serves listing and
+/// `*at`-style creation alike.
+pub(crate) fn open_handle_at(parent: &Dir, name: &OsStr) -> io::Result<DirHandle> {
+    open_dir_at(parent, name)
+}
+
 /// `NtCreateFile(parent, name, FILE_OPEN, FILE_DIRECTORY_FILE |
 /// FILE_OPEN_REPARSE_POINT)`: a link or junction at `name` is refused
 /// (`ERROR_STOPPED_ON_SYMLINK`), never entered.

@@ -19,8 +19,9 @@ use crate::dir::TempDir;
 use ops::Identity;
 
 /// The `TempDir`'s own directory descriptor, open since creation
-/// (`O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC`): create files in it with
-/// `*at` calls and they land in this directory even if its path changes.
+/// (`O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC`, and `O_PATH` on Linux, read-only
+/// elsewhere): create files in it with `*at` calls and they land in this
+/// directory even if its path changes.
 impl AsFd for TempDir {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.as_dir().as_fd()
@@ -53,11 +54,25 @@ fn remove_slowly(
     cache: usize,
 ) -> io::Result<()> {
     let (ours, _) = ops::identity(own).map_err(|e| checking(e, path))?;
+    // `own` may be an `O_PATH` handle, which cannot list: the walk reads
+    // the same directory through a descriptor opened from it, once it is
+    // known to be ours.
+    let mut readable = None;
     for _ in 0..TOP_PASSES {
         if !still_in_place(parent, name, own, ours, path)? {
             return Ok(());
         }
-        walk::Walker::new(own.as_fd(), path, ours.dev(), cache).run()?;
+        let root = match &readable {
+            Some(fd) => fd,
+            None => readable.insert(ops::open_readable(own.as_fd()).map_err(|e| {
+                PathError::wrap(
+                    e.into(),
+                    "opening the temporary directory to empty it",
+                    path,
+                )
+            })?),
+        };
+        walk::Walker::new(root.as_fd(), path, ours.dev(), cache).run()?;
         if !still_in_place(parent, name, own, ours, path)? {
             return Ok(());
         }

@@ -107,6 +107,22 @@ pub(crate) fn make_owner_rwx(dir: BorrowedFd<'_>) -> Result<(), Errno> {
     retry(|| rfs::fchmod(dir, Mode::RWXU))
 }
 
+/// `openat(handle, ".", O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC)`: a
+/// descriptor that can list the directory `handle` is open on (which may
+/// be an `O_PATH` handle), the very same directory. If its mode refuses
+/// its owner (0000 to 0600), the mode becomes 0700 first, through
+/// `handle`: `fchmod`, or on Linux `chmod` of `/proc/self/fd/N` where
+/// `handle` is `O_PATH`, which the kernel resolves to that very inode.
+pub(crate) fn open_readable(handle: BorrowedFd<'_>) -> Result<OwnedFd, Errno> {
+    match retry(|| rfs::openat(handle, c".", DIR_FLAGS, Mode::empty())) {
+        Err(Errno::ACCESS) => {
+            imp::make_handle_owner_rwx(handle)?;
+            retry(|| rfs::openat(handle, c".", DIR_FLAGS, Mode::empty()))
+        }
+        other => other,
+    }
+}
+
 /// `openat(child, "..", O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC)`: the
 /// directory a directory is in now. The caller checks that it is the one
 /// it was before.
@@ -263,9 +279,24 @@ mod imp {
     ) -> Result<OwnedFd, Errno> {
         let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
         let handle = open_beneath(dir, name, flags, root_dev)?;
-        let magic = format!("/proc/self/fd/{}", handle.as_raw_fd());
-        retry(|| rfs::chmodat(rfs::CWD, magic.as_str(), Mode::RWXU, AtFlags::empty()))?;
+        chmod_through_proc(handle.as_fd())?;
         retry(|| rfs::openat(&handle, c".", DIR_FLAGS, Mode::empty()))
+    }
+
+    /// See [`super::open_readable`]: `fchmod`, which an `O_PATH` handle
+    /// refuses with `EBADF`, then `/proc/self/fd/N`.
+    pub(super) fn make_handle_owner_rwx(handle: BorrowedFd<'_>) -> Result<(), Errno> {
+        match super::make_owner_rwx(handle) {
+            Err(Errno::BADF) => chmod_through_proc(handle),
+            other => other,
+        }
+    }
+
+    /// `chmod("/proc/self/fd/N", 0700)`: the mode of the directory `handle`
+    /// (opened `O_DIRECTORY|O_NOFOLLOW`) is open on, even an `O_PATH` one.
+    fn chmod_through_proc(handle: BorrowedFd<'_>) -> Result<(), Errno> {
+        let magic = format!("/proc/self/fd/{}", handle.as_raw_fd());
+        retry(|| rfs::chmodat(rfs::CWD, magic.as_str(), Mode::RWXU, AtFlags::empty()))
     }
 
     /// See [`super::list`].
@@ -324,6 +355,12 @@ mod imp {
         _root_dev: u64,
     ) -> Result<OwnedFd, Errno> {
         Err(Errno::ACCESS)
+    }
+
+    /// See [`super::open_readable`]: the handle is read-only here, so
+    /// `fchmod` works on it.
+    pub(super) fn make_handle_owner_rwx(handle: BorrowedFd<'_>) -> Result<(), Errno> {
+        super::make_owner_rwx(handle)
     }
 
     /// `readdir` on a fresh descriptor for the directory.
