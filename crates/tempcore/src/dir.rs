@@ -83,10 +83,12 @@ impl Dir {
     /// let name = tempcore::create_dir_at(&parent, &mut template, 0o700)?;
     /// let dir = tempcore::Dir::open_handle_at(&parent, &name)?;
     /// let mut template = tempcore::Template::default();
-    /// let (_file, file_name) =
+    /// let (file, file_name) =
     ///     tempcore::create_file_at(&dir, &mut template, &tempcore::FileOptions::new())?;
+    /// # drop(file);
     /// assert!(dir.join(&file_name).is_file());
     /// # tempcore::remove_file_at(&dir, &file_name)?;
+    /// # drop(dir);
     /// # tempcore::remove_dir_at(&parent, &name)?;
     /// # Ok::<(), std::io::Error>(())
     /// ```
