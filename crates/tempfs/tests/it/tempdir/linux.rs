@@ -372,3 +372,19 @@ fn without_ignore_close_reports_the_path_and_cleanup_can_try_again() {
     });
     assert!(scratch.entries().is_empty());
 }
+
+#[test]
+fn the_own_handle_is_o_path_and_cleanup_still_lists_through_it() {
+    // O_PATH is the cheapest open of a directory (tmpfs sets up a listing
+    // cursor for every readable one): an empty TempDir costs mkdirat +
+    // openat + unlinkat + close, and the openat is the cheap kind.
+    let dir = TempDir::new().unwrap();
+    let flags = rustix::fs::fcntl_getfl(std::os::fd::AsFd::as_fd(&dir)).unwrap();
+    assert!(flags.contains(rustix::fs::OFlags::PATH), "{flags:?}");
+    // An O_PATH handle cannot list; cleanup reopens the directory from it.
+    fs::create_dir(dir.path().join("sub")).unwrap();
+    fs::write(dir.path().join("sub/f"), b"f").unwrap();
+    let path = dir.path().to_path_buf();
+    dir.close().unwrap();
+    assert!(fs::symlink_metadata(&path).is_err());
+}
