@@ -1,4 +1,5 @@
-//! Linux only: directories repaired through `O_PATH`, mount points inside
+//! Linux only: the `O_PATH` handle a TempDir holds, directories repaired
+//! through `O_PATH`, mount points inside
 //! the tree (in a private mount namespace), and entries nothing can
 //! remove (the immutable attribute) for `ignore_cleanup_errors`.
 #![cfg(any(target_os = "linux", target_os = "android"))]
