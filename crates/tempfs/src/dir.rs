@@ -336,9 +336,11 @@ pub fn mkdtemp() -> io::Result<PathBuf> {
 impl Builder {
     /// Creates a [`TempDir`] in the default temporary directory, with this
     /// builder's prefix, suffix, random length, permissions (0700 unless
-    /// set; a mode that denies the owner reading or searching the directory
-    /// is refused with `PermissionDenied`, for cleanup could not work) and
-    /// cleanup options.
+    /// set) and cleanup options. On Linux any mode works: the directory's
+    /// handle needs no permission on it, and cleanup gives the owner its
+    /// rights back through that handle before emptying it. Elsewhere the
+    /// handle is read-only, so a mode that denies the owner reading the
+    /// directory is refused with `PermissionDenied`, leaving nothing.
     ///
     /// ```
     /// let dir = tempfs::Builder::new().prefix("job-").suffix(".d").tempdir()?;
