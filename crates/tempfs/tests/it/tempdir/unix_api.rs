@@ -70,6 +70,13 @@ fn a_mode_that_denies_the_owner_reading_works_or_is_refused_leaving_nothing() {
             .unwrap();
             drop(file);
             dir.close().unwrap();
+            // Even a mode that denies the owner everything.
+            let dir = Builder::new()
+                .permissions(Permissions::from_mode(0o000))
+                .tempdir_in(scratch.path())
+                .unwrap();
+            assert_eq!(mode(dir.path()), 0o000);
+            dir.close().unwrap();
         } else {
             // A read-only handle cannot be opened on it.
             assert_eq!(made.unwrap_err().kind(), io::ErrorKind::PermissionDenied);
