@@ -74,3 +74,24 @@ pub(crate) fn replaced(path: &Path) -> io::Error {
          nothing was removed",
     )
 }
+
+/// The error for a temporary directory that is no longer at its path.
+pub(crate) fn moved_away(path: &Path) -> io::Error {
+    PathError::custom(
+        io::ErrorKind::NotFound,
+        "removing the temporary directory",
+        path,
+        "it was moved away from this path; nothing was removed",
+    )
+}
+
+/// The error for a directory that kept getting new entries, or kept being
+/// swapped, while it was being emptied.
+pub(crate) fn kept_changing(path: &Path) -> io::Error {
+    PathError::custom(
+        io::ErrorKind::DirectoryNotEmpty,
+        "removing",
+        path,
+        "it kept changing while it was being removed",
+    )
+}

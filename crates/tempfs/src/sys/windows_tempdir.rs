@@ -107,7 +107,7 @@ fn remove_slowly(parent: &Dir, name: &OsStr, own: &Dir, path: &Path) -> io::Resu
             Err(e) => return Err(e),
         }
     }
-    Err(last.unwrap_or_else(|| kept_changing(path)))
+    Err(last.unwrap_or_else(|| cleanup::kept_changing(path)))
 }
 
 /// Whether a failure may go away by itself: the entry is in use
@@ -143,7 +143,7 @@ fn still_in_place(
                 // Removed, by an earlier attempt or by someone else.
                 Ok(false)
             } else {
-                Err(moved_away(path))
+                Err(cleanup::moved_away(path))
             }
         }
         // A link, a file or anything else at our name.
@@ -391,26 +391,6 @@ fn kind_of(attributes: u32) -> Kind {
         (true, true) => Kind::DirLink,
         (false, _) => Kind::File,
     }
-}
-
-/// The error for a temporary directory that is no longer at its path.
-fn moved_away(path: &Path) -> io::Error {
-    PathError::custom(
-        io::ErrorKind::NotFound,
-        "removing the temporary directory",
-        path,
-        "it was moved away from this path; nothing was removed",
-    )
-}
-
-/// The error for a directory that kept changing while it was emptied.
-fn kept_changing(path: &Path) -> io::Error {
-    PathError::custom(
-        io::ErrorKind::DirectoryNotEmpty,
-        "removing",
-        path,
-        "it kept changing while it was being removed",
-    )
 }
 
 fn checking(e: io::Error, path: &Path) -> io::Error {

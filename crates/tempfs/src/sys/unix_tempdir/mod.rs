@@ -89,7 +89,7 @@ fn remove_slowly(
             }
         }
     }
-    Err(kept_changing(path))
+    Err(cleanup::kept_changing(path))
 }
 
 /// Whether the entry `name` of `parent` is still the directory `own` is
@@ -109,7 +109,7 @@ fn still_in_place(
         Err(Errno::NOENT) => match ops::identity(own) {
             // Removed (by someone else, or by an earlier attempt).
             Ok((_, 0)) => Ok(false),
-            Ok(_) => Err(moved_away(path)),
+            Ok(_) => Err(cleanup::moved_away(path)),
             Err(e) => Err(checking(e, path)),
         },
         Err(e) => Err(checking(e, path)),
@@ -119,27 +119,6 @@ fn still_in_place(
 /// How many times the whole tree is walked again because new entries
 /// appeared in it after it was emptied.
 const TOP_PASSES: u32 = 8;
-
-/// The error for a temporary directory that is no longer at its path.
-fn moved_away(path: &Path) -> io::Error {
-    PathError::custom(
-        io::ErrorKind::NotFound,
-        "removing the temporary directory",
-        path,
-        "it was moved away from this path; nothing was removed",
-    )
-}
-
-/// The error for a directory that kept getting new entries, or kept being
-/// swapped, while it was being emptied.
-fn kept_changing(path: &Path) -> io::Error {
-    PathError::custom(
-        io::ErrorKind::DirectoryNotEmpty,
-        "removing",
-        path,
-        "it kept changing while it was being removed",
-    )
-}
 
 /// The error for a mount point inside the tree, which cleanup never
 /// crosses.

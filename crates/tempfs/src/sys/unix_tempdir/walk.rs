@@ -27,9 +27,9 @@ use std::path::{Path, PathBuf};
 use rustix::io::Errno;
 use tempcore::PathError;
 
+use super::mount_point;
 use super::ops::{self, Identity, Kind};
-use super::{kept_changing, mount_point};
-use crate::cleanup::Report;
+use crate::cleanup::{Report, kept_changing};
 
 /// How many directory descriptors below the root the walk keeps open. The
 /// walk holds at most this many, plus one while it opens the next.
