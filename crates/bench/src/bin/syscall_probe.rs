@@ -90,19 +90,25 @@ mod linux {
             .iter()
             .find(|c| c.name == contender)
             .ok_or_else(|| format!("tree groups have no contender called {contender:?}"))?;
-        let place = Place::find(place).map_err(|e| e.to_string())?;
-        place.activate().map_err(|e| {
-            format!(
-                "making {} the default directory: {e}",
-                place.path().display()
-            )
-        })?;
+        let place = activate(place)?;
         let made = (c.prepare)(&place, tree)
             .map_err(|e| format!("building {group} for {contender}: {e}"))?;
         mark(BEGIN_MARK)?;
         let removed = made.remove();
         mark(END_MARK)?;
         removed.map_err(|e| format!("{group}/{contender}: removing: {e}"))
+    }
+
+    /// The place labelled `label`, opened and made the default directory.
+    fn activate(label: &str) -> Result<Place, String> {
+        let place = Place::find(label).map_err(|e| e.to_string())?;
+        place.activate().map_err(|e| {
+            format!(
+                "making {} the default directory: {e}",
+                place.path().display()
+            )
+        })?;
+        Ok(place)
     }
 
     /// One system call naming `path`, which must not exist.
@@ -121,13 +127,7 @@ mod linux {
             .ok_or_else(|| format!("group {group} has no contender called {contender:?}"))?;
         // Setup, the same for 0 rounds: the place opened and made the
         // default directory, the floor's scratch seeded.
-        let place = Place::find(place).map_err(|e| e.to_string())?;
-        place.activate().map_err(|e| {
-            format!(
-                "making {} the default directory: {e}",
-                place.path().display()
-            )
-        })?;
+        let place = activate(place)?;
         let mut scratch = Scratch::new().map_err(|e| format!("seeding: {e}"))?;
         for round in 0..rounds {
             (c.run)(&place, &mut scratch)
