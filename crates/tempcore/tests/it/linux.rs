@@ -2,39 +2,23 @@
 //! missing `/proc`, a mount boundary. Each runs in a forked child with a
 //! private mount namespace (tests run as root).
 
-use std::io::Write;
+use std::fs::File;
+use std::io::{self, Write};
 use std::os::unix::fs::MetadataExt;
+use std::path::Path;
 
 use tempcore::{Dir, FileOptions, LinkOptions, Template, anonymous_file_at, linkable_file_at};
 use testkit::Scratch;
+
+use crate::support::Counting;
 
 #[test]
 fn a_file_system_that_refuses_o_tmpfile_gets_the_fallback() {
     // mqueue answers O_TMPFILE with EOPNOTSUPP but lets files be created and
     // unlinked: a real refusing file system, mounted in a private mount
     // namespace of a child process (tests run as root).
-    let scratch = Scratch::new("anon-mqueue");
-    let mount = scratch.join("mq");
-    std::fs::create_dir(&mount).unwrap();
-    testkit::child::check(|| {
-        testkit::child::private_mount_namespace();
-        testkit::child::mount("none", &mount, "mqueue", "");
-        let dir = Dir::open(&mount).unwrap();
-        let opts = FileOptions::new();
-        for round in 0..3 {
-            let mut names = crate::support::Counting {
-                inner: Template::default(),
-                drawn: 0,
-            };
-            let file = anonymous_file_at(&dir, &mut names, &opts)
-                .unwrap_or_else(|e| panic!("round {round}: {e}"));
-            assert_eq!(names.drawn, 1, "round {round} took the fallback");
-            assert_eq!(file.metadata().unwrap().nlink(), 0);
-            assert!(
-                testkit::entries(&mount).is_empty(),
-                "round {round} left a name"
-            );
-        }
+    on_mqueue_every_round_takes_the_fallback("anon-mqueue", |mount, names| {
+        anonymous_file_at(&Dir::open(mount)?, names, &FileOptions::new())
     });
 }
 
@@ -42,19 +26,29 @@ fn a_file_system_that_refuses_o_tmpfile_gets_the_fallback() {
 fn by_path_a_file_system_that_refuses_o_tmpfile_gets_the_fallback() {
     // `anonymous_file(path)` asks for O_TMPFILE by path, without opening
     // the directory: a refusal must still end in the fallback, every time.
-    let scratch = Scratch::new("anon-mqueue-path");
+    on_mqueue_every_round_takes_the_fallback("anon-mqueue-path", |mount, names| {
+        tempcore::anonymous_file(mount, names, &FileOptions::new())
+    });
+}
+
+/// Makes an anonymous file with `create` on an mqueue mount, three times:
+/// each must draw exactly one name (the fallback's) and leave no entry.
+fn on_mqueue_every_round_takes_the_fallback(
+    label: &str,
+    create: impl Fn(&Path, &mut Counting<Template<'_>>) -> io::Result<File>,
+) {
+    let scratch = Scratch::new(label);
     let mount = scratch.join("mq");
     std::fs::create_dir(&mount).unwrap();
     testkit::child::check(|| {
         testkit::child::private_mount_namespace();
         testkit::child::mount("none", &mount, "mqueue", "");
         for round in 0..3 {
-            let mut names = crate::support::Counting {
+            let mut names = Counting {
                 inner: Template::default(),
                 drawn: 0,
             };
-            let file = tempcore::anonymous_file(&mount, &mut names, &FileOptions::new())
-                .unwrap_or_else(|e| panic!("round {round}: {e}"));
+            let file = create(&mount, &mut names).unwrap_or_else(|e| panic!("round {round}: {e}"));
             assert_eq!(names.drawn, 1, "round {round} took the fallback");
             assert_eq!(file.metadata().unwrap().nlink(), 0);
             assert!(
