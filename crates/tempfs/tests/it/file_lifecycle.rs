@@ -213,26 +213,14 @@ fn text_lines_round_trip() {
 fn prefix_suffix_and_length_shape_the_name() {
     let scratch = Scratch::new("life-names");
     let file = NamedTempFile::with_prefix_in("prefix_", scratch.path()).unwrap();
-    let name = file
-        .path()
-        .file_name()
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let name = file.utf8_path().unwrap().file_name().unwrap().to_owned();
     assert!(
         name.starts_with("prefix_") && name.len() == 7 + 13,
         "{name}"
     );
 
     let file = NamedTempFile::with_suffix_in("_suffix", scratch.path()).unwrap();
-    let name = file
-        .path()
-        .file_name()
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let name = file.utf8_path().unwrap().file_name().unwrap().to_owned();
     assert!(
         name.starts_with("tmp") && name.ends_with("_suffix"),
         "{name}"
