@@ -14,6 +14,25 @@
 //!    `--no-verify`. (Cargo 1.85 looks them up on crates.io and fails,
 //!    verifying or not.) The working tree may be dirty (`--allow-dirty`):
 //!    this checks what would be packaged, not what is committed.
+//! 4. Cargo unpacks that local registry's `.crate` files into
+//!    `$CARGO_HOME/registry/src/-<hash>/<name>-<version>`, where the hash
+//!    depends only on the registry's path (so on the workspace's path), and
+//!    on a later run reuses a directory it finds there without unpacking
+//!    the new `.crate`. A CI that clones to the same path every time thus
+//!    verified `tempfs` against the `tempcore` of an earlier commit, and
+//!    failed. The step removes those unpacked copies of our crates before
+//!    packaging (so the check sees this tree) and after (so it leaves no
+//!    litter in the cargo home). It touches nothing else: only directories
+//!    named after our crates, only in local registries (a `file://` URL has
+//!    no host, so their directory names start with `-`; crates.io's is
+//!    `index.crates.io-<hash>`).
+//! 5. Cargo also takes a registry crate's compiled artifacts as up to date
+//!    when its name and version match, whatever its sources, so the
+//!    verification builds in a target directory of its own,
+//!    `target/xtask-package`, emptied first: our crates' old builds cannot
+//!    stand in for this tree's.
+
+use std::path::{Path, PathBuf};
 
 use crate::msrv::LIBRARY_CRATES;
 use crate::run::{capture, cargo, root};
@@ -43,12 +62,28 @@ pub(crate) fn package() -> Result<String, String> {
             problems.join("\n  ")
         ));
     }
+    let home = cargo_home();
+    let stale = match &home {
+        Some(home) => forget_unpacked(home, LIBRARY_CRATES)?,
+        None => Vec::new(),
+    };
+    let target = root().join("target").join("xtask-package");
+    match std::fs::remove_dir_all(&target) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(format!("{}: {e}", target.display())),
+    }
     let mut command = cargo();
-    command.args(["package", "--locked", "--allow-dirty"]);
+    command.args(["package", "--locked", "--allow-dirty", "--target-dir"]);
+    command.arg(&target);
     for name in LIBRARY_CRATES {
         command.args(["-p", name]);
     }
-    let out = capture(&mut command)?;
+    let packaged = capture(&mut command);
+    if let Some(home) = &home {
+        forget_unpacked(home, LIBRARY_CRATES)?;
+    }
+    let out = packaged?;
     let log = String::from_utf8_lossy(&out.stderr);
     let sizes: Vec<String> = log
         .lines()
@@ -65,7 +100,78 @@ pub(crate) fn package() -> Result<String, String> {
             "cargo package did not report one package per crate:\n{log}"
         ));
     }
-    Ok(format!("verified {}", listed.join(", ")))
+    let mut summary = format!("verified {}", listed.join(", "));
+    if !stale.is_empty() {
+        summary += &format!(
+            "; removed {} stale unpacked cop{} first",
+            stale.len(),
+            if stale.len() == 1 { "y" } else { "ies" }
+        );
+    }
+    Ok(summary)
+}
+
+/// Cargo's home: `$CARGO_HOME`, else `$HOME/.cargo` (`%USERPROFILE%` on
+/// Windows); `None` when neither is set.
+fn cargo_home() -> Option<PathBuf> {
+    if let Some(home) = std::env::var_os("CARGO_HOME") {
+        return Some(PathBuf::from(home));
+    }
+    let user = if cfg!(windows) { "USERPROFILE" } else { "HOME" };
+    std::env::var_os(user).map(|home| Path::new(&home).join(".cargo"))
+}
+
+/// Removes the copies of `crates` that cargo unpacked from local
+/// registries under `cargo_home` (see step 4 of the module docs) and
+/// returns their paths. A cargo home without registry sources is fine.
+fn forget_unpacked(cargo_home: &Path, crates: &[&str]) -> Result<Vec<PathBuf>, String> {
+    let sources = cargo_home.join("registry").join("src");
+    let registries = match std::fs::read_dir(&sources) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(format!("{}: {e}", sources.display())),
+    };
+    let mut removed = Vec::new();
+    for registry in registries {
+        let registry = registry.map_err(|e| format!("{}: {e}", sources.display()))?;
+        if !registry.file_name().to_string_lossy().starts_with('-') {
+            continue;
+        }
+        let dir = registry.path();
+        let unpacked = std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        for entry in unpacked {
+            let entry = entry.map_err(|e| format!("{}: {e}", dir.display()))?;
+            let name = entry.file_name();
+            if !crates
+                .iter()
+                .any(|c| is_unpacked_copy(&name.to_string_lossy(), c))
+            {
+                continue;
+            }
+            let path = entry.path();
+            // A symlink is never cargo's own unpacking: leave it, and
+            // never remove what it points at.
+            if !entry.file_type().is_ok_and(|t| t.is_dir()) {
+                continue;
+            }
+            match std::fs::remove_dir_all(&path) {
+                Ok(()) => removed.push(path),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(format!("{}: {e}", path.display())),
+            }
+        }
+    }
+    Ok(removed)
+}
+
+/// Whether `entry` is cargo's name for an unpacked `krate`:
+/// `<krate>-<version>`, the version starting with a digit (so `tempfs`
+/// does not match `tempfs-extra-1.0.0`).
+fn is_unpacked_copy(entry: &str, krate: &str) -> bool {
+    entry
+        .strip_prefix(krate)
+        .and_then(|rest| rest.strip_prefix('-'))
+        .is_some_and(|version| version.starts_with(|c: char| c.is_ascii_digit()))
 }
 
 /// What is missing or wrong in crate `name`, one line each.
@@ -211,6 +317,76 @@ targets = ["x86_64-unknown-linux-gnu"]
             problems.iter().any(|p| p.contains("docs.rs")),
             "{problems:?}"
         );
+    }
+
+    #[test]
+    fn unpacked_copies_are_named_crate_dash_version() {
+        assert!(is_unpacked_copy("tempcore-0.1.0", "tempcore"));
+        assert!(is_unpacked_copy("tempfs-12.0.0-rc.1", "tempfs"));
+        assert!(!is_unpacked_copy("tempfs-extra-1.0.0", "tempfs"));
+        assert!(!is_unpacked_copy("tempcore", "tempcore"));
+        assert!(!is_unpacked_copy("tempcorex-0.1.0", "tempcore"));
+        assert!(!is_unpacked_copy("tempfs-0.1.0", "tempcore"));
+    }
+
+    #[test]
+    fn only_our_crates_unpacked_from_local_registries_are_removed() {
+        let home = tempfs::TempDir::with_prefix("cargo-home-").unwrap();
+        let src = home.path().join("registry").join("src");
+        let local = src.join("-22c3805da5a543b4");
+        let crates_io = src.join("index.crates.io-1949cf8c6b5b557f");
+        let stale = [local.join("tempcore-0.1.0"), local.join("tempfs-0.1.0")];
+        let kept = [
+            crates_io.join("tempcore-0.1.0"),
+            local.join("rustix-1.1.6"),
+            local.join("tempfs-extra-1.0.0"),
+        ];
+        for dir in stale.iter().chain(&kept) {
+            std::fs::create_dir_all(dir.join("src")).unwrap();
+            std::fs::write(dir.join("src").join("lib.rs"), "//! old\n").unwrap();
+        }
+        let mut removed = forget_unpacked(home.path(), LIBRARY_CRATES).unwrap();
+        removed.sort();
+        assert_eq!(removed, stale.to_vec());
+        for dir in &stale {
+            assert!(!dir.exists(), "{} is still there", dir.display());
+        }
+        for dir in &kept {
+            assert!(
+                dir.join("src").join("lib.rs").is_file(),
+                "{} was touched",
+                dir.display()
+            );
+        }
+        assert_eq!(
+            forget_unpacked(home.path(), LIBRARY_CRATES).unwrap(),
+            Vec::<PathBuf>::new()
+        );
+    }
+
+    #[test]
+    fn a_cargo_home_without_registry_sources_is_fine() {
+        let home = tempfs::TempDir::with_prefix("cargo-home-").unwrap();
+        assert_eq!(
+            forget_unpacked(home.path(), LIBRARY_CRATES).unwrap(),
+            Vec::<PathBuf>::new()
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_named_like_our_crate_is_left_and_its_target_untouched() {
+        let home = tempfs::TempDir::with_prefix("cargo-home-").unwrap();
+        let outside = tempfs::TempDir::with_prefix("outside-").unwrap();
+        std::fs::write(outside.path().join("keep"), "x").unwrap();
+        let local = home.path().join("registry").join("src").join("-0123");
+        std::fs::create_dir_all(&local).unwrap();
+        std::os::unix::fs::symlink(outside.path(), local.join("tempcore-0.1.0")).unwrap();
+        assert_eq!(
+            forget_unpacked(home.path(), LIBRARY_CRATES).unwrap(),
+            Vec::<PathBuf>::new()
+        );
+        assert!(outside.path().join("keep").is_file());
     }
 
     #[test]
