@@ -12,7 +12,14 @@
 //! 3. runs `cargo test --workspace --target x86_64-pc-windows-gnu` with
 //!    Wine as the runner, doc tests included, output in
 //!    `target/wine/test.log`;
-//! 4. stops the server (`wineserver -k`), whatever happened.
+//! 4. stops the server (`wineserver -k`), whatever happened, and removes
+//!    the directory it made for its socket (`/tmp/wine-XXXXXX/server-…`).
+//!
+//! It leaves nothing outside `target/wine`: the build's temporary files go
+//! to `target/wine/tmp` (binutils' `dlltool`, which rustc runs for each
+//! Windows binary, leaves empty `ccXXXXXX` files behind: about 50 a run),
+//! emptied afterwards, while Wine itself and the Windows programs see no
+//! `TMPDIR` at all.
 //!
 //! It reports how many tests passed per crate, and fails if any failed,
 //! if none ran, or if the run takes longer than [`TEST_TIMEOUT`].
@@ -105,9 +112,36 @@ pub(crate) fn wine() -> Result<String, String> {
     let server = prefix.start_server()?;
     prefix.boot(&dll)?;
     let version = wine_version(&tools);
-    let result = run_tests(&tools, &prefix, &work.join("test.log"));
+    let scratch = Scratch::new(work.join("tmp"))?;
+    let result = run_tests(&tools, &prefix, &scratch, &work.join("test.log"));
     server.stop();
-    result.map(|summary| format!("{summary} under {version}"))
+    let cleared = scratch.clear();
+    let summary = result?;
+    cleared?;
+    Ok(format!("{summary} under {version}"))
+}
+
+/// A directory for the build's temporary files, made empty and emptied
+/// again by [`Scratch::clear`].
+struct Scratch {
+    dir: PathBuf,
+}
+
+impl Scratch {
+    fn new(dir: PathBuf) -> Result<Scratch, String> {
+        let scratch = Scratch { dir };
+        scratch.clear()?;
+        std::fs::create_dir(&scratch.dir).map_err(|e| format!("{}: {e}", scratch.dir.display()))?;
+        Ok(scratch)
+    }
+
+    fn clear(&self) -> Result<(), String> {
+        match std::fs::remove_dir_all(&self.dir) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(format!("{}: {e}", self.dir.display())),
+        }
+    }
 }
 
 /// Compiles the `ProcessPrng` shim into `work`, unless it is newer than
@@ -239,7 +273,62 @@ impl Drop for Server<'_> {
                 .stderr(Stdio::null())
                 .status();
         }
+        remove_server_dir(&self.prefix.dir, Path::new(WINE_SERVER_BASE));
     }
+}
+
+/// Where Wine's server makes its socket directory: `$TMPDIR`, which no
+/// Wine process sees here, else `/tmp`.
+const WINE_SERVER_BASE: &str = "/tmp";
+
+/// Removes the directory Wine's server made in `base` for `prefix`'s
+/// socket and lock once the server is gone, and its parent if that is
+/// then empty; returns what it removed. Wine names it after the prefix's
+/// device and inode in hex, `server-<dev>-<inode>`, inside a directory of
+/// its own (`wine-XXXXXX` in Debian's Wine, `.wine-<uid>` upstream); a
+/// fresh clone's prefix is a new inode, so without this every run would
+/// leave one behind. Only real directories owned by whoever owns the
+/// prefix are touched.
+#[cfg(unix)]
+fn remove_server_dir(prefix: &Path, base: &Path) -> Vec<PathBuf> {
+    use std::os::unix::fs::MetadataExt;
+
+    let mut removed = Vec::new();
+    let Ok(ours) = std::fs::symlink_metadata(prefix) else {
+        return removed;
+    };
+    let name = format!("server-{:x}-{:x}", ours.dev(), ours.ino());
+    let owned_dir = |path: &Path| {
+        std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir() && m.uid() == ours.uid())
+    };
+    let Ok(entries) = std::fs::read_dir(base) else {
+        return removed;
+    };
+    for entry in entries.flatten() {
+        let parent = entry.path();
+        let file_name = entry.file_name();
+        let file_name = file_name.to_string_lossy();
+        if !(file_name.starts_with("wine-") || file_name.starts_with(".wine-")) {
+            continue;
+        }
+        let server = parent.join(&name);
+        if !owned_dir(&parent) || !owned_dir(&server) {
+            continue;
+        }
+        if std::fs::remove_dir_all(&server).is_ok() {
+            removed.push(server);
+            if std::fs::remove_dir(&parent).is_ok() {
+                removed.push(parent);
+            }
+        }
+    }
+    removed
+}
+
+/// Wine runs from Linux only: there is no server directory elsewhere.
+#[cfg(not(unix))]
+fn remove_server_dir(_prefix: &Path, _base: &Path) -> Vec<PathBuf> {
+    Vec::new()
 }
 
 /// "Wine 8.0" or whatever `wine --version` says.
@@ -255,7 +344,12 @@ fn wine_version(tools: &Tools) -> String {
 
 /// `cargo test` for the Windows target with Wine as the runner; output in
 /// `log`. Returns the summary of what passed.
-fn run_tests(tools: &Tools, prefix: &Prefix<'_>, log: &Path) -> Result<String, String> {
+fn run_tests(
+    tools: &Tools,
+    prefix: &Prefix<'_>,
+    scratch: &Scratch,
+    log: &Path,
+) -> Result<String, String> {
     let mut command = cargo();
     command.args([
         "test",
@@ -269,8 +363,19 @@ fn run_tests(tools: &Tools, prefix: &Prefix<'_>, log: &Path) -> Result<String, S
         "CARGO_TARGET_{}_RUNNER",
         TARGET.to_uppercase().replace('-', "_")
     );
+    // Cargo splits the runner at white space.
+    if tools.wine.to_string_lossy().contains(char::is_whitespace) {
+        return Err(format!(
+            "Wine's path {} has white space, which a cargo runner cannot express",
+            tools.wine.display()
+        ));
+    }
     prefix.apply_env(&mut command);
-    command.env(runner, &tools.wine);
+    // The compilers and linkers write their temporary files to the
+    // scratch directory; Wine and the Windows programs it runs see no
+    // TMPDIR (Wine would hand it on to them, and our discovery reads it).
+    command.env("TMPDIR", &scratch.dir);
+    command.env(runner, format!("env -u TMPDIR {}", tools.wine.display()));
     let out = File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
     let err = out
         .try_clone()
@@ -389,6 +494,64 @@ fn crate_of_binary(running: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn only_the_server_directory_of_our_prefix_is_removed() {
+        use std::os::unix::fs::MetadataExt;
+
+        let work = tempfs::TempDir::with_prefix("wine-work-").unwrap();
+        let prefix = work.path().join("prefix");
+        std::fs::create_dir(&prefix).unwrap();
+        let meta = std::fs::metadata(&prefix).unwrap();
+        let ours = format!("server-{:x}-{:x}", meta.dev(), meta.ino());
+        let base = work.path().join("tmp");
+        // Debian's layout, alone in its parent: both go.
+        let alone = base.join("wine-AbC123");
+        std::fs::create_dir_all(alone.join(&ours)).unwrap();
+        std::fs::write(alone.join(&ours).join("lock"), "").unwrap();
+        // Upstream's shared parent, with another prefix's server: only ours goes.
+        let shared = base.join(".wine-0");
+        let other = shared.join("server-fe00-1");
+        std::fs::create_dir_all(shared.join(&ours)).unwrap();
+        std::fs::create_dir_all(&other).unwrap();
+        // Not Wine's: untouched even with our name inside.
+        let unrelated = base.join("mine").join(&ours);
+        std::fs::create_dir_all(&unrelated).unwrap();
+
+        let mut removed = remove_server_dir(&prefix, &base);
+        removed.sort();
+        let mut expected = vec![shared.join(&ours), alone.clone(), alone.join(&ours)];
+        expected.sort();
+        assert_eq!(removed, expected);
+        assert!(!alone.exists());
+        assert!(other.is_dir() && !shared.join(&ours).exists());
+        assert!(unrelated.is_dir());
+        assert_eq!(remove_server_dir(&prefix, &base), Vec::<PathBuf>::new());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_where_the_server_directory_would_be_is_left_alone() {
+        use std::os::unix::fs::MetadataExt;
+
+        let work = tempfs::TempDir::with_prefix("wine-work-").unwrap();
+        let prefix = work.path().join("prefix");
+        let outside = work.path().join("outside");
+        std::fs::create_dir(&prefix).unwrap();
+        std::fs::create_dir(&outside).unwrap();
+        std::fs::write(outside.join("keep"), "x").unwrap();
+        let meta = std::fs::metadata(&prefix).unwrap();
+        let parent = work.path().join("tmp").join("wine-XyZ789");
+        std::fs::create_dir_all(&parent).unwrap();
+        let name = format!("server-{:x}-{:x}", meta.dev(), meta.ino());
+        std::os::unix::fs::symlink(&outside, parent.join(name)).unwrap();
+        assert_eq!(
+            remove_server_dir(&prefix, &work.path().join("tmp")),
+            Vec::<PathBuf>::new()
+        );
+        assert!(outside.join("keep").is_file());
+    }
 
     const OUTPUT: &str = "\
      Running unittests src/lib.rs (target/x86_64-pc-windows-gnu/debug/deps/tempcore-38372b4ebc09af69.exe)
