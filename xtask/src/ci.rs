@@ -2,6 +2,7 @@
 
 use std::process::Command;
 
+use crate::litter::Watched;
 use crate::run::{capture, cargo, step};
 
 /// One named check.
@@ -129,10 +130,22 @@ fn clippy() -> Result<String, String> {
 }
 
 fn test() -> Result<String, String> {
+    let temp = Watched::fresh(private_temp_dir(), true)?;
     let mut c = cargo();
     c.args(["test", "--workspace", "--locked"]);
+    temp.apply(&mut c);
     let out = capture(&mut c)?;
-    Ok(summarise_tests(&String::from_utf8_lossy(&out.stdout)))
+    temp.finish("the tests")?;
+    Ok(format!(
+        "{}, nothing left behind",
+        summarise_tests(&String::from_utf8_lossy(&out.stdout))
+    ))
+}
+
+/// The temporary directory the test and examples steps give their
+/// programs (see [`crate::litter`]).
+fn private_temp_dir() -> std::path::PathBuf {
+    crate::run::root().join("target").join("xtask-tmp")
 }
 
 /// "N passed" summed over every test binary's result line.
@@ -153,9 +166,11 @@ fn doc() -> Result<String, String> {
 }
 
 fn examples() -> Result<String, String> {
+    let temp = Watched::fresh(private_temp_dir(), true)?;
     let mut ran = Vec::new();
     for (package, example) in example_names()? {
         let mut c = cargo();
+        temp.apply(&mut c);
         c.args([
             "run",
             "--quiet",
@@ -168,7 +183,8 @@ fn examples() -> Result<String, String> {
         capture(&mut c)?;
         ran.push(example);
     }
-    Ok(ran.join(", "))
+    temp.finish("the examples")?;
+    Ok(format!("{}, nothing left behind", ran.join(", ")))
 }
 
 /// Every example of every crate (`examples/*.rs` and

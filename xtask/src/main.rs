@@ -12,6 +12,7 @@
 
 mod bench;
 mod ci;
+mod litter;
 mod miri;
 mod msrv;
 mod package;

@@ -22,7 +22,9 @@
 //! `TMPDIR` at all.
 //!
 //! It reports how many tests passed per crate, and fails if any failed,
-//! if none ran, or if the run takes longer than [`TEST_TIMEOUT`].
+//! if none ran, if the run takes longer than [`TEST_TIMEOUT`], or if the
+//! tests left anything in the prefix's Windows `Temp` directory (emptied
+//! before the run).
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -30,6 +32,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::litter::Watched;
 use crate::run::{capture, cargo, root, show};
 use crate::tools::{find_program, missing, skipped};
 
@@ -113,12 +116,16 @@ pub(crate) fn wine() -> Result<String, String> {
     prefix.boot(&dll)?;
     let version = wine_version(&tools);
     let scratch = Scratch::new(work.join("tmp"))?;
+    let windows_temp = prefix.windows_temp()?;
     let result = run_tests(&tools, &prefix, &scratch, &work.join("test.log"));
     server.stop();
     let cleared = scratch.clear();
     let summary = result?;
     cleared?;
-    Ok(format!("{summary} under {version}"))
+    for temp in &windows_temp {
+        temp.check("the tests under Wine")?;
+    }
+    Ok(format!("{summary} under {version}, nothing left behind"))
 }
 
 /// A directory for the build's temporary files, made empty and emptied
@@ -246,6 +253,33 @@ impl<'a> Prefix<'a> {
         std::fs::copy(dll, &installed)
             .map(drop)
             .map_err(|e| format!("copying the shim to {}: {e}", installed.display()))
+    }
+}
+
+impl Prefix<'_> {
+    /// The Windows temporary directory of each user in the prefix
+    /// (`drive_c/users/<name>/Temp`, where Windows programs' `TEMP` and
+    /// `TMP` point), emptied, to be checked after the run.
+    fn windows_temp(&self) -> Result<Vec<Watched>, String> {
+        let users = self.dir.join("drive_c").join("users");
+        let entries = std::fs::read_dir(&users).map_err(|e| format!("{}: {e}", users.display()))?;
+        let mut watched = Vec::new();
+        for entry in entries {
+            let temp = entry
+                .map_err(|e| format!("{}: {e}", users.display()))?
+                .path()
+                .join("Temp");
+            if temp.is_dir() {
+                watched.push(Watched::fresh(temp, false)?);
+            }
+        }
+        if watched.is_empty() {
+            return Err(format!(
+                "no user of the Wine prefix has a Temp directory in {}",
+                users.display()
+            ));
+        }
+        Ok(watched)
     }
 }
 
