@@ -130,7 +130,7 @@ fn clippy() -> Result<String, String> {
 }
 
 fn test() -> Result<String, String> {
-    let temp = Watched::fresh(private_temp_dir(), true)?;
+    let temp = Watched::shared()?;
     let mut c = cargo();
     c.args(["test", "--workspace", "--locked"]);
     temp.apply(&mut c);
@@ -140,12 +140,6 @@ fn test() -> Result<String, String> {
         "{}, nothing left behind",
         summarise_tests(&String::from_utf8_lossy(&out.stdout))
     ))
-}
-
-/// The temporary directory the test and examples steps give their
-/// programs (see [`crate::litter`]).
-fn private_temp_dir() -> std::path::PathBuf {
-    crate::run::root().join("target").join("xtask-tmp")
 }
 
 /// "N passed" summed over every test binary's result line.
@@ -166,7 +160,7 @@ fn doc() -> Result<String, String> {
 }
 
 fn examples() -> Result<String, String> {
-    let temp = Watched::fresh(private_temp_dir(), true)?;
+    let temp = Watched::shared()?;
     let mut ran = Vec::new();
     for (package, example) in example_names()? {
         let mut c = cargo();

@@ -3,11 +3,14 @@
 //! start, and fails if anything is left in it at the end.
 //!
 //! `cargo xtask ci test` and `examples` point `TMPDIR` (and Windows'
-//! `TEMP`/`TMP`) at `target/xtask-tmp`, made afresh with the mode of
-//! `/tmp` (world-writable and sticky, 1777), so the suite runs in the same
-//! kind of directory as it would in `/tmp`, on the same file system, but
-//! alone. The wine step empties the prefix's Windows `Temp` directory
-//! before the run and checks it after.
+//! `TEMP`/`TMP`) at a fresh `xtask-tmp-XXXXX` directory inside the system's
+//! temporary directory, with the mode of `/tmp` (world-writable and sticky,
+//! 1777): the suite runs in the same kind of directory, on the same file
+//! system, as it would in `/tmp`, but alone, and the tests that drop
+//! privileges can reach it wherever the checkout is (a checkout in a 0700
+//! home or `mktemp -d` directory is out of `nobody`'s reach). The wine step
+//! empties the prefix's Windows `Temp` directory before the run and checks
+//! it after.
 
 use std::path::PathBuf;
 
@@ -18,28 +21,48 @@ const SHOWN: usize = 10;
 #[derive(Debug)]
 pub(crate) struct Watched {
     dir: PathBuf,
+    /// Set when the directory is ours to remove at the end.
+    owned: Option<tempfs::TempDir>,
 }
 
 impl Watched {
-    /// Empties `dir` (making it if need be) and watches it. `shared`
-    /// gives it `/tmp`'s mode, 1777, where that means something.
-    pub(crate) fn fresh(dir: PathBuf, shared: bool) -> Result<Watched, String> {
-        let show = |e: std::io::Error| format!("{}: {e}", dir.display());
-        match std::fs::remove_dir_all(&dir) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(show(e)),
-        }
-        std::fs::create_dir_all(&dir).map_err(show)?;
+    /// A new directory in the system's temporary directory with `/tmp`'s
+    /// mode (1777 where that means something), removed by
+    /// [`Watched::finish`] when nothing is left in it.
+    pub(crate) fn shared() -> Result<Watched, String> {
+        let owned = tempfs::Builder::new()
+            .prefix("xtask-tmp-")
+            .tempdir()
+            .map_err(|e| format!("a private temporary directory: {e}"))?;
+        let dir = owned.path().to_path_buf();
         #[cfg(unix)]
-        if shared {
+        {
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o1777))
-                .map_err(show)?;
+                .map_err(|e| format!("{}: {e}", dir.display()))?;
         }
-        #[cfg(not(unix))]
-        let _ = shared;
-        Ok(Watched { dir })
+        Ok(Watched {
+            dir,
+            owned: Some(owned),
+        })
+    }
+
+    /// Empties `dir`, which someone else made and keeps, and watches it.
+    pub(crate) fn existing(dir: PathBuf) -> Result<Watched, String> {
+        let entries = std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        for entry in entries {
+            let path = entry.map_err(|e| format!("{}: {e}", dir.display()))?.path();
+            let kind = std::fs::symlink_metadata(&path)
+                .map_err(|e| format!("{}: {e}", path.display()))?
+                .file_type();
+            let removed = if kind.is_dir() {
+                std::fs::remove_dir_all(&path)
+            } else {
+                std::fs::remove_file(&path)
+            };
+            removed.map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+        Ok(Watched { dir, owned: None })
     }
 
     /// `Ok` if the directory is empty; otherwise an error naming what is
@@ -82,10 +105,20 @@ impl Watched {
         }
     }
 
-    /// Checks, and removes the directory when it is empty.
-    pub(crate) fn finish(self, who: &str) -> Result<(), String> {
-        self.check(who)?;
-        std::fs::remove_dir(&self.dir).map_err(|e| format!("{}: {e}", self.dir.display()))
+    /// Checks; removes a directory of ours when nothing is left in it and
+    /// keeps it, for a look, when something is.
+    pub(crate) fn finish(mut self, who: &str) -> Result<(), String> {
+        let checked = self.check(who);
+        match self.owned.take() {
+            Some(owned) if checked.is_ok() => owned
+                .close()
+                .map_err(|e| format!("{}: {e}", self.dir.display())),
+            Some(owned) => {
+                let _ = owned.keep();
+                checked
+            }
+            None => checked,
+        }
     }
 }
 
@@ -94,32 +127,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_empty_directory_passes_and_is_removed() {
-        let work = tempfs::TempDir::with_prefix("litter-").unwrap();
-        let dir = work.path().join("watched");
-        let watched = Watched::fresh(dir.clone(), true).unwrap();
+    fn an_empty_shared_directory_passes_and_is_removed() {
+        let watched = Watched::shared().unwrap();
+        let dir = watched.dir.clone();
         assert!(dir.is_dir());
         watched.finish("the tests").unwrap();
         assert!(!dir.exists());
     }
 
     #[test]
-    fn what_was_there_before_is_cleared_and_not_blamed() {
+    fn what_was_in_an_existing_directory_is_cleared_and_not_blamed() {
         let work = tempfs::TempDir::with_prefix("litter-").unwrap();
-        let dir = work.path().join("watched");
+        let dir = work.path().join("Temp");
         std::fs::create_dir_all(dir.join("old")).unwrap();
         std::fs::write(dir.join("old").join("f"), "x").unwrap();
-        let watched = Watched::fresh(dir.clone(), false).unwrap();
+        std::fs::write(dir.join("g"), "x").unwrap();
+        let watched = Watched::existing(dir.clone()).unwrap();
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
-        watched.check("the tests").unwrap();
+        watched.finish("the tests").unwrap();
+        assert!(dir.is_dir(), "someone else's directory stays");
     }
 
     #[test]
     fn leftovers_are_named_counted_and_kept() {
-        let work = tempfs::TempDir::with_prefix("litter-").unwrap();
-        let watched = Watched::fresh(work.path().join("watched"), true).unwrap();
+        let watched = Watched::shared().unwrap();
+        let dir = watched.dir.clone();
         for i in 0..12 {
-            std::fs::write(watched.dir.join(format!("tmp{i:02}")), "").unwrap();
+            std::fs::write(dir.join(format!("tmp{i:02}")), "").unwrap();
         }
         let err = watched.check("the tests").unwrap_err();
         assert!(err.contains("the tests left 12 entries"), "{err}");
@@ -128,12 +162,8 @@ mod tests {
         assert!(!err.contains("tmp11"), "{err}");
         let err = watched.finish("the tests").unwrap_err();
         assert!(err.contains("12 entries"), "{err}");
-        assert_eq!(
-            std::fs::read_dir(work.path().join("watched"))
-                .unwrap()
-                .count(),
-            12
-        );
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 12);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[cfg(unix)]
@@ -141,12 +171,12 @@ mod tests {
     fn a_shared_directory_has_the_mode_of_tmp() {
         use std::os::unix::fs::PermissionsExt;
 
-        let work = tempfs::TempDir::with_prefix("litter-").unwrap();
-        let watched = Watched::fresh(work.path().join("watched"), true).unwrap();
-        let mode = std::fs::metadata(watched.dir).unwrap().permissions().mode();
+        let watched = Watched::shared().unwrap();
+        let mode = std::fs::metadata(&watched.dir)
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o7777, 0o1777);
-        let private = Watched::fresh(work.path().join("private"), false).unwrap();
-        let mode = std::fs::metadata(private.dir).unwrap().permissions().mode();
-        assert_eq!(mode & 0o1000, 0);
+        watched.finish("the tests").unwrap();
     }
 }

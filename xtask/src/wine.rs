@@ -270,7 +270,7 @@ impl Prefix<'_> {
                 .path()
                 .join("Temp");
             if temp.is_dir() {
-                watched.push(Watched::fresh(temp, false)?);
+                watched.push(Watched::existing(temp)?);
             }
         }
         if watched.is_empty() {
