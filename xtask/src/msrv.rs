@@ -101,11 +101,9 @@ fn rust_version_in(manifest: &str) -> Option<String> {
     for line in manifest.lines().map(str::trim) {
         if line.starts_with('[') {
             in_table = line == "[workspace.package]";
-        } else if in_table {
-            if let Some(value) = line.strip_prefix("rust-version") {
-                let value = value.trim_start().strip_prefix('=')?.trim();
-                return Some(value.trim_matches('"').to_string());
-            }
+        } else if in_table && let Some(value) = line.strip_prefix("rust-version") {
+            let value = value.trim_start().strip_prefix('=')?.trim();
+            return Some(value.trim_matches('"').to_string());
         }
     }
     None

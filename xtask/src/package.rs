@@ -25,7 +25,11 @@
 //!    litter in the cargo home). It touches nothing else: only directories
 //!    named after our crates, only in local registries (a `file://` URL has
 //!    no host, so their directory names start with `-`; crates.io's is
-//!    `index.crates.io-<hash>`).
+//!    `index.crates.io-<hash>`). Another clone's package step may be
+//!    using its copies at that moment, so the step holds an exclusive
+//!    lock on `$CARGO_HOME/.tempkit-package.lock` throughout: package
+//!    steps of several clones take turns instead of pulling each other's
+//!    sources away.
 //! 5. Cargo also takes a registry crate's compiled artifacts as up to date
 //!    when its name and version match, whatever its sources, so the
 //!    verification builds in a target directory of its own,
@@ -63,6 +67,10 @@ pub(crate) fn package() -> Result<String, String> {
         ));
     }
     let home = cargo_home();
+    let _turn = match &home {
+        Some(home) => Some(take_turn(home)?),
+        None => None,
+    };
     let stale = match &home {
         Some(home) => forget_unpacked(home, LIBRARY_CRATES)?,
         None => Vec::new(),
@@ -119,6 +127,22 @@ fn cargo_home() -> Option<PathBuf> {
     }
     let user = if cfg!(windows) { "USERPROFILE" } else { "HOME" };
     std::env::var_os(user).map(|home| Path::new(&home).join(".cargo"))
+}
+
+/// Waits for, and holds until dropped, the exclusive lock that package
+/// steps of every clone share (see step 4 of the module docs).
+fn take_turn(cargo_home: &Path) -> Result<std::fs::File, String> {
+    let path = cargo_home.join(".tempkit-package.lock");
+    let show = |e: std::io::Error| format!("{}: {e}", path.display());
+    std::fs::create_dir_all(cargo_home).map_err(show)?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(show)?;
+    file.lock().map_err(show)?;
+    Ok(file)
 }
 
 /// Removes the copies of `crates` that cargo unpacked from local
@@ -362,6 +386,22 @@ targets = ["x86_64-unknown-linux-gnu"]
             forget_unpacked(home.path(), LIBRARY_CRATES).unwrap(),
             Vec::<PathBuf>::new()
         );
+    }
+
+    #[test]
+    fn package_steps_take_turns() {
+        let home = tempfs::TempDir::with_prefix("cargo-home-").unwrap();
+        let first = take_turn(home.path()).unwrap();
+        let lock = home.path().join(".tempkit-package.lock");
+        let other = std::fs::OpenOptions::new().write(true).open(&lock).unwrap();
+        assert!(
+            matches!(other.try_lock(), Err(std::fs::TryLockError::WouldBlock)),
+            "a second step got in while the first held its turn"
+        );
+        drop(first);
+        other
+            .try_lock()
+            .expect("the turn is free once the first step is done");
     }
 
     #[test]

@@ -376,10 +376,8 @@ pub(crate) fn parse_marked(text: &str) -> Result<BTreeMap<String, u64>, String> 
             } else {
                 Err("the end marker came before the beginning".to_string())
             };
-        } else if inside {
-            if let Some(name) = syscall_name(line) {
-                *calls.entry(name.to_string()).or_insert(0) += 1;
-            }
+        } else if inside && let Some(name) = syscall_name(line) {
+            *calls.entry(name.to_string()).or_insert(0) += 1;
         }
     }
     Err("the trace has no pair of markers".to_string())

@@ -157,10 +157,10 @@ fn build_shim(tools: &Tools, work: &Path) -> Result<PathBuf, String> {
     let source = root().join("xtask").join("wine").join("bcryptprimitives.c");
     let dll = work.join("bcryptprimitives.dll");
     let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-    if let (Some(built), Some(written)) = (modified(&dll), modified(&source)) {
-        if built >= written {
-            return Ok(dll);
-        }
+    if let (Some(built), Some(written)) = (modified(&dll), modified(&source))
+        && built >= written
+    {
+        return Ok(dll);
     }
     capture(
         Command::new(&tools.gcc)
