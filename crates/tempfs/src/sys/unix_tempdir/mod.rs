@@ -1,6 +1,7 @@
 //! Unix: removing a `TempDir` through directory descriptors (the policy is
 //! in `crate::cleanup`).
 
+mod hooks;
 mod ops;
 #[cfg(test)]
 mod tests;

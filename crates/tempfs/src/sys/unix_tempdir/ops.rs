@@ -215,6 +215,7 @@ mod imp {
 
     use rustix::fs::{RawDir, ResolveFlags, SeekFrom, StatxAttributes, StatxFlags};
 
+    use super::super::hooks;
     use super::*;
 
     /// The size of the buffer directory listings are read into: large, so
@@ -279,6 +280,7 @@ mod imp {
     ) -> Result<OwnedFd, Errno> {
         let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
         let handle = open_beneath(dir, name, flags, root_dev)?;
+        hooks::fire(hooks::Event::Repair);
         chmod_through_proc(handle.as_fd())?;
         retry(|| rfs::openat(&handle, c".", DIR_FLAGS, Mode::empty()))
     }
@@ -287,7 +289,10 @@ mod imp {
     /// refuses with `EBADF`, then `/proc/self/fd/N`.
     pub(super) fn make_handle_owner_rwx(handle: BorrowedFd<'_>) -> Result<(), Errno> {
         match super::make_owner_rwx(handle) {
-            Err(Errno::BADF) => chmod_through_proc(handle),
+            Err(Errno::BADF) => {
+                hooks::fire(hooks::Event::Repair);
+                chmod_through_proc(handle)
+            }
             other => other,
         }
     }

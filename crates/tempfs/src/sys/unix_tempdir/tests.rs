@@ -10,8 +10,8 @@ use rustix::fs as rfs;
 use tempcore::{DIR_MODE, Dir, Template};
 use testkit::Scratch;
 
+use super::hooks::{self, Event};
 use super::remove_slowly;
-use super::walk::hooks::{self, Event};
 
 /// A directory made as a `TempDir` makes it: its parent's handle, its
 /// name, its own handle.
@@ -189,14 +189,15 @@ fn walk_cache() -> usize {
 /// What only Linux has: `O_PATH` repair and mount namespaces.
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod linux {
-    use std::ffi::{CStr, CString, OsStr};
+    use std::ffi::{CStr, CString, OsStr, OsString};
     use std::fs;
     use std::os::fd::AsFd;
+    use std::path::Path;
 
-    use rustix::fs::{self as rfs, Mode};
     use tempcore::Dir;
     use testkit::Scratch;
 
+    use super::super::hooks::{self, Event};
     use super::super::ops;
 
     /// `c"name"` for a test name.
@@ -271,32 +272,90 @@ mod linux {
         });
     }
 
+    /// At the moment of the repair, moves `name` in `dir` aside (to
+    /// `<name>.aside`) and puts a symlink to `target` in its place: a
+    /// repair that named the directory instead of using its handle would
+    /// change `target`.
+    fn swap_at_repair(dir: &Path, name: &str, target: &Path) -> super::HookGuard {
+        let (dir, name, target) = (dir.to_path_buf(), name.to_string(), target.to_path_buf());
+        hooks::set(move |event| {
+            if let Event::Repair = event {
+                fs::rename(dir.join(&name), dir.join(format!("{name}.aside"))).unwrap();
+                std::os::unix::fs::symlink(&target, dir.join(&name)).unwrap();
+            }
+        });
+        super::HookGuard
+    }
+
+    /// The names `fd` lists.
+    fn listed(fd: std::os::fd::BorrowedFd<'_>) -> Vec<OsString> {
+        let mut names = Vec::new();
+        let mut buf = Vec::new();
+        ops::list(fd, &mut buf, false, &mut |name, _| {
+            names.push(OsStr::new(name.to_str().unwrap()).to_owned())
+        })
+        .unwrap();
+        names
+    }
+
     #[test]
     fn the_magic_link_repair_changes_only_the_directory_it_opened() {
         // The O_PATH repair names /proc/self/fd/N: the kernel resolves it to
-        // the very directory opened with O_NOFOLLOW, never to what a name
-        // points at now.
+        // the very directory opened with O_NOFOLLOW, never to what the name
+        // points at now, even when the name is swapped for a symlink
+        // between the open and the repair.
         let scratch = Scratch::new("ops-repair");
         let locked = scratch.join("locked");
         fs::create_dir(&locked).unwrap();
+        fs::write(locked.join("inside"), b"x").unwrap();
         let target = scratch.join("target");
         fs::create_dir(&target).unwrap();
         testkit::set_mode(&target, 0o555);
         testkit::set_mode(&locked, 0o000);
         let dir = Dir::open(scratch.path()).unwrap();
         let dev = ops::identity(&dir).unwrap().0.dev();
+        let _guard = swap_at_repair(scratch.path(), "locked", &target);
         let opened = ops::open_unreadable_child(dir.as_fd(), &c("locked"), dev).unwrap();
-        assert_eq!(testkit::mode_of(&locked), 0o700);
-        assert_eq!(testkit::mode_of(&target), 0o555);
-        // And the descriptor lists the directory.
-        let mut names = Vec::new();
-        let mut buf = Vec::new();
-        fs::write(locked.join("inside"), b"x").unwrap();
-        ops::list(opened.as_fd(), &mut buf, false, &mut |name, _| {
-            names.push(OsStr::new(name.to_str().unwrap()).to_owned())
-        })
-        .unwrap();
-        assert_eq!(names, ["inside"]);
-        let _ = rfs::fchmod(&opened, Mode::RWXU);
+        assert_eq!(
+            testkit::mode_of(&target),
+            0o555,
+            "the symlink's target was changed"
+        );
+        assert_eq!(testkit::mode_of(&scratch.join("locked.aside")), 0o700);
+        // And the descriptor lists the directory it opened.
+        assert_eq!(listed(opened.as_fd()), ["inside"]);
+    }
+
+    #[test]
+    fn the_own_handle_is_repaired_through_itself_not_through_its_name() {
+        // A TempDir's own handle is O_PATH; when its owner cannot read the
+        // directory (root always can, so this runs as nobody), cleanup gives
+        // it 0700 through /proc/self/fd/N, which a swap of the name between
+        // the open and the repair cannot redirect.
+        let scratch = Scratch::new("ops-own-repair");
+        let work = scratch.join("work");
+        fs::create_dir(&work).unwrap();
+        testkit::set_mode(&work, 0o777);
+        testkit::child::as_nobody(|| {
+            let own = work.join("own");
+            let target = work.join("target");
+            fs::create_dir(&own).unwrap();
+            fs::write(own.join("inside"), b"x").unwrap();
+            fs::create_dir(&target).unwrap();
+            testkit::set_mode(&target, 0o555);
+            let parent = Dir::open(&work).unwrap();
+            let handle = Dir::open_handle_at(&parent, "own").unwrap();
+            testkit::set_mode(&own, 0o000);
+            let _guard = swap_at_repair(&work, "own", &target);
+            let opened = ops::open_readable(handle.as_fd()).unwrap();
+            assert_eq!(
+                testkit::mode_of(&target),
+                0o555,
+                "the symlink's target was changed"
+            );
+            assert_eq!(testkit::mode_of(&work.join("own.aside")), 0o700);
+            assert_eq!(listed(opened.as_fd()), ["inside"]);
+        });
+        testkit::make_writable(scratch.path());
     }
 }

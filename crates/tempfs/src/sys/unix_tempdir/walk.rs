@@ -27,6 +27,7 @@ use std::path::{Path, PathBuf};
 use rustix::io::Errno;
 use tempcore::PathError;
 
+use super::hooks;
 use super::mount_point;
 use super::ops::{self, Identity, Kind};
 use crate::cleanup::{Report, kept_changing};
@@ -450,86 +451,5 @@ impl<'a> Walker<'a> {
             path.push(OsStr::from_bytes(name.to_bytes()));
         }
         path
-    }
-}
-
-/// Places where tests can step into a walk (to move things at the worst
-/// moment) and a switch that hides `d_type`; nothing in other builds.
-#[cfg(test)]
-pub(crate) mod hooks {
-    use std::cell::{Cell, RefCell};
-    use std::ffi::CStr;
-    use std::os::fd::BorrowedFd;
-
-    use super::Kind;
-
-    /// A moment in the walk.
-    pub(crate) enum Event<'a> {
-        /// About to open the subdirectory `name` of `dir`.
-        OpenChild { dir: BorrowedFd<'a>, name: &'a CStr },
-        /// About to reopen a closed ancestor as `..` of its child.
-        ReopenParent,
-    }
-
-    type Hook = Box<dyn FnMut(&Event<'_>)>;
-
-    thread_local! {
-        static HOOK: RefCell<Option<Hook>> = const { RefCell::new(None) };
-        static FORGET_TYPES: Cell<bool> = const { Cell::new(false) };
-    }
-
-    /// Calls `hook` at every event of walks on this thread until
-    /// [`clear`].
-    pub(crate) fn set(hook: impl FnMut(&Event<'_>) + 'static) {
-        HOOK.with(|h| *h.borrow_mut() = Some(Box::new(hook)));
-    }
-
-    /// Makes listings on this thread report every entry as `DT_UNKNOWN`.
-    pub(crate) fn forget_types(forget: bool) {
-        FORGET_TYPES.with(|f| f.set(forget));
-    }
-
-    /// Removes the hook and the switch.
-    pub(crate) fn clear() {
-        HOOK.with(|h| *h.borrow_mut() = None);
-        forget_types(false);
-    }
-
-    pub(super) fn fire(event: Event<'_>) {
-        HOOK.with(|h| {
-            if let Some(hook) = h.borrow_mut().as_mut() {
-                hook(&event);
-            }
-        });
-    }
-
-    pub(super) fn kind(kind: Kind) -> Kind {
-        if FORGET_TYPES.with(Cell::get) {
-            Kind::Unknown
-        } else {
-            kind
-        }
-    }
-}
-
-#[cfg(not(test))]
-mod hooks {
-    use std::ffi::CStr;
-    use std::os::fd::BorrowedFd;
-
-    use super::Kind;
-
-    #[allow(dead_code, reason = "the fields are read by tests' hooks only")]
-    pub(super) enum Event<'a> {
-        OpenChild { dir: BorrowedFd<'a>, name: &'a CStr },
-        ReopenParent,
-    }
-
-    #[inline(always)]
-    pub(super) fn fire(_event: Event<'_>) {}
-
-    #[inline(always)]
-    pub(super) fn kind(kind: Kind) -> Kind {
-        kind
     }
 }
