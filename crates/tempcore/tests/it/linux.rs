@@ -79,24 +79,65 @@ fn linking_works_without_proc_through_at_empty_path() {
     });
 }
 
+/// Whether this kernel lets this process give an `O_TMPFILE` file a name
+/// with `linkat(fd, "", dir, name, AT_EMPTY_PATH)`, asked with bare system
+/// calls in `dir` (the name is removed again).
+fn kernel_links_at_empty_path(dir: &Path) -> bool {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+
+    let dir = CString::new(dir.as_os_str().as_bytes()).unwrap();
+    let probe = c"empty-path-probe";
+    // SAFETY: plain system calls with valid NUL-terminated strings; the
+    // descriptors are closed before returning.
+    unsafe {
+        let flags = libc::O_TMPFILE | libc::O_RDWR | libc::O_CLOEXEC;
+        let fd = libc::open(dir.as_ptr(), flags, 0o600);
+        assert!(fd >= 0, "O_TMPFILE: {}", io::Error::last_os_error());
+        let dirfd = libc::open(dir.as_ptr(), libc::O_DIRECTORY | libc::O_CLOEXEC);
+        assert!(dirfd >= 0, "{}", io::Error::last_os_error());
+        let linked =
+            libc::linkat(fd, c"".as_ptr(), dirfd, probe.as_ptr(), libc::AT_EMPTY_PATH) == 0;
+        if linked {
+            assert_eq!(libc::unlinkat(dirfd, probe.as_ptr(), 0), 0);
+        }
+        libc::close(fd);
+        libc::close(dirfd);
+        linked
+    }
+}
+
 #[test]
 fn linking_as_nobody_without_proc_links_or_fails_cleanly() {
-    // Without /proc only AT_EMPTY_PATH is left. Kernels before 6.10 allow
-    // it only with CAP_DAC_READ_SEARCH; later ones also to the process
-    // that opened the file. Either way nothing may be half done.
+    // Without /proc only AT_EMPTY_PATH is left. Older kernels allow it only
+    // with CAP_DAC_READ_SEARCH; newer ones (6.10 on) also to the process
+    // that opened the file. The kernel is asked directly first: where it
+    // links, so must we; where it refuses, we fail with nothing half done.
     let scratch = Scratch::new("no-proc-nobody");
     testkit::set_mode(scratch.path(), 0o777);
     testkit::child::check(|| {
         testkit::child::private_mount_namespace();
         testkit::child::mount("none", std::path::Path::new("/proc"), "tmpfs", "size=16k");
         testkit::child::become_nobody();
+        let kernel_links = kernel_links_at_empty_path(scratch.path());
         let dir = Dir::open(scratch.path()).unwrap();
         let mut draft =
             linkable_file_at(&dir, &mut Template::default(), &FileOptions::new()).unwrap();
         draft.as_file_mut().write_all(b"data").unwrap();
         match draft.link_at(&dir, "final", &LinkOptions::no_replace()) {
-            Ok(_) => assert_eq!(std::fs::read(scratch.join("final")).unwrap(), b"data"),
+            Ok(_) => {
+                assert!(
+                    kernel_links,
+                    "linked where the kernel refuses AT_EMPTY_PATH?"
+                );
+                assert_eq!(std::fs::read(scratch.join("final")).unwrap(), b"data");
+            }
             Err(failed) => {
+                assert!(
+                    !kernel_links,
+                    "the kernel links with AT_EMPTY_PATH, but link_at failed: {}",
+                    failed.error
+                );
                 assert!(
                     failed.error.to_string().contains("final"),
                     "{}",
