@@ -224,11 +224,20 @@ fn custom_mode_and_append() {
         .read_to_string(&mut back)
         .unwrap();
     assert_eq!(back, "onetwo", "append mode writes at the end");
-    // 0640 less the umask (at most 022 in test environments).
-    assert_eq!(
-        testkit::mode_of(&scratch.join(&name)) & !0o022,
-        0o640 & !0o022
-    );
+    // The mode asked for, exactly, where no umask takes bits away.
+    testkit::child::check(|| {
+        // SAFETY: changes the umask of this forked child only.
+        unsafe { libc::umask(0) };
+        let (_, name) = create_file_at(&dir, &mut Template::default(), &opts).unwrap();
+        assert_eq!(testkit::mode_of(&scratch.join(&name)), 0o640);
+    });
+    // And the umask applies, as it does to every open(2).
+    testkit::child::check(|| {
+        // SAFETY: as above.
+        unsafe { libc::umask(0o077) };
+        let (_, name) = create_file_at(&dir, &mut Template::default(), &opts).unwrap();
+        assert_eq!(testkit::mode_of(&scratch.join(&name)), 0o600);
+    });
 }
 
 /// Descriptors a new file or directory handle could leak into a child.

@@ -105,12 +105,17 @@ fn staged_name_is_removed_on_drop_and_into_file() {
 
 #[test]
 fn o_tmpfile_drafts_have_no_name_at_all() {
+    // Linux has O_TMPFILE: no name. Elsewhere the draft is staged under a
+    // hidden name until it is linked.
     let scratch = Scratch::new("tmpfile-draft");
     let dir = Dir::open(scratch.path()).unwrap();
     let draft = linkable_file_at(&dir, &mut hidden(), &FileOptions::new()).unwrap();
     if cfg!(target_os = "linux") {
         assert!(draft.staged_path().is_none());
         assert!(scratch.entries().is_empty());
+    } else {
+        let staged = draft.staged_path().expect("a staged draft has a name");
+        assert_eq!(scratch.entries(), [staged.file_name().unwrap().to_owned()]);
     }
 }
 

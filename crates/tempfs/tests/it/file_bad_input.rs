@@ -76,7 +76,9 @@ fn too_long_a_name_is_invalid_input_not_a_retry() {
     let scratch = Scratch::new("bad-long");
     let mut builder = Builder::new();
     builder.prefix(&"p".repeat(250));
-    for (what, err) in every_constructor(&builder, scratch.path()) {
+    let errors = every_constructor(&builder, scratch.path());
+    assert_eq!(errors.len(), 5);
+    for (what, err) in errors {
         assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{what}: {err}");
     }
     assert!(scratch.entries().is_empty());
@@ -88,9 +90,8 @@ fn missing_directory_is_not_found_naming_it() {
     let missing = scratch.join("no-such-dir");
     let errors = every_constructor(&Builder::new(), &missing);
     assert_eq!(errors.len(), 5);
-    for (what, err) in errors {
+    for (_, err) in errors {
         assert_names(&err, io::ErrorKind::NotFound, &missing);
-        assert!(!what.is_empty());
     }
     for err in [
         tempfs::tempfile_in(&missing).unwrap_err(),
@@ -109,9 +110,8 @@ fn a_file_given_as_directory_is_an_error_naming_it() {
     std::fs::write(&file, "not a directory").unwrap();
     let errors = every_constructor(&Builder::new(), &file);
     assert_eq!(errors.len(), 5);
-    for (what, err) in errors {
+    for (_, err) in errors {
         assert_names(&err, io::ErrorKind::NotADirectory, &file);
-        assert!(!what.is_empty());
     }
     assert_eq!(scratch.entries(), ["a-file"]);
     assert_eq!(std::fs::read(&file).unwrap(), b"not a directory");

@@ -115,3 +115,18 @@ fn a_non_utf8_name_has_no_utf8_path() {
     dir.close().unwrap();
     assert!(scratch.entries().is_empty());
 }
+
+#[test]
+fn creating_and_dropping_leaks_no_descriptors() {
+    // Counted in a child process, where no other test opens descriptors,
+    // so the count must come back exactly.
+    let scratch = Scratch::new("fd-leak");
+    child::check(|| {
+        // Warm up the name generator.
+        drop(TempDir::new_in(scratch.path()).unwrap());
+        let before = testkit::open_fds().expect("/proc/self/fd or /dev/fd");
+        super::api::make_and_drop_many(scratch.path());
+        assert_eq!(testkit::open_fds(), Some(before), "descriptors leaked");
+    });
+    assert!(scratch.entries().is_empty());
+}
