@@ -33,6 +33,12 @@ pub(crate) struct Budget {
     pub(crate) calls: &'static [(&'static str, f64)],
     /// At most this many calls per operation in all.
     pub(crate) total: f64,
+    /// What the operation must do: for each list of alternatives (`open`
+    /// or `openat`), at least this many calls of them per operation, to
+    /// within [`AMORTISED`]; a minimum below [`AMORTISED`] asks for at
+    /// least one call in the whole run. A stub, or an operation that
+    /// never reached the file system, fails here.
+    pub(crate) required: &'static [(&'static [&'static str], f64)],
 }
 
 /// The budgets: the one table `cargo xtask syscalls` enforces and
@@ -46,6 +52,7 @@ pub(crate) const BUDGETS: &[Budget] = &[
         text: "`openat` + `close`",
         calls: &[("openat", 1.0), ("close", 1.0)],
         total: 2.0,
+        required: &[(&["openat"], 1.0), (&["close"], 1.0)],
     },
     Budget {
         group: "anonymous",
@@ -53,6 +60,7 @@ pub(crate) const BUDGETS: &[Budget] = &[
         text: "`open(path, O_TMPFILE)` + `close` (no directory handle needed)",
         calls: &[("open", 1.0), ("openat", 1.0), ("close", 1.0)],
         total: 2.0,
+        required: &[(&["open", "openat"], 1.0), (&["close"], 1.0)],
     },
     Budget {
         group: "named",
@@ -60,6 +68,7 @@ pub(crate) const BUDGETS: &[Budget] = &[
         text: "`openat` + `close` + `unlinkat`; `getrandom` fewer than 1 per 100 names",
         calls: &[("openat", 1.0), ("close", 1.0), ("unlinkat", 1.0)],
         total: 3.0,
+        required: &[(&["openat"], 1.0), (&["unlinkat"], 1.0), (&["close"], 1.0)],
     },
     Budget {
         group: "tempdir",
@@ -74,6 +83,12 @@ pub(crate) const BUDGETS: &[Budget] = &[
             ("close", 1.0),
         ],
         total: 4.0,
+        required: &[
+            (&["mkdirat"], 1.0),
+            (&["openat"], 1.0),
+            (&["unlinkat"], 1.0),
+            (&["close"], 1.0),
+        ],
     },
     Budget {
         group: "spool-memory",
@@ -87,6 +102,7 @@ pub(crate) const BUDGETS: &[Budget] = &[
             ("munmap", 2.0),
         ],
         total: 8.0,
+        required: &[],
     },
     Budget {
         group: "spool-rolled",
@@ -108,6 +124,12 @@ pub(crate) const BUDGETS: &[Budget] = &[
             ("munmap", 2.0),
         ],
         total: 524.0,
+        required: &[
+            (&["openat", "open"], 1.0),
+            (&["write", "pwrite64"], 1.0),
+            (&["read", "pread64"], 1.0),
+            (&["close"], 1.0),
+        ],
     },
     Budget {
         group: "names",
@@ -115,6 +137,7 @@ pub(crate) const BUDGETS: &[Budget] = &[
         text: "`getrandom` fewer than 1 per 100 names, nothing else",
         calls: &[],
         total: 0.0,
+        required: &[(&["getrandom"], 0.001)],
     },
 ];
 
@@ -154,7 +177,8 @@ impl Count {
 /// Formats calls per operation: `1`, `2`, or `0.004` when amortised.
 pub(crate) fn per_op(n: f64) -> String {
     if (n - n.round()).abs() < 0.0005 {
-        format!("{}", n.round())
+        // `+ 0.0` turns -0 (an empty sum, or a rounded -0.0001) into 0.
+        format!("{}", n.round() + 0.0)
     } else {
         format!("{n:.3}")
     }
@@ -500,6 +524,27 @@ pub(crate) fn check(counts: &[Count]) -> Vec<String> {
                     ));
                 }
             }
+            for (alternatives, min) in budget.required {
+                let made: f64 = alternatives
+                    .iter()
+                    .filter_map(|call| count.per_op.get(*call))
+                    .sum();
+                let short = if *min >= AMORTISED {
+                    made + AMORTISED < *min
+                } else {
+                    made <= 0.0
+                };
+                if short {
+                    failures.push(format!(
+                        "{what}: {} {} per operation, needs at least {} ({}): \
+                         is it doing its work?",
+                        alternatives.join(" or "),
+                        per_op(made),
+                        per_op(*min),
+                        budget.text
+                    ));
+                }
+            }
             if count.total() >= budget.total + AMORTISED {
                 failures.push(format!(
                     "{what}: {} calls per operation ({}), budget {} ({})",
@@ -682,6 +727,35 @@ mod tests {
         let failures = check(&counts);
         // named: getrandom itself and the total; names: the same two.
         assert_eq!(failures.len(), 4, "{failures:?}");
+    }
+
+    #[test]
+    fn an_operation_that_skips_its_work_fails() {
+        // A stubbed operation makes no call at all; one that forgot to
+        // remove what it made lacks its unlinkat.
+        let mut counts = all_within();
+        counts[0].per_op.clear();
+        counts[1].per_op.remove("unlinkat");
+        counts[2].per_op.clear();
+        let failures = check(&counts);
+        for expected in [
+            "anonymous/ours in tmp: openat 0 per operation, needs at least 1",
+            "anonymous/ours in tmp: close 0 per operation",
+            "named/ours in tmp: unlinkat 0 per operation",
+            "names/ours in tmp: getrandom 0 per operation",
+        ] {
+            assert!(
+                failures.iter().any(|f| f.contains(expected)),
+                "{expected:?} not in {failures:?}"
+            );
+        }
+        assert_eq!(failures.len(), 4, "{failures:?}");
+    }
+
+    #[test]
+    fn an_empty_count_shows_zero_not_minus_zero() {
+        assert_eq!(per_op(count("names", "ours", &[]).total()), "0");
+        assert_eq!(per_op(-0.0001), "0");
     }
 
     #[test]
