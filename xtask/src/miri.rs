@@ -1,14 +1,16 @@
 //! `cargo xtask ci miri`: the unit tests of the pure logic under Miri,
 //! which catches undefined behaviour the compiled tests cannot see.
 //!
-//! Optional: it needs a nightly toolchain with the `miri` and `rust-src`
-//! components. It installs them with `rustup` when it can, and otherwise
-//! says so and is skipped (in CI too). Miri interprets the tests
-//! without the operating system underneath, so the pure ones are chosen
-//! by name in [`SUITES`].
+//! It needs a nightly toolchain with the `miri` and `rust-src`
+//! components, and installs them with `rustup` when it can. Locally it
+//! otherwise says so and is skipped; under `TEMPKIT_CI=1` on Linux that is
+//! a failure (`.ci/run` installs them). Miri interprets the tests without
+//! the operating system underneath, so the pure ones are chosen by name in
+//! [`SUITES`], and every name must match at least one test: a renamed
+//! module fails the step instead of quietly dropping out of it.
 
 use crate::run::capture;
-use crate::tools::{have_rustup, rustup_run, skipped};
+use crate::tools::{have_rustup, missing, rustup_run, skipped};
 
 /// The toolchain Miri ships with.
 const NIGHTLY: &str = "nightly";
@@ -46,14 +48,10 @@ pub(crate) fn miri() -> Result<String, String> {
         )));
     }
     if !have_rustup() {
-        return Ok(skipped(
-            "rustup is not installed, so Miri cannot be (it is optional)",
-        ));
+        return missing("rustup is not installed, so Miri cannot be");
     }
     if let Err(why) = ensure_miri() {
-        return Ok(skipped(&format!(
-            "Miri could not be installed with rustup (it is optional):\n{why}"
-        )));
+        return missing(&format!("Miri could not be installed with rustup:\n{why}"));
     }
     let mut ran = Vec::new();
     for (name, filters) in SUITES {
@@ -65,8 +63,15 @@ pub(crate) fn miri() -> Result<String, String> {
             .env("MIRIFLAGS", "-Zmiri-disable-isolation");
         command.args(*filters);
         let out = capture(&mut command)?;
-        let passed = passed(&String::from_utf8_lossy(&out.stdout));
-        ran.push(format!("{name} {passed}"));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let unmatched = unmatched(filters, &stdout);
+        if !unmatched.is_empty() {
+            return Err(format!(
+                "no {name} test under Miri matches {unmatched:?} (renamed or removed? \
+                 update SUITES in xtask/src/miri.rs)\n{stdout}"
+            ));
+        }
+        ran.push(format!("{name} {}", passed(&stdout)));
     }
     Ok(format!("passed: {}", ran.join(", ")))
 }
@@ -98,10 +103,50 @@ fn passed(stdout: &str) -> u64 {
         .sum()
 }
 
+/// The filters of `filters` that no test in `stdout` (libtest's
+/// `test <name> ... ok` lines) matches; libtest matches by substring.
+fn unmatched<'a>(filters: &[&'a str], stdout: &str) -> Vec<&'a str> {
+    let ran: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| {
+            l.strip_prefix("test ")?
+                .split_once(" ... ")
+                .map(|(name, _)| name)
+        })
+        .collect();
+    filters
+        .iter()
+        .copied()
+        .filter(|filter| !ran.iter().any(|name| name.contains(filter)))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn counts_passed_tests() {
-        assert_eq!(super::passed("test result: ok. 16 passed; 0 failed\n"), 16);
+        assert_eq!(passed("test result: ok. 16 passed; 0 failed\n"), 16);
+    }
+
+    #[test]
+    fn a_filter_that_matches_no_test_is_named() {
+        let out = "\
+running 2 tests
+test name::tests::alphabet ... ok
+test budget::tests::shared ... ok
+
+test result: ok. 2 passed; 0 failed
+";
+        assert_eq!(unmatched(&["name::", "budget::"], out), Vec::<&str>::new());
+        assert_eq!(
+            unmatched(&["name::", "model_tests::"], out),
+            ["model_tests::"]
+        );
+        assert_eq!(
+            unmatched(&["name::"], "test result: ok. 0 passed\n"),
+            ["name::"]
+        );
     }
 }

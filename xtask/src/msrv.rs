@@ -3,16 +3,16 @@
 //!
 //! Installs that toolchain with `rustup` when missing (minimal profile,
 //! one retry: the download sometimes fails once). When `rustup` is absent
-//! or cannot install it, the step says so and is skipped, in CI too: the
-//! check is only as good as the toolchain it can get. Once installed, a
-//! failed build is a failure. The unix backend is checked on this host and
-//! the Windows backend for `x86_64-pc-windows-msvc`, when rustup can add
-//! that target to the old toolchain.
+//! or cannot install the toolchain or the Windows target, the step says so
+//! and is skipped locally, and fails under `TEMPKIT_CI=1` (`.ci/run`
+//! installs the toolchain first). A failed build is a failure. The unix
+//! backend is checked on this host and the Windows backend for
+//! `x86_64-pc-windows-msvc`.
 
 use std::path::Path;
 
 use crate::run::{capture, root};
-use crate::tools::{have_rustup, rustup_run, skipped};
+use crate::tools::{have_rustup, missing, rustup_run};
 
 /// The crates users depend on; tests, benches and tools may need more.
 pub(crate) const LIBRARY_CRATES: &[&str] = &["tempcore", "tempfs", "tempspool"];
@@ -21,25 +21,26 @@ pub(crate) const LIBRARY_CRATES: &[&str] = &["tempcore", "tempfs", "tempspool"];
 pub(crate) fn msrv() -> Result<String, String> {
     let version = declared_rust_version(&root().join("Cargo.toml"))?;
     if !have_rustup() {
-        return Ok(skipped(&format!(
+        return missing(&format!(
             "rustup is not installed, so Rust {version} cannot be; the declared rust-version is unchecked"
-        )));
-    }
-    if let Err(why) = ensure_toolchain(&version) {
-        return Ok(skipped(&format!(
-            "rustup could not install Rust {version}, so the declared rust-version is unchecked:\n{why}"
-        )));
-    }
-    let mut checked = vec![check(&version, None)?];
-    let windows = "x86_64-pc-windows-msvc";
-    if ensure_target(&version, windows) {
-        checked.push(check(&version, Some(windows))?);
-    } else {
-        checked.push(format!(
-            "{windows} skipped (rustup cannot add it to {version})"
         ));
     }
-    Ok(format!("Rust {version}: {}", checked.join(", ")))
+    if let Err(why) = ensure_toolchain(&version) {
+        return missing(&format!(
+            "rustup could not install Rust {version}, so the declared rust-version is unchecked:\n{why}"
+        ));
+    }
+    let host = check(&version, None)?;
+    let windows = "x86_64-pc-windows-msvc";
+    if !ensure_target(&version, windows) {
+        let checked = missing(&format!(
+            "rustup cannot add {windows} to Rust {version}, so the Windows backend's \
+             rust-version is unchecked"
+        ))?;
+        return Ok(format!("Rust {version}: {host}; {checked}"));
+    }
+    let windows = check(&version, Some(windows))?;
+    Ok(format!("Rust {version}: {host}, {windows}"))
 }
 
 /// `rustup run <version> cargo check -p <each library crate>`, in a target
