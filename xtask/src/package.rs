@@ -245,25 +245,34 @@ fn manifest_problems(manifest: &str) -> Vec<String> {
     problems
 }
 
-/// The lines of the table headed `header`.
-fn table<'a>(manifest: &'a str, header: &str) -> Vec<&'a str> {
-    let mut lines = Vec::new();
+/// The entries of the table headed `header`, one string each: an array
+/// written over several lines is joined into one (comments dropped).
+fn table(manifest: &str, header: &str) -> Vec<String> {
+    let mut entries: Vec<String> = Vec::new();
     let mut inside = false;
+    let mut open_array = false;
     for line in manifest.lines().map(str::trim) {
-        if line.starts_with('[') {
+        if open_array {
+            let line = line.split('#').next().unwrap_or_default().trim();
+            let entry = entries.last_mut().expect("an array continues an entry");
+            entry.push(' ');
+            entry.push_str(line);
+            open_array = !line.contains(']');
+        } else if line.starts_with('[') {
             inside = line == header;
         } else if inside {
-            lines.push(line);
+            open_array = line.contains("= [") && !line.contains(']');
+            entries.push(line.to_string());
         }
     }
-    lines
+    entries
 }
 
-/// The value of `key` in a table's lines (`key = v` or `key.workspace =
+/// The value of `key` in a table's entries (`key = v` or `key.workspace =
 /// true`, which counts as set when the workspace sets it).
-fn value<'a>(lines: &[&'a str], key: &str) -> Option<&'a str> {
-    lines.iter().find_map(|line| {
-        let (k, v) = line.split_once('=')?;
+fn value<'a>(entries: &'a [String], key: &str) -> Option<&'a str> {
+    entries.iter().find_map(|entry| {
+        let (k, v) = entry.split_once('=')?;
         let k = k.trim();
         (k == key || k == format!("{key}.workspace")).then(|| v.trim())
     })
@@ -339,6 +348,29 @@ targets = ["x86_64-unknown-linux-gnu"]
         );
         assert!(
             problems.iter().any(|p| p.contains("docs.rs")),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn keywords_over_several_lines_are_checked_too() {
+        let spread = GOOD.replace(
+            "keywords = [\"tempfile\", \"mkstemp\"]",
+            "keywords = [\n    \"tempfile\", # the crate we replace\n    \"has space\",\n    \"a\", \"b\", \"c\", \"d\",\n]",
+        );
+        assert_ne!(spread, GOOD);
+        let problems = manifest_problems(&spread);
+        assert!(
+            problems.iter().any(|p| p.contains("6 keywords")),
+            "{problems:?}"
+        );
+        assert!(
+            problems.iter().any(|p| p.contains("\"has space\"")),
+            "{problems:?}"
+        );
+        // The rest of the table is still read after the array.
+        assert!(
+            !problems.iter().any(|p| p.contains("categories")),
             "{problems:?}"
         );
     }
