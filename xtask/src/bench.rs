@@ -649,7 +649,7 @@ pub(crate) fn splice(old: &str, generated: &str) -> String {
         }
         _ => format!(
             "# Performance\n\n\
-             Regenerate the tables with `cargo xtask bench` (about 15 minutes, on a quiet machine).\n\n\
+             Regenerate the tables with `cargo xtask bench` (20-40 minutes, on a quiet machine).\n\n\
              {block}"
         ),
     }

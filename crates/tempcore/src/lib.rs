@@ -82,10 +82,12 @@
 //!   Windows form of 0600 and 0700; CPython's CVE-2024-4030 was the lack
 //!   of it), unless a mode gives group or others access. Anonymous files
 //!   are `FILE_DELETE_ON_CLOSE` and shared with nobody; their name stays
-//!   listed while they are open. Removal uses POSIX delete semantics
-//!   (Windows 10 on NTFS: the name goes at once) and falls back to the
-//!   classic kind (the name goes when the last handle closes); read-only
-//!   entries are removed as on unix. Renames go through a handle to the
+//!   listed while they are open. Removal frees the name at once, as
+//!   `unlink` does: POSIX delete semantics where the system has them
+//!   (Windows 10 on NTFS), else the classic kind through an exclusive
+//!   handle, or, when another handle is open, after a rename to a hidden
+//!   random name that goes when the last handle closes; read-only entries
+//!   are removed as on unix. Renames go through a handle to the
 //!   source: without replacing they are atomic and refuse an existing
 //!   target; replacing uses POSIX rename semantics where available, so an
 //!   open target is replaced too. Names may not hold `:` (a data stream)

@@ -125,12 +125,14 @@
 //!   relative to their directory's handle, never following a link, and
 //!   are private to the current user (an access list instead of 0600 and
 //!   0700). Anonymous files use `FILE_DELETE_ON_CLOSE`, are shared with
-//!   nobody, and keep a name while open. Names are removed with POSIX
-//!   semantics where the system has them (Windows 10 on NTFS), otherwise
-//!   a name removed while the file is open stays listed until it closes,
-//!   and a persist over a file another process holds open fails with
-//!   `PermissionDenied`. [`NamedTempFile::reopen`] checks identity by
-//!   volume serial number and file index. See `docs/platforms.md`.
+//!   nobody, and keep a name while open. A removed name is free at once:
+//!   POSIX delete semantics where the system has them (Windows 10 on
+//!   NTFS); otherwise a file someone holds open is first renamed to a
+//!   hidden random name, which stays listed until it closes. Without
+//!   POSIX rename semantics, a persist over a file another process holds
+//!   open fails with `PermissionDenied`. [`NamedTempFile::reopen`] checks
+//!   identity by volume serial number and file index. See
+//!   `docs/platforms.md`.
 //! - **Everywhere**: a file cannot be persisted onto another file system
 //!   (`CrossesDevices`, with a message saying what to do), unless
 //!   [`PersistOptions::copy_across_devices`] asks for a copy.
