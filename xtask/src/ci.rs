@@ -174,7 +174,16 @@ fn examples() -> Result<String, String> {
             "--example",
             &example,
         ]);
-        capture(&mut c)?;
+        let out = capture(&mut c)?;
+        if example == "tour" {
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            if let Some(line) = first_missing(&stdout, TOUR_SAYS) {
+                return Err(format!(
+                    "the tour no longer prints what the Python page prints: \
+                     no line with {line:?} where expected\n{stdout}"
+                ));
+            }
+        }
         ran.push(example);
     }
     temp.finish("the examples")?;
@@ -183,6 +192,46 @@ fn examples() -> Result<String, String> {
 
 /// Every example of every crate (`examples/*.rs` and
 /// `examples/*/main.rs`), as (package, example).
+/// What the tour must print, in this order (each a part of one line):
+/// the results the Python page shows, section by section
+/// (`../shared/pymotw-tempfile.md`).
+const TOUR_SAYS: &[&str] = &[
+    "## Temporary Files",
+    "guess_my_name.",
+    "Some data",
+    "first",
+    "second",
+    "## Named Files",
+    "Exists after close: false",
+    "Exists after the handle closes: true",
+    "Exists after the scope: false",
+    "## Spooled Files",
+    "rolled: false (37 bytes",
+    "rolled: false (74 bytes",
+    "rolled: true  (111 bytes in the file",
+    "max_size=1000",
+    "rolled: false (111 bytes",
+    "rolling over",
+    "rolled: true  (111 bytes in the file",
+    "## Temporary Directories",
+    "exists after: false",
+    "## Predicting Names",
+    "prefix_",
+    "## Temporary File Location",
+    "gettempdir():",
+    "gettempprefix(): \"tmp\"",
+];
+
+/// The first of `expected` that no line of `output` contains after the
+/// line that matched the one before it.
+fn first_missing<'a>(output: &str, expected: &[&'a str]) -> Option<&'a str> {
+    let mut lines = output.lines();
+    expected
+        .iter()
+        .copied()
+        .find(|want| !lines.any(|line| line.contains(want)))
+}
+
 fn example_names() -> Result<Vec<(String, String)>, String> {
     let crates = crate::run::root().join("crates");
     let mut found = Vec::new();
@@ -260,6 +309,25 @@ pub(crate) fn ensure_targets(targets: &[&str]) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_tour_is_checked_line_by_line_in_order() {
+        let out = "## A\nSome data\nfirst\nsecond\n";
+        assert_eq!(
+            super::first_missing(out, &["## A", "first", "second"]),
+            None
+        );
+        assert_eq!(
+            super::first_missing(out, &["## A", "second", "first"]),
+            Some("first"),
+            "order matters"
+        );
+        assert_eq!(
+            super::first_missing(out, &["Some data", "third"]),
+            Some("third")
+        );
+        assert_eq!(super::first_missing("", &["x"]), Some("x"));
+    }
+
     use super::*;
 
     #[test]
