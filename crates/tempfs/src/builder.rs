@@ -27,7 +27,7 @@ use crate::temp_path::TempPath;
 /// file.write_all(b"appended")?;
 /// # Ok::<(), std::io::Error>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Builder {
     pub(crate) prefix: OsString,
     pub(crate) suffix: OsString,
@@ -104,6 +104,13 @@ impl Builder {
     pub fn disable_cleanup(&mut self, disable: bool) -> &mut Self {
         self.disable_cleanup = disable;
         self
+    }
+
+    /// The `tempfile` crate's old name for
+    /// [`disable_cleanup`](Self::disable_cleanup), deprecated there too.
+    #[deprecated(note = "use `Builder::disable_cleanup`")]
+    pub fn keep(&mut self, keep: bool) -> &mut Self {
+        self.disable_cleanup(keep)
     }
 
     /// Makes directory cleanup best effort: remove all that can be removed
@@ -362,6 +369,20 @@ pub(crate) fn absolute(path: &Path) -> io::Result<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    #[allow(
+        deprecated,
+        reason = "the tempfile crate's old name, kept for switchers"
+    )]
+    fn keep_is_disable_cleanup_by_its_old_name() {
+        let mut kept = Builder::new();
+        kept.keep(true);
+        let mut disabled = Builder::new();
+        disabled.disable_cleanup(true);
+        assert_eq!(kept, disabled);
+        assert_ne!(kept, Builder::new());
+    }
 
     #[test]
     fn entry_paths_are_joined_and_allocated_once() {

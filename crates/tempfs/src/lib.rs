@@ -138,6 +138,7 @@
 //!   [`PersistOptions::copy_across_devices`] asks for a copy.
 
 mod builder;
+pub mod env;
 mod file;
 mod named;
 mod persist;

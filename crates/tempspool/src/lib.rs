@@ -177,7 +177,7 @@ mod sys;
 
 pub use budget::SpoolBudget;
 pub use error::IntoInnerError;
-pub use spool::{SpooledData, SpooledTempFile};
+pub use spool::{SpooledData, SpooledTempFile, spooled_tempfile, spooled_tempfile_in};
 pub use sys::Fileno;
 
 #[cfg(doctest)]

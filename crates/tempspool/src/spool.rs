@@ -72,6 +72,26 @@ pub enum SpooledData {
     OnDisk(File),
 }
 
+/// [`SpooledTempFile::new`], under the `tempfile` crate's name.
+///
+/// ```
+/// use std::io::Write;
+/// let mut spool = tempspool::spooled_tempfile(16);
+/// spool.write_all(b"small")?;
+/// assert!(!spool.is_rolled());
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[must_use]
+pub fn spooled_tempfile(max_size: usize) -> SpooledTempFile {
+    SpooledTempFile::new(max_size)
+}
+
+/// [`SpooledTempFile::new_in`], under the `tempfile` crate's name.
+#[must_use]
+pub fn spooled_tempfile_in(max_size: usize, dir: impl AsRef<Path>) -> SpooledTempFile {
+    SpooledTempFile::new_in(max_size, dir)
+}
+
 impl SpooledTempFile {
     /// A spool that rolls over into the default temporary directory
     /// ([`tempfs::temp_dir`]) once it holds more than `max_size` bytes.

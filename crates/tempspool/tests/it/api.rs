@@ -17,6 +17,29 @@ fn spools_and_budgets_are_send_and_sync() {
 }
 
 #[test]
+fn the_tempfile_crate_constructors_are_new_and_new_in() {
+    let mut spool = tempspool::spooled_tempfile(8);
+    assert_eq!(spool.max_size(), 8);
+    spool.write_all(b"in memory").unwrap();
+    assert!(spool.is_rolled(), "9 bytes pass max_size 8");
+
+    let dir = fast_dir();
+    let mut spool = tempspool::spooled_tempfile_in(4, &dir);
+    spool.write_all(b"tiny").unwrap();
+    assert!(!spool.is_rolled());
+    spool.write_all(b"+").unwrap();
+    assert!(spool.is_rolled());
+    let missing = dir.join("no-such-dir");
+    let mut spool = tempspool::spooled_tempfile_in(1, &missing);
+    let err = spool.write(b"ab").unwrap_err();
+    assert_eq!(
+        err.kind(),
+        io::ErrorKind::NotFound,
+        "rolls into the dir given: {err}"
+    );
+}
+
+#[test]
 fn into_inner_in_memory_gives_the_bytes_and_position() {
     let mut spool = SpooledTempFile::new(100);
     spool.write_all(b"abcdef").unwrap();
