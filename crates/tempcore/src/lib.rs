@@ -68,7 +68,7 @@
 //! - **Linux**: anonymous files use `O_TMPFILE`; a kernel or file system
 //!   that refuses it (`EISDIR`, `EOPNOTSUPP`, `EINVAL`, `ENOENT`) gets the
 //!   fallback (create under a fresh name, `unlinkat` at once), and the
-//!   refusal is remembered. Linking uses `/proc/self/fd`, then
+//!   refusal is remembered. Linking uses `/proc/thread-self/fd`, then
 //!   `AT_EMPTY_PATH`; no-replace renames use `renameat2(RENAME_NOREPLACE)`
 //!   with a `linkat` + `unlinkat` fallback. Base directories open `O_PATH`.
 //! - **macOS, FreeBSD and other unix**: the same `*at` calls; anonymous

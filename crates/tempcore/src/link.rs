@@ -185,7 +185,7 @@ impl LinkableFile {
     /// target on another file system fails with
     /// [`io::ErrorKind::CrossesDevices`]: create the file in the target's
     /// directory instead. Linking an `O_TMPFILE` file uses
-    /// `/proc/self/fd`, then `AT_EMPTY_PATH`, which needs
+    /// `/proc/thread-self/fd`, then `AT_EMPTY_PATH`, which needs
     /// `CAP_DAC_READ_SEARCH`; without either it fails with the OS error.
     /// With [`LinkOptions::durable`], if only the final directory sync
     /// fails, the name exists but the error is still returned.

@@ -114,7 +114,7 @@
 //!   created under a random name and unlinked at once (anonymous), or kept
 //!   under that hidden name until persisted or dropped ([`TempFile`]); the
 //!   refusal is remembered. Persisting a [`TempFile`] links it through
-//!   `/proc/self/fd` (then `AT_EMPTY_PATH`); `persist_noclobber` uses
+//!   `/proc/thread-self/fd` (then `AT_EMPTY_PATH`); `persist_noclobber` uses
 //!   `renameat2(RENAME_NOREPLACE)` for named files.
 //! - **macOS, FreeBSD and other unix**: no `O_TMPFILE`: anonymous files
 //!   are created and unlinked at once (a crash between the two system

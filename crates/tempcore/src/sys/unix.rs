@@ -256,26 +256,25 @@ mod linux {
         }
     }
 
-    /// `linkat(AT_FDCWD, "/proc/self/fd/N", dirfd, name, AT_SYMLINK_FOLLOW)`,
-    /// or where /proc is missing `linkat(fd, "", dirfd, name,
-    /// AT_EMPTY_PATH)` (which needs `CAP_DAC_READ_SEARCH`). Never replaces.
+    /// `linkat(AT_FDCWD, "/proc/thread-self/fd/N", dirfd, name,
+    /// AT_SYMLINK_FOLLOW)`: this thread's descriptor N, even in a thread
+    /// that has a descriptor table of its own (`unshare(CLONE_FILES)`),
+    /// where `/proc/self/fd/N` would name the main thread's N, another
+    /// file. Kernels before 3.17 lack `thread-self`: then `/proc/self`.
+    /// Where /proc is missing, `linkat(fd, "", dirfd, name, AT_EMPTY_PATH)`
+    /// (which needs `CAP_DAC_READ_SEARCH` before Linux 6.10). Never
+    /// replaces.
     pub(crate) fn link_anonymous_at(file: &File, to: &Dir, name: &OsStr) -> io::Result<()> {
-        let proc_path = format!("/proc/self/fd/{}", file.as_raw_fd());
-        let via_proc = retry(|| {
-            rfs::linkat(
-                rfs::CWD,
-                proc_path.as_str(),
-                to,
-                name,
-                AtFlags::SYMLINK_FOLLOW,
-            )
-        });
-        match via_proc {
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                retry(|| rfs::linkat(file, "", to, name, AtFlags::EMPTY_PATH))
+        for proc in ["/proc/thread-self", "/proc/self"] {
+            let magic = format!("{proc}/fd/{}", file.as_raw_fd());
+            let linked =
+                retry(|| rfs::linkat(rfs::CWD, magic.as_str(), to, name, AtFlags::SYMLINK_FOLLOW));
+            match linked {
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                other => return other,
             }
-            other => other,
         }
+        retry(|| rfs::linkat(file, "", to, name, AtFlags::EMPTY_PATH))
     }
 
     /// `renameat2(..., RENAME_NOREPLACE)`; `None` when the kernel or file

@@ -111,7 +111,7 @@ pub(crate) fn make_owner_rwx(dir: BorrowedFd<'_>) -> Result<(), Errno> {
 /// descriptor that can list the directory `handle` is open on (which may
 /// be an `O_PATH` handle), the very same directory. If its mode refuses
 /// its owner (0000 to 0600), the mode becomes 0700 first, through
-/// `handle`: `fchmod`, or on Linux `chmod` of `/proc/self/fd/N` where
+/// `handle`: `fchmod`, or on Linux `chmod` of `/proc/thread-self/fd/N` where
 /// `handle` is `O_PATH`, which the kernel resolves to that very inode.
 pub(crate) fn open_readable(handle: BorrowedFd<'_>) -> Result<OwnedFd, Errno> {
     match retry(|| rfs::openat(handle, c".", DIR_FLAGS, Mode::empty())) {
@@ -152,7 +152,7 @@ pub(crate) fn open_child(
 ///
 /// Linux: `openat2(O_PATH|O_DIRECTORY|O_NOFOLLOW, RESOLVE_NO_XDEV)`, which
 /// needs no permission on the directory itself; `chmod 0700` through
-/// `/proc/self/fd/N` (the kernel resolves it to that very inode, and
+/// `/proc/thread-self/fd/N` (the kernel resolves it to that very inode, and
 /// `O_DIRECTORY|O_NOFOLLOW` proved it a directory); then `openat(fd, ".")`.
 /// Other systems have no handle that could do this, and answer `EACCES`.
 pub(crate) fn open_unreadable_child(
@@ -286,7 +286,7 @@ mod imp {
     }
 
     /// See [`super::open_readable`]: `fchmod`, which an `O_PATH` handle
-    /// refuses with `EBADF`, then `/proc/self/fd/N`.
+    /// refuses with `EBADF`, then `/proc/thread-self/fd/N`.
     pub(super) fn make_handle_owner_rwx(handle: BorrowedFd<'_>) -> Result<(), Errno> {
         match super::make_owner_rwx(handle) {
             Err(Errno::BADF) => {
@@ -297,11 +297,22 @@ mod imp {
         }
     }
 
-    /// `chmod("/proc/self/fd/N", 0700)`: the mode of the directory `handle`
-    /// (opened `O_DIRECTORY|O_NOFOLLOW`) is open on, even an `O_PATH` one.
+    /// `chmod("/proc/thread-self/fd/N", 0700)`: the mode of the directory
+    /// `handle` (opened `O_DIRECTORY|O_NOFOLLOW`) is open on, even an
+    /// `O_PATH` one. `thread-self`, not `self`: in a thread with a
+    /// descriptor table of its own, `/proc/self/fd/N` is the main thread's
+    /// N, another directory. Kernels before 3.17 lack `thread-self`: then
+    /// `/proc/self`.
     fn chmod_through_proc(handle: BorrowedFd<'_>) -> Result<(), Errno> {
-        let magic = format!("/proc/self/fd/{}", handle.as_raw_fd());
-        retry(|| rfs::chmodat(rfs::CWD, magic.as_str(), Mode::RWXU, AtFlags::empty()))
+        let mut result = Err(Errno::NOENT);
+        for proc in ["/proc/thread-self", "/proc/self"] {
+            let magic = format!("{proc}/fd/{}", handle.as_raw_fd());
+            result = retry(|| rfs::chmodat(rfs::CWD, magic.as_str(), Mode::RWXU, AtFlags::empty()));
+            if result != Err(Errno::NOENT) {
+                break;
+            }
+        }
+        result
     }
 
     /// See [`super::list`].

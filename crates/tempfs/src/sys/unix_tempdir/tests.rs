@@ -300,7 +300,7 @@ mod linux {
 
     #[test]
     fn the_magic_link_repair_changes_only_the_directory_it_opened() {
-        // The O_PATH repair names /proc/self/fd/N: the kernel resolves it to
+        // The O_PATH repair names /proc/thread-self/fd/N: the kernel resolves it to
         // the very directory opened with O_NOFOLLOW, never to what the name
         // points at now, even when the name is swapped for a symlink
         // between the open and the repair.
@@ -330,7 +330,7 @@ mod linux {
     fn the_own_handle_is_repaired_through_itself_not_through_its_name() {
         // A TempDir's own handle is O_PATH; when its owner cannot read the
         // directory (root always can, so this runs as nobody), cleanup gives
-        // it 0700 through /proc/self/fd/N, which a swap of the name between
+        // it 0700 through /proc/thread-self/fd/N, which a swap of the name between
         // the open and the repair cannot redirect.
         let scratch = Scratch::new("ops-own-repair");
         let work = scratch.join("work");
@@ -355,6 +355,57 @@ mod linux {
             );
             assert_eq!(testkit::mode_of(&work.join("own.aside")), 0o700);
             assert_eq!(listed(opened.as_fd()), ["inside"]);
+        });
+        testkit::make_writable(scratch.path());
+    }
+
+    #[test]
+    fn a_thread_with_its_own_descriptor_table_repairs_its_own_directory() {
+        // `/proc/self/fd/N` is the main thread's descriptor N; in a thread
+        // that unshared its table, N there is another directory, whose mode
+        // a repair through it would change.
+        use std::os::fd::AsRawFd;
+        use std::sync::mpsc;
+
+        let scratch = Scratch::new("ops-thread-self");
+        let work = scratch.join("work");
+        fs::create_dir(&work).unwrap();
+        testkit::set_mode(&work, 0o777);
+        testkit::child::as_nobody(|| {
+            let own = work.join("own");
+            let outside = work.join("outside");
+            fs::create_dir(&own).unwrap();
+            fs::write(own.join("inside"), b"x").unwrap();
+            fs::create_dir(&outside).unwrap();
+            testkit::set_mode(&outside, 0o500);
+            let (number_tx, number_rx) = mpsc::channel();
+            let (go_tx, go_rx) = mpsc::channel::<()>();
+            let (work_in, own_in) = (work.clone(), own.clone());
+            let worker = std::thread::spawn(move || {
+                // SAFETY: gives this thread a copy of the descriptor table.
+                assert_eq!(unsafe { libc::unshare(libc::CLONE_FILES) }, 0);
+                let parent = Dir::open(&work_in).unwrap();
+                let handle = Dir::open_handle_at(&parent, "own").unwrap();
+                testkit::set_mode(&own_in, 0o000);
+                number_tx.send(handle.as_fd().as_raw_fd()).unwrap();
+                go_rx.recv().unwrap();
+                let opened = ops::open_readable(handle.as_fd()).unwrap();
+                listed(opened.as_fd())
+            });
+            let n = number_rx.recv().unwrap();
+            let other = fs::File::open(&outside).unwrap();
+            // SAFETY: duplicates a descriptor this thread owns onto a number
+            // its table does not use (nothing was opened since the tables
+            // parted).
+            assert_eq!(unsafe { libc::dup2(other.as_raw_fd(), n) }, n);
+            go_tx.send(()).unwrap();
+            assert_eq!(worker.join().unwrap(), ["inside"]);
+            assert_eq!(
+                testkit::mode_of(&outside),
+                0o500,
+                "the main thread's directory changed"
+            );
+            assert_eq!(testkit::mode_of(&own), 0o700);
         });
         testkit::make_writable(scratch.path());
     }
