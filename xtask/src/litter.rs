@@ -3,14 +3,16 @@
 //! start, and fails if anything is left in it at the end.
 //!
 //! `cargo xtask ci test` and `examples` point `TMPDIR` (and Windows'
-//! `TEMP`/`TMP`) at a fresh `xtask-tmp-XXXXX` directory inside the system's
-//! temporary directory, with the mode of `/tmp` (world-writable and sticky,
-//! 1777): the suite runs in the same kind of directory, on the same file
-//! system, as it would in `/tmp`, but alone, and the tests that drop
+//! `TEMP`/`TMP`) at a fresh directory with the mode of `/tmp`
+//! (world-writable and sticky, 1777), so the suite runs in the same kind of
+//! directory as it would in `/tmp`, but alone, and the tests that drop
 //! privileges can reach it wherever the checkout is (a checkout in a 0700
-//! home or `mktemp -d` directory is out of `nobody`'s reach). The wine step
-//! empties the prefix's Windows `Temp` directory before the run and checks
-//! it after.
+//! home or `mktemp -d` directory is out of `nobody`'s reach). It sits,
+//! under a random name, inside a 0711 `xtask-tmp-XXXX` directory of ours in
+//! the system's temporary directory: other users can pass through but not
+//! list it, so they can neither find it to plant a file (and fail the
+//! check) nor watch what the tests write. The wine step empties the
+//! prefix's Windows `Temp` directory before the run and checks it after.
 
 use std::path::PathBuf;
 
@@ -21,34 +23,40 @@ const SHOWN: usize = 10;
 #[derive(Debug)]
 pub(crate) struct Watched {
     dir: PathBuf,
-    /// Set when the directory is ours to remove at the end.
-    owned: Option<tempfs::TempDir>,
+    /// The private directory around `dir`, when both are ours to remove.
+    parent: Option<PathBuf>,
 }
 
+/// How many names [`make_new_dir`] tries before giving up.
+const ATTEMPTS: u32 = 16;
+
 impl Watched {
-    /// A new directory in the system's temporary directory with `/tmp`'s
-    /// mode (1777 where that means something), removed by
-    /// [`Watched::finish`] when nothing is left in it.
+    /// A new 1777 directory, under a random name inside a new 0711
+    /// `xtask-tmp-XXXX` in the system's temporary directory (see the
+    /// module docs); [`Watched::finish`] removes both when nothing is left.
     pub(crate) fn shared() -> Result<Watched, String> {
-        let owned = tempfs::Builder::new()
-            .prefix("xtask-tmp-")
-            .tempdir()
-            .map_err(|e| format!("a private temporary directory: {e}"))?;
-        let dir = owned.path().to_path_buf();
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o1777))
-                .map_err(|e| format!("{}: {e}", dir.display()))?;
+        let base = std::env::temp_dir();
+        let parent = make_new_dir(&base, "xtask-tmp-", 0o711)?;
+        match make_new_dir(&parent, "", 0o1777) {
+            Ok(dir) => Ok(Watched {
+                dir,
+                parent: Some(parent),
+            }),
+            Err(e) => {
+                let _ = std::fs::remove_dir(&parent);
+                Err(e)
+            }
         }
-        Ok(Watched {
-            dir,
-            owned: Some(owned),
-        })
     }
 
     /// Empties `dir`, which someone else made and keeps, and watches it.
+    /// A symlink is refused: emptying it would empty its target.
     pub(crate) fn existing(dir: PathBuf) -> Result<Watched, String> {
+        let meta =
+            std::fs::symlink_metadata(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        if !meta.is_dir() {
+            return Err(format!("{}: not a directory (a symlink?)", dir.display()));
+        }
         let entries = std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         for entry in entries {
             let path = entry.map_err(|e| format!("{}: {e}", dir.display()))?.path();
@@ -62,7 +70,7 @@ impl Watched {
             };
             removed.map_err(|e| format!("{}: {e}", path.display()))?;
         }
-        Ok(Watched { dir, owned: None })
+        Ok(Watched { dir, parent: None })
     }
 
     /// `Ok` if the directory is empty; otherwise an error naming what is
@@ -105,21 +113,60 @@ impl Watched {
         }
     }
 
-    /// Checks; removes a directory of ours when nothing is left in it and
-    /// keeps it, for a look, when something is.
-    pub(crate) fn finish(mut self, who: &str) -> Result<(), String> {
-        let checked = self.check(who);
-        match self.owned.take() {
-            Some(owned) if checked.is_ok() => owned
-                .close()
-                .map_err(|e| format!("{}: {e}", self.dir.display())),
-            Some(owned) => {
-                let _ = owned.keep();
-                checked
+    /// Checks; removes the directories when they are ours and nothing is
+    /// left, and keeps them, for a look, when something is.
+    pub(crate) fn finish(self, who: &str) -> Result<(), String> {
+        self.check(who)?;
+        if let Some(parent) = &self.parent {
+            for dir in [&self.dir, parent] {
+                std::fs::remove_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
             }
-            None => checked,
+        }
+        Ok(())
+    }
+}
+
+/// Makes a new directory `<prefix><16 random hex digits>` in `base`,
+/// exclusively (never one that exists), with `mode` on unix.
+fn make_new_dir(base: &std::path::Path, prefix: &str, mode: u32) -> Result<PathBuf, String> {
+    for _ in 0..ATTEMPTS {
+        let dir = base.join(format!("{prefix}{:016x}", random_u64()));
+        match std::fs::create_dir(&dir) {
+            Ok(()) => {
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    let set = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(mode));
+                    if let Err(e) = set {
+                        let _ = std::fs::remove_dir(&dir);
+                        return Err(format!("{}: {e}", dir.display()));
+                    }
+                }
+                #[cfg(not(unix))]
+                let _ = mode;
+                return Ok(dir);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(format!("{}: {e}", dir.display())),
         }
     }
+    Err(format!(
+        "{}: {ATTEMPTS} random names were all taken",
+        base.display()
+    ))
+}
+
+/// 64 bits nobody else can predict, from std alone: std's hasher keys
+/// come from the operating system's random source.
+fn random_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    hasher.finish()
 }
 
 #[cfg(test)]
@@ -127,12 +174,38 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_empty_shared_directory_passes_and_is_removed() {
+    fn an_empty_shared_directory_passes_and_is_removed_with_its_parent() {
         let watched = Watched::shared().unwrap();
         let dir = watched.dir.clone();
+        let parent = watched.parent.clone().unwrap();
+        assert_eq!(dir.parent(), Some(parent.as_path()));
         assert!(dir.is_dir());
         watched.finish("the tests").unwrap();
-        assert!(!dir.exists());
+        assert!(!dir.exists() && !parent.exists());
+    }
+
+    #[test]
+    fn names_are_random_and_new() {
+        let work = tempfs::TempDir::with_prefix("litter-").unwrap();
+        let a = make_new_dir(work.path(), "x-", 0o700).unwrap();
+        let b = make_new_dir(work.path(), "x-", 0o700).unwrap();
+        assert_ne!(a, b);
+        assert_ne!(random_u64(), random_u64());
+    }
+
+    #[test]
+    fn an_existing_symlink_is_refused_and_its_target_untouched() {
+        let work = tempfs::TempDir::with_prefix("litter-").unwrap();
+        let target = work.path().join("target");
+        std::fs::create_dir(&target).unwrap();
+        std::fs::write(target.join("keep"), "x").unwrap();
+        let link = work.path().join("Temp");
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        #[cfg(windows)]
+        std::os::windows::fs::symlink_dir(&target, &link).unwrap();
+        assert!(Watched::existing(link).is_err());
+        assert!(target.join("keep").is_file());
     }
 
     #[test]
@@ -152,6 +225,7 @@ mod tests {
     fn leftovers_are_named_counted_and_kept() {
         let watched = Watched::shared().unwrap();
         let dir = watched.dir.clone();
+        let parent = watched.parent.clone().unwrap();
         for i in 0..12 {
             std::fs::write(dir.join(format!("tmp{i:02}")), "").unwrap();
         }
@@ -163,20 +237,19 @@ mod tests {
         let err = watched.finish("the tests").unwrap_err();
         assert!(err.contains("12 entries"), "{err}");
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 12);
-        std::fs::remove_dir_all(&dir).unwrap();
+        std::fs::remove_dir_all(&parent).unwrap();
     }
 
     #[cfg(unix)]
     #[test]
-    fn a_shared_directory_has_the_mode_of_tmp() {
+    fn the_shared_directory_has_the_mode_of_tmp_inside_one_others_cannot_list() {
         use std::os::unix::fs::PermissionsExt;
 
         let watched = Watched::shared().unwrap();
-        let mode = std::fs::metadata(&watched.dir)
-            .unwrap()
-            .permissions()
-            .mode();
-        assert_eq!(mode & 0o7777, 0o1777);
+        let mode =
+            |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+        assert_eq!(mode(&watched.dir), 0o1777);
+        assert_eq!(mode(watched.parent.as_ref().unwrap()), 0o711);
         watched.finish("the tests").unwrap();
     }
 }

@@ -103,16 +103,13 @@ fn passed(stdout: &str) -> u64 {
         .sum()
 }
 
-/// The filters of `filters` that no test in `stdout` (libtest's
-/// `test <name> ... ok` lines) matches; libtest matches by substring.
+/// The filters of `filters` that no test that passed in `stdout`
+/// (libtest's `test <name> ... ok` lines; an ignored one does not count)
+/// matches; libtest matches by substring.
 fn unmatched<'a>(filters: &[&'a str], stdout: &str) -> Vec<&'a str> {
     let ran: Vec<&str> = stdout
         .lines()
-        .filter_map(|l| {
-            l.strip_prefix("test ")?
-                .split_once(" ... ")
-                .map(|(name, _)| name)
-        })
+        .filter_map(|l| l.strip_prefix("test ")?.strip_suffix(" ... ok"))
         .collect();
     filters
         .iter()
@@ -148,5 +145,7 @@ test result: ok. 2 passed; 0 failed
             unmatched(&["name::"], "test result: ok. 0 passed\n"),
             ["name::"]
         );
+        let ignored = "test model_tests::big ... ignored\n";
+        assert_eq!(unmatched(&["model_tests::"], ignored), ["model_tests::"]);
     }
 }

@@ -22,7 +22,9 @@
 //!    verified `tempfs` against the `tempcore` of an earlier commit, and
 //!    failed. The step removes those unpacked copies of our crates before
 //!    packaging (so the check sees this tree) and after (so it leaves no
-//!    litter in the cargo home). It touches nothing else: only directories
+//!    litter in the cargo home but its lock file; a local registry's
+//!    directory goes once it is empty), and reports, without failing,
+//!    copies it cannot remove. It touches nothing else: only directories
 //!    named after our crates, only in local registries (a `file://` URL has
 //!    no host, so their directory names start with `-`; crates.io's is
 //!    `index.crates.io-<hash>`). Another clone's package step may be
@@ -71,10 +73,10 @@ pub(crate) fn package() -> Result<String, String> {
         Some(home) => Some(take_turn(home)?),
         None => None,
     };
-    let stale = match &home {
-        Some(home) => forget_unpacked(home, LIBRARY_CRATES)?,
-        None => Vec::new(),
-    };
+    let before = home
+        .as_deref()
+        .map(|home| forget_unpacked(home, LIBRARY_CRATES))
+        .unwrap_or_default();
     let target = root().join("target").join("xtask-package");
     match std::fs::remove_dir_all(&target) {
         Ok(()) => {}
@@ -88,10 +90,23 @@ pub(crate) fn package() -> Result<String, String> {
         command.args(["-p", name]);
     }
     let packaged = capture(&mut command);
-    if let Some(home) = &home {
-        forget_unpacked(home, LIBRARY_CRATES)?;
-    }
-    let out = packaged?;
+    let after = home
+        .as_deref()
+        .map(|home| forget_unpacked(home, LIBRARY_CRATES))
+        .unwrap_or_default();
+    let mut unremoved = before.failed.clone();
+    unremoved.extend(after.failed);
+    unremoved.dedup();
+    let out = packaged.map_err(|e| {
+        if unremoved.is_empty() {
+            e
+        } else {
+            format!(
+                "{e}\n(unpacked copies that could not be removed, which cargo may have used: {})",
+                unremoved.join("; ")
+            )
+        }
+    })?;
     let log = String::from_utf8_lossy(&out.stderr);
     let sizes: Vec<String> = log
         .lines()
@@ -109,12 +124,15 @@ pub(crate) fn package() -> Result<String, String> {
         ));
     }
     let mut summary = format!("verified {}", listed.join(", "));
-    if !stale.is_empty() {
+    let stale = before.removed.len();
+    if stale > 0 {
         summary += &format!(
-            "; removed {} stale unpacked cop{} first",
-            stale.len(),
-            if stale.len() == 1 { "y" } else { "ies" }
+            "; removed {stale} stale unpacked cop{} first",
+            if stale == 1 { "y" } else { "ies" }
         );
+    }
+    if !unremoved.is_empty() {
+        summary += &format!("; could not remove {}", unremoved.join("; "));
     }
     Ok(summary)
 }
@@ -141,30 +159,43 @@ fn take_turn(cargo_home: &Path) -> Result<std::fs::File, String> {
         .write(true)
         .open(&path)
         .map_err(show)?;
-    file.lock().map_err(show)?;
+    if let Err(std::fs::TryLockError::WouldBlock) = file.try_lock() {
+        eprintln!(
+            "package: waiting for {} (another clone's package step holds it)",
+            path.display()
+        );
+        file.lock().map_err(show)?;
+    }
     Ok(file)
 }
 
 /// Removes the copies of `crates` that cargo unpacked from local
 /// registries under `cargo_home` (see step 4 of the module docs) and
 /// returns their paths. A cargo home without registry sources is fine.
-fn forget_unpacked(cargo_home: &Path, crates: &[&str]) -> Result<Vec<PathBuf>, String> {
+fn forget_unpacked(cargo_home: &Path, crates: &[&str]) -> Sweep {
+    let mut sweep = Sweep::default();
     let sources = cargo_home.join("registry").join("src");
     let registries = match std::fs::read_dir(&sources) {
         Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(format!("{}: {e}", sources.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return sweep,
+        Err(e) => {
+            sweep.failed.push(format!("{}: {e}", sources.display()));
+            return sweep;
+        }
     };
-    let mut removed = Vec::new();
-    for registry in registries {
-        let registry = registry.map_err(|e| format!("{}: {e}", sources.display()))?;
+    for registry in registries.flatten() {
         if !registry.file_name().to_string_lossy().starts_with('-') {
             continue;
         }
         let dir = registry.path();
-        let unpacked = std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        for entry in unpacked {
-            let entry = entry.map_err(|e| format!("{}: {e}", dir.display()))?;
+        let unpacked = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) => {
+                sweep.failed.push(format!("{}: {e}", dir.display()));
+                continue;
+            }
+        };
+        for entry in unpacked.flatten() {
             let name = entry.file_name();
             if !crates
                 .iter()
@@ -179,13 +210,26 @@ fn forget_unpacked(cargo_home: &Path, crates: &[&str]) -> Result<Vec<PathBuf>, S
                 continue;
             }
             match std::fs::remove_dir_all(&path) {
-                Ok(()) => removed.push(path),
+                Ok(()) => sweep.removed.push(path),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(format!("{}: {e}", path.display())),
+                Err(e) => sweep.failed.push(format!("{}: {e}", path.display())),
             }
         }
+        // A local registry's directory holds nothing else of cargo's:
+        // once empty it is litter (anything else in it keeps it).
+        let _ = std::fs::remove_dir(&dir);
     }
-    Ok(removed)
+    sweep
+}
+
+/// What [`forget_unpacked`] did: the copies it removed, and the ones it
+/// could not (another user's, say), which do not stop the step: only a
+/// copy at this workspace's own registry would matter, and then cargo's
+/// verification fails and says so.
+#[derive(Debug, Default)]
+struct Sweep {
+    removed: Vec<PathBuf>,
+    failed: Vec<String>,
 }
 
 /// Whether `entry` is cargo's name for an unpacked `krate`:
@@ -401,7 +445,9 @@ targets = ["x86_64-unknown-linux-gnu"]
             std::fs::create_dir_all(dir.join("src")).unwrap();
             std::fs::write(dir.join("src").join("lib.rs"), "//! old\n").unwrap();
         }
-        let mut removed = forget_unpacked(home.path(), LIBRARY_CRATES).unwrap();
+        let sweep = forget_unpacked(home.path(), LIBRARY_CRATES);
+        assert_eq!(sweep.failed, Vec::<String>::new());
+        let mut removed = sweep.removed;
         removed.sort();
         assert_eq!(removed, stale.to_vec());
         for dir in &stale {
@@ -415,9 +461,20 @@ targets = ["x86_64-unknown-linux-gnu"]
             );
         }
         assert_eq!(
-            forget_unpacked(home.path(), LIBRARY_CRATES).unwrap(),
+            forget_unpacked(home.path(), LIBRARY_CRATES).removed,
             Vec::<PathBuf>::new()
         );
+        assert!(local.is_dir(), "kept: it still holds other crates");
+    }
+
+    #[test]
+    fn an_emptied_local_registry_directory_goes_too() {
+        let home = tempfs::TempDir::with_prefix("cargo-home-").unwrap();
+        let local = home.path().join("registry").join("src").join("-0badc0de");
+        std::fs::create_dir_all(local.join("tempspool-0.1.0").join("src")).unwrap();
+        let sweep = forget_unpacked(home.path(), LIBRARY_CRATES);
+        assert_eq!(sweep.removed, [local.join("tempspool-0.1.0")]);
+        assert!(!local.exists(), "an empty -<hash> directory is litter");
     }
 
     #[test]
@@ -440,7 +497,7 @@ targets = ["x86_64-unknown-linux-gnu"]
     fn a_cargo_home_without_registry_sources_is_fine() {
         let home = tempfs::TempDir::with_prefix("cargo-home-").unwrap();
         assert_eq!(
-            forget_unpacked(home.path(), LIBRARY_CRATES).unwrap(),
+            forget_unpacked(home.path(), LIBRARY_CRATES).removed,
             Vec::<PathBuf>::new()
         );
     }
@@ -455,7 +512,7 @@ targets = ["x86_64-unknown-linux-gnu"]
         std::fs::create_dir_all(&local).unwrap();
         std::os::unix::fs::symlink(outside.path(), local.join("tempcore-0.1.0")).unwrap();
         assert_eq!(
-            forget_unpacked(home.path(), LIBRARY_CRATES).unwrap(),
+            forget_unpacked(home.path(), LIBRARY_CRATES).removed,
             Vec::<PathBuf>::new()
         );
         assert!(outside.path().join("keep").is_file());

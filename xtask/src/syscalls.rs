@@ -137,7 +137,9 @@ pub(crate) const BUDGETS: &[Budget] = &[
         text: "`getrandom` fewer than 1 per 100 names, nothing else",
         calls: &[],
         total: 0.0,
-        required: &[(&["getrandom"], 0.001)],
+        // Nothing required: glibc 2.41 on Linux 6.11 answers getrandom(3)
+        // from the vDSO, with no system call for strace to see.
+        required: &[],
     },
 ];
 
@@ -736,20 +738,18 @@ mod tests {
         let mut counts = all_within();
         counts[0].per_op.clear();
         counts[1].per_op.remove("unlinkat");
-        counts[2].per_op.clear();
         let failures = check(&counts);
         for expected in [
             "anonymous/ours in tmp: openat 0 per operation, needs at least 1",
             "anonymous/ours in tmp: close 0 per operation",
             "named/ours in tmp: unlinkat 0 per operation",
-            "names/ours in tmp: getrandom 0 per operation",
         ] {
             assert!(
                 failures.iter().any(|f| f.contains(expected)),
                 "{expected:?} not in {failures:?}"
             );
         }
-        assert_eq!(failures.len(), 4, "{failures:?}");
+        assert_eq!(failures.len(), 3, "{failures:?}");
     }
 
     #[test]

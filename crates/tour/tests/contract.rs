@@ -1,8 +1,9 @@
-//! The public contract of `../shared/DESIGN.md`, spelled the way users and
-//! checks outside this repository spell it: every name, with the argument
-//! and result types the contract gives it, and the least each one must do.
-//! A rename, a changed signature or a lost trait implementation fails to
-//! compile here before it breaks anyone else.
+//! The public contract of the design (DESIGN.md, kept with the team's
+//! notes), spelled the way users and checks outside this repository spell
+//! it: every name, with the argument and result types the contract gives
+//! it, and the least each one must do. A rename, a changed signature or a
+//! lost trait implementation fails to compile here before it breaks
+//! anyone else.
 
 use std::ffi::OsString;
 use std::fs::File;
