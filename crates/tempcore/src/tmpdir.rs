@@ -80,18 +80,25 @@ pub fn temp_dir_handle() -> io::Result<Arc<Dir>> {
     if let Ok(Some(dir)) = cached {
         return Ok(dir);
     }
-    let (epoch, dir) = {
-        let mut chosen = chosen();
-        let dir = match chosen.as_ref() {
-            Some(dir) => Arc::clone(dir),
-            None => {
-                let dir = Arc::new(discover()?);
-                *chosen = Some(Arc::clone(&dir));
-                dir
-            }
-        };
+    // The lock is only ever held for a moment, never across discovery
+    // (which creates, writes and removes a probe file): a child forked
+    // while another thread discovers must not find it held forever.
+    let known = {
+        let chosen = chosen();
         // Read under the lock: the epoch that goes with this answer.
-        (EPOCH.load(Ordering::Acquire), dir)
+        chosen
+            .as_ref()
+            .map(|dir| (EPOCH.load(Ordering::Acquire), Arc::clone(dir)))
+    };
+    let (epoch, dir) = match known {
+        Some(known) => known,
+        None => {
+            let found = Arc::new(discover()?);
+            let mut chosen = chosen();
+            // Another thread may have chosen meanwhile: its answer stands.
+            let dir = Arc::clone(chosen.get_or_insert(found));
+            (EPOCH.load(Ordering::Acquire), dir)
+        }
     };
     let _ = CACHED.try_with(|cached| {
         if let Ok(mut cached) = cached.try_borrow_mut() {
@@ -198,9 +205,66 @@ pub(crate) fn first_usable(
 }
 
 fn discover() -> io::Result<Dir> {
+    #[cfg(test)]
+    pause::here();
     let cwd = std::env::current_dir().ok();
     let candidates = temp_dir_candidates(&|var| std::env::var_os(var), cwd.as_deref());
     first_usable(candidates, probe_temp_dir)
+}
+
+/// A place where a test can hold one thread inside discovery.
+#[cfg(test)]
+mod pause {
+    use std::cell::RefCell;
+    use std::sync::mpsc::{Receiver, Sender};
+
+    thread_local! {
+        static ARMED: RefCell<Option<(Sender<()>, Receiver<()>)>> = const { RefCell::new(None) };
+    }
+
+    /// The next discovery on this thread says `entered`, then waits for
+    /// `resume`. (Only the unix fork test uses it.)
+    #[cfg_attr(not(unix), allow(dead_code, reason = "the fork test is unix-only"))]
+    pub(super) fn arm(entered: Sender<()>, resume: Receiver<()>) {
+        ARMED.with(|armed| *armed.borrow_mut() = Some((entered, resume)));
+    }
+
+    pub(super) fn here() {
+        if let Some((entered, resume)) = ARMED.with(|armed| armed.borrow_mut().take()) {
+            entered.send(()).unwrap();
+            resume.recv().unwrap();
+        }
+    }
+}
+
+#[cfg(all(test, unix))]
+mod fork_tests {
+    use std::sync::mpsc;
+
+    use super::*;
+
+    #[test]
+    fn a_child_forked_during_discovery_does_not_wait_for_it() {
+        // Another thread is inside discovery (held there) when the process
+        // forks: the child has no copy of the answer and must find the lock
+        // free, discover for itself and go on.
+        let (entered_tx, entered_rx) = mpsc::channel();
+        let (resume_tx, resume_rx) = mpsc::channel();
+        reset_temp_dir();
+        let discovering = std::thread::spawn(move || {
+            pause::arm(entered_tx, resume_rx);
+            temp_dir_handle().map(|dir| dir.path().to_path_buf())
+        });
+        entered_rx.recv().unwrap();
+        testkit::child::check(|| {
+            // SAFETY: a timer for this forked child only; SIGALRM ends it,
+            // and the parent reports that as a failure.
+            unsafe { libc::alarm(10) };
+            temp_dir_handle().unwrap();
+        });
+        resume_tx.send(()).unwrap();
+        assert_eq!(discovering.join().unwrap().unwrap(), temp_dir().unwrap());
+    }
 }
 
 #[cfg(test)]
