@@ -10,6 +10,10 @@
 //! passes is the answer for the rest of the process, unless
 //! [`set_temp_dir`] overrides it. `std::env::temp_dir()` does none of
 //! this: it returns `TMPDIR` unchecked.
+//!
+//! A set-user-ID or set-group-ID process (real and effective IDs differ)
+//! skips the environment variables, as glibc's `secure_getenv` would:
+//! they are set by whoever started it.
 
 use std::cell::RefCell;
 use std::ffi::OsString;
@@ -208,7 +212,12 @@ fn discover() -> io::Result<Dir> {
     #[cfg(test)]
     pause::here();
     let cwd = std::env::current_dir().ok();
-    let candidates = temp_dir_candidates(&|var| std::env::var_os(var), cwd.as_deref());
+    // A set-user-ID process skips TMPDIR, TEMP and TMP: they are its
+    // caller's to set, and would put its files where the caller can move
+    // them (glibc already drops TMPDIR for such a process, not the others).
+    let trusted = sys::environment_is_trusted();
+    let env = |var: &str| if trusted { std::env::var_os(var) } else { None };
+    let candidates = temp_dir_candidates(&env, cwd.as_deref());
     first_usable(candidates, probe_temp_dir)
 }
 
@@ -238,7 +247,7 @@ mod pause {
 }
 
 #[cfg(all(test, unix))]
-mod fork_tests {
+mod process_tests {
     use std::sync::mpsc;
 
     use super::*;
@@ -264,6 +273,35 @@ mod fork_tests {
         });
         resume_tx.send(()).unwrap();
         assert_eq!(discovering.join().unwrap().unwrap(), temp_dir().unwrap());
+    }
+
+    #[test]
+    fn a_set_user_id_process_ignores_the_environment() {
+        // A set-user-ID root program started by another user: TEMP (which
+        // glibc, unlike TMPDIR, leaves in place) must not choose where its
+        // files go, or that user could move them aside and plant symlinks.
+        let dir = std::env::temp_dir().join(format!("tempcore-suid-{}", std::process::id()));
+        std::fs::create_dir(&dir).unwrap();
+        let chosen = dir.clone();
+        testkit::child::check(move || {
+            // SAFETY: this forked child runs one thread.
+            unsafe {
+                std::env::remove_var("TMPDIR");
+                std::env::set_var("TEMP", &chosen);
+            }
+            reset_temp_dir();
+            assert_eq!(
+                temp_dir().unwrap(),
+                chosen,
+                "an ordinary process follows TEMP"
+            );
+            // As a set-user-ID program runs: real uid nobody, effective root.
+            // SAFETY: changes this forked child's credentials only.
+            assert_eq!(unsafe { libc::setreuid(65534, 0) }, 0);
+            reset_temp_dir();
+            assert_ne!(temp_dir().unwrap(), chosen);
+        });
+        std::fs::remove_dir(&dir).unwrap();
     }
 }
 

@@ -397,6 +397,16 @@ pub(crate) fn platform_temp_dirs(_env: &dyn Fn(&str) -> Option<OsString>) -> Vec
     ["/tmp", "/var/tmp", "/usr/tmp"].map(PathBuf::from).to_vec()
 }
 
+/// Whether the environment may choose where temporary files go: not in a
+/// set-user-ID or set-group-ID process (real and effective IDs differ),
+/// whose environment belongs to the user who started it, as glibc's
+/// `secure_getenv` decides. (A program given file capabilities keeps its
+/// IDs and is not told apart here.)
+pub(crate) fn environment_is_trusted() -> bool {
+    use rustix::process::{getegid, geteuid, getgid, getuid};
+    getuid() == geteuid() && getgid() == getegid()
+}
+
 /// Python's `os.path.abspath` on POSIX: join to `cwd` if relative, then
 /// normalise lexically (`posixpath.normpath`).
 pub(crate) fn absolute(path: &Path, cwd: &Path) -> PathBuf {

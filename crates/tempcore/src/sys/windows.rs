@@ -600,6 +600,12 @@ pub(crate) fn platform_temp_dirs(env: &dyn Fn(&str) -> Option<OsString>) -> Vec<
     dirs
 }
 
+/// Whether the environment may choose where temporary files go: always
+/// on Windows, which has no set-user-ID programs.
+pub(crate) fn environment_is_trusted() -> bool {
+    true
+}
+
 /// Python's `ntpath.abspath`: join to `cwd` if relative, then normalise
 /// lexically (`ntpath.normpath`).
 pub(crate) fn absolute(path: &Path, cwd: &Path) -> PathBuf {
