@@ -223,6 +223,42 @@ pub fn private_mount_namespace() {
     }
 }
 
+/// Runs `prepare` on a new thread with a descriptor table of its own
+/// (`unshare(CLONE_FILES)`); it returns the descriptor number that matters
+/// and its state. Then, in the calling thread's table, `decoy` is
+/// duplicated onto that same number (free there: nothing was opened since
+/// the tables parted), and the thread goes on with `finish(state)`, whose
+/// result is returned. So `/proc/self/fd/N`, which names the main
+/// thread's N, names the decoy while the thread's own N is another file.
+/// Linux only; call from the main thread of a forked child.
+#[cfg(target_os = "linux")]
+pub fn with_decoy_at_the_same_number<S, R: Send + 'static>(
+    decoy: &impl AsRawFd,
+    prepare: impl FnOnce() -> (std::os::fd::RawFd, S) + Send + 'static,
+    finish: impl FnOnce(S) -> R + Send + 'static,
+) -> R {
+    use std::sync::mpsc;
+
+    let (number_tx, number_rx) = mpsc::channel();
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    let worker = std::thread::spawn(move || {
+        // SAFETY: gives this thread a copy of the descriptor table.
+        assert_eq!(unsafe { libc::unshare(libc::CLONE_FILES) }, 0);
+        let (number, state) = prepare();
+        number_tx.send(number).unwrap();
+        go_rx.recv().unwrap();
+        finish(state)
+    });
+    let number = number_rx.recv().expect("prepare panicked");
+    // SAFETY: duplicates a descriptor the caller owns onto a number this
+    // thread's table does not use.
+    assert_eq!(unsafe { libc::dup2(decoy.as_raw_fd(), number) }, number);
+    go_tx.send(()).unwrap();
+    worker
+        .join()
+        .unwrap_or_else(|e| std::panic::resume_unwind(e))
+}
+
 /// `mount(source, target, fstype, 0, options)`; panics on failure. Linux
 /// only; use inside [`private_mount_namespace`].
 #[cfg(target_os = "linux")]

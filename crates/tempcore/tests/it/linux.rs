@@ -206,35 +206,26 @@ fn a_thread_with_its_own_descriptor_table_links_its_own_file() {
     // has unshared its descriptor table, N there is another file: linking
     // through it would publish that file instead of ours.
     use std::os::fd::AsRawFd;
-    use std::sync::mpsc;
 
     let scratch = Scratch::new("thread-self");
     std::fs::write(scratch.join("secret"), b"the main thread's file").unwrap();
     testkit::child::check(|| {
-        let (number_tx, number_rx) = mpsc::channel();
-        let (go_tx, go_rx) = mpsc::channel::<()>();
-        let path = scratch.path().to_path_buf();
-        let worker = std::thread::spawn(move || {
-            // SAFETY: gives this thread a copy of the descriptor table.
-            assert_eq!(unsafe { libc::unshare(libc::CLONE_FILES) }, 0);
-            let dir = Dir::open(&path).unwrap();
-            let mut draft =
-                linkable_file_at(&dir, &mut Template::default(), &FileOptions::new()).unwrap();
-            draft.as_file_mut().write_all(b"ours").unwrap();
-            number_tx.send(draft.as_file().as_raw_fd()).unwrap();
-            go_rx.recv().unwrap();
-            let linked = draft.link_at(&dir, "published", &LinkOptions::no_replace());
-            linked.map(drop).map_err(|failed| failed.error).unwrap();
-        });
-        let n = number_rx.recv().unwrap();
-        // The same number, in the main thread's table, for another file
-        // (free there: nothing was opened since the tables parted).
         let secret = File::open(scratch.join("secret")).unwrap();
-        // SAFETY: duplicates a descriptor this thread owns onto a number
-        // this thread's table does not use.
-        assert_eq!(unsafe { libc::dup2(secret.as_raw_fd(), n) }, n);
-        go_tx.send(()).unwrap();
-        worker.join().unwrap();
+        let path = scratch.path().to_path_buf();
+        testkit::child::with_decoy_at_the_same_number(
+            &secret,
+            move || {
+                let dir = Dir::open(&path).unwrap();
+                let mut draft =
+                    linkable_file_at(&dir, &mut Template::default(), &FileOptions::new()).unwrap();
+                draft.as_file_mut().write_all(b"ours").unwrap();
+                (draft.as_file().as_raw_fd(), (dir, draft))
+            },
+            |(dir, draft)| {
+                let linked = draft.link_at(&dir, "published", &LinkOptions::no_replace());
+                linked.map(drop).map_err(|failed| failed.error).unwrap();
+            },
+        );
         assert_eq!(std::fs::read(scratch.join("published")).unwrap(), b"ours");
     });
 }

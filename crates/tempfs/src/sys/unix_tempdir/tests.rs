@@ -365,7 +365,6 @@ mod linux {
         // that unshared its table, N there is another directory, whose mode
         // a repair through it would change.
         use std::os::fd::AsRawFd;
-        use std::sync::mpsc;
 
         let scratch = Scratch::new("ops-thread-self");
         let work = scratch.join("work");
@@ -378,28 +377,22 @@ mod linux {
             fs::write(own.join("inside"), b"x").unwrap();
             fs::create_dir(&outside).unwrap();
             testkit::set_mode(&outside, 0o500);
-            let (number_tx, number_rx) = mpsc::channel();
-            let (go_tx, go_rx) = mpsc::channel::<()>();
+            let decoy = fs::File::open(&outside).unwrap();
             let (work_in, own_in) = (work.clone(), own.clone());
-            let worker = std::thread::spawn(move || {
-                // SAFETY: gives this thread a copy of the descriptor table.
-                assert_eq!(unsafe { libc::unshare(libc::CLONE_FILES) }, 0);
-                let parent = Dir::open(&work_in).unwrap();
-                let handle = Dir::open_handle_at(&parent, "own").unwrap();
-                testkit::set_mode(&own_in, 0o000);
-                number_tx.send(handle.as_fd().as_raw_fd()).unwrap();
-                go_rx.recv().unwrap();
-                let opened = ops::open_readable(handle.as_fd()).unwrap();
-                listed(opened.as_fd())
-            });
-            let n = number_rx.recv().unwrap();
-            let other = fs::File::open(&outside).unwrap();
-            // SAFETY: duplicates a descriptor this thread owns onto a number
-            // its table does not use (nothing was opened since the tables
-            // parted).
-            assert_eq!(unsafe { libc::dup2(other.as_raw_fd(), n) }, n);
-            go_tx.send(()).unwrap();
-            assert_eq!(worker.join().unwrap(), ["inside"]);
+            let names = testkit::child::with_decoy_at_the_same_number(
+                &decoy,
+                move || {
+                    let parent = Dir::open(&work_in).unwrap();
+                    let handle = Dir::open_handle_at(&parent, "own").unwrap();
+                    testkit::set_mode(&own_in, 0o000);
+                    (handle.as_fd().as_raw_fd(), handle)
+                },
+                |handle| {
+                    let opened = ops::open_readable(handle.as_fd()).unwrap();
+                    listed(opened.as_fd())
+                },
+            );
+            assert_eq!(names, ["inside"]);
             assert_eq!(
                 testkit::mode_of(&outside),
                 0o500,
