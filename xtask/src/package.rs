@@ -41,7 +41,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::msrv::LIBRARY_CRATES;
-use crate::run::{capture, cargo, root};
+use crate::run::{capture, cargo, remove_tree, root};
 
 /// Fields every library crate's `[package]` must set.
 const REQUIRED: &[&str] = &[
@@ -78,11 +78,7 @@ pub(crate) fn package() -> Result<String, String> {
         .map(|home| forget_unpacked(home, LIBRARY_CRATES))
         .unwrap_or_default();
     let target = root().join("target").join("xtask-package");
-    match std::fs::remove_dir_all(&target) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(format!("{}: {e}", target.display())),
-    }
+    remove_tree(&target)?;
     let mut command = cargo();
     command.args(["package", "--locked", "--allow-dirty", "--target-dir"]);
     command.arg(&target);

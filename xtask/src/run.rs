@@ -13,6 +13,16 @@ pub(crate) fn root() -> PathBuf {
         .to_path_buf()
 }
 
+/// Removes the directory tree at `path`; one that is not there is fine.
+pub(crate) fn remove_tree(path: &Path) -> Result<(), String> {
+    match std::fs::remove_dir_all(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(format!("{}: {e}", path.display()))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// `$CARGO`, as cargo sets it for `cargo run`, or `cargo`.
 pub(crate) fn cargo() -> Command {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());

@@ -33,7 +33,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::litter::Watched;
-use crate::run::{capture, cargo, root, show};
+use crate::run::{capture, cargo, remove_tree, root, show};
 use crate::tools::{find_program, missing, skipped};
 
 /// The Windows target Wine runs.
@@ -115,40 +115,20 @@ pub(crate) fn wine() -> Result<String, String> {
     let server = prefix.start_server()?;
     prefix.boot(&dll)?;
     let version = wine_version(&tools);
-    let scratch = Scratch::new(work.join("tmp"))?;
+    // The build's temporary files, removed afterwards.
+    let scratch = work.join("tmp");
+    remove_tree(&scratch)?;
+    std::fs::create_dir(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
     let windows_temp = prefix.windows_temp()?;
     let result = run_tests(&tools, &prefix, &scratch, &work.join("test.log"));
     server.stop();
-    let cleared = scratch.clear();
+    let cleared = remove_tree(&scratch);
     let summary = result?;
     cleared?;
     for temp in &windows_temp {
         temp.check("the tests under Wine")?;
     }
     Ok(format!("{summary} under {version}, nothing left behind"))
-}
-
-/// A directory for the build's temporary files, made empty and emptied
-/// again by [`Scratch::clear`].
-struct Scratch {
-    dir: PathBuf,
-}
-
-impl Scratch {
-    fn new(dir: PathBuf) -> Result<Scratch, String> {
-        let scratch = Scratch { dir };
-        scratch.clear()?;
-        std::fs::create_dir(&scratch.dir).map_err(|e| format!("{}: {e}", scratch.dir.display()))?;
-        Ok(scratch)
-    }
-
-    fn clear(&self) -> Result<(), String> {
-        match std::fs::remove_dir_all(&self.dir) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(format!("{}: {e}", self.dir.display())),
-        }
-    }
 }
 
 /// Compiles the `ProcessPrng` shim into `work`, unless it is newer than
@@ -381,7 +361,7 @@ fn wine_version(tools: &Tools) -> String {
 fn run_tests(
     tools: &Tools,
     prefix: &Prefix<'_>,
-    scratch: &Scratch,
+    scratch: &Path,
     log: &Path,
 ) -> Result<String, String> {
     let mut command = cargo();
@@ -408,7 +388,7 @@ fn run_tests(
     // The compilers and linkers write their temporary files to the
     // scratch directory; Wine and the Windows programs it runs see no
     // TMPDIR (Wine would hand it on to them, and our discovery reads it).
-    command.env("TMPDIR", &scratch.dir);
+    command.env("TMPDIR", scratch);
     command.env(runner, format!("env -u TMPDIR {}", tools.wine.display()));
     let out = File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
     let err = out
