@@ -10,6 +10,14 @@ use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
+/// The last component of `path`, as text.
+fn name_of(path: &Path) -> String {
+    path.file_name()
+        .expect("a temporary object's path ends in its name")
+        .to_string_lossy()
+        .into_owned()
+}
+
 /// A directory of the test's own, removed at the end.
 fn scratch() -> tempfs::TempDir {
     tempfs::TempDir::with_prefix("contract-").expect("a scratch directory")
@@ -100,9 +108,8 @@ fn tempfs_named_files() -> io::Result<()> {
 
     let prefixed = tempfs::NamedTempFile::with_prefix("pre-")?;
     let suffixed = tempfs::NamedTempFile::with_suffix(".txt")?;
-    let file_name = |f: &tempfs::NamedTempFile| f.path().file_name().unwrap().to_owned();
-    assert!(file_name(&prefixed).to_string_lossy().starts_with("pre-"));
-    assert!(file_name(&suffixed).to_string_lossy().ends_with(".txt"));
+    assert!(name_of(prefixed.path()).starts_with("pre-"));
+    assert!(name_of(suffixed.path()).ends_with(".txt"));
 
     let target = scratch.path().join("named");
     let _: File = tempfs::NamedTempFile::new_in(scratch.path())?.persist(&target)?;
@@ -141,13 +148,7 @@ fn tempfs_directories() -> io::Result<()> {
     let inside = tempfs::TempDir::new_in(scratch.path())?;
     assert_eq!(inside.path().parent(), Some(scratch.path()));
     let prefixed = tempfs::TempDir::with_prefix("pre-")?;
-    let name = prefixed
-        .path()
-        .file_name()
-        .unwrap()
-        .to_string_lossy()
-        .into_owned();
-    assert!(name.starts_with("pre-"));
+    assert!(name_of(prefixed.path()).starts_with("pre-"));
     let kept: PathBuf = prefixed.keep();
     assert!(kept.is_dir());
     std::fs::remove_dir(kept)?;
@@ -168,23 +169,11 @@ fn tempfs_builder_and_low_level_functions() -> io::Result<()> {
         .disable_cleanup(false)
         .ignore_cleanup_errors(false);
     let built = builder.tempfile_in(scratch.path())?;
-    let name = built
-        .path()
-        .file_name()
-        .unwrap()
-        .to_string_lossy()
-        .into_owned();
+    let name = name_of(built.path());
     assert!(name.starts_with("b-") && name.ends_with(".dat"), "{name}");
     assert_eq!(name.len(), "b-".len() + 8 + ".dat".len());
     let named: tempfs::NamedTempFile = tempfs::Builder::new().prefix("b-").tempfile()?;
-    assert!(
-        named
-            .path()
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .starts_with("b-")
-    );
+    assert!(name_of(named.path()).starts_with("b-"));
     let _: tempfs::NamedTempFile = tempfs::Builder::new().tempfile_in(scratch.path())?;
     let dir: tempfs::TempDir = tempfs::Builder::new().tempdir()?;
     let _: tempfs::TempDir = tempfs::Builder::new().tempdir_in(scratch.path())?;
