@@ -96,7 +96,18 @@ impl<'a> Template<'a> {
         let suffix = suffix.as_ref();
         check_affix("prefix", prefix)?;
         check_affix("suffix", suffix)?;
-        let len = sys::name_len(prefix) + rand_len + sys::name_len(suffix);
+        if rand_len > sys::NAME_MAX {
+            // Checked first and alone: the sum below cannot overflow then.
+            return Err(invalid(format!(
+                "the random part (rand_len) of {rand_len} characters is longer than the \
+                 {max}-{unit} file name limit",
+                max = sys::NAME_MAX,
+                unit = sys::NAME_UNIT,
+            )));
+        }
+        let len = sys::name_len(prefix)
+            .saturating_add(rand_len)
+            .saturating_add(sys::name_len(suffix));
         if len > sys::NAME_MAX {
             return Err(invalid(format!(
                 "a temporary name of {len} {units} (prefix, {rand_len} random characters, \
@@ -286,6 +297,20 @@ mod tests {
         assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
         assert!(err.to_string().contains("limit"), "{err}");
         assert!(random_name("p".repeat(242), "", 13).is_ok());
+    }
+
+    #[test]
+    fn a_huge_random_part_is_invalid_input_naming_it() {
+        // usize::MAX once overflowed the length sum: a panic in a debug
+        // build, a wrapped length accepted in a release build.
+        for rand_len in [usize::MAX, usize::MAX - 1, usize::MAX / 2 + 1, 256] {
+            let err = random_name("tmp", ".txt", rand_len).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{rand_len}");
+            assert!(err.to_string().contains("random part"), "{err}");
+            let err = Template::new("", "", rand_len).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{rand_len}");
+        }
+        assert_eq!(random_name("", "", 255).unwrap().len(), 255);
     }
 
     #[test]

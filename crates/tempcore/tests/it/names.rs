@@ -31,6 +31,25 @@ proptest! {
     }
 
     #[test]
+    fn random_parts_past_the_name_limit_are_invalid_input(
+        prefix in affix(),
+        suffix in affix(),
+        len in prop_oneof![
+            Just(usize::MAX),
+            Just(usize::MAX / 2 + 1),
+            (usize::MAX - 512)..=usize::MAX,
+            256usize..100_000,
+        ],
+    ) {
+        // The extremes once overflowed the length sum (a panic, or in a
+        // release build a wrapped length that was accepted).
+        let err = random_name(&prefix, &suffix, len).unwrap_err();
+        prop_assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+        prop_assert!(err.to_string().contains("random part"), "{}", err);
+        prop_assert!(Template::new(&prefix, &suffix, len).is_err());
+    }
+
+    #[test]
     fn separators_are_always_refused(prefix in affix(), at in 0usize..40, nul in any::<bool>()) {
         let bad = if nul { '\0' } else { '/' };
         let mut poisoned = prefix.clone();

@@ -85,6 +85,27 @@ fn too_long_a_name_is_invalid_input_not_a_retry() {
 }
 
 #[test]
+fn a_huge_rand_bytes_is_invalid_input_for_every_constructor() {
+    // usize::MAX once overflowed the name's length sum: a panic in a debug
+    // build, and in a release build a wrapped length that was accepted and
+    // a name generated until the allocator gave up.
+    let scratch = Scratch::new("bad-rand");
+    for rand in [usize::MAX, usize::MAX - 3, usize::MAX / 2 + 1, 256] {
+        let mut builder = Builder::new();
+        builder.rand_bytes(rand);
+        let errors = every_constructor(&builder, scratch.path());
+        assert_eq!(errors.len(), 5, "every constructor refuses {rand}");
+        for (what, err) in errors {
+            assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{what}: {err}");
+            assert!(err.to_string().contains("random part"), "{what}: {err}");
+        }
+        let err = builder.tempdir_in(scratch.path()).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "tempdir_in: {err}");
+    }
+    assert!(scratch.entries().is_empty());
+}
+
+#[test]
 fn missing_directory_is_not_found_naming_it() {
     let scratch = Scratch::new("bad-missing");
     let missing = scratch.join("no-such-dir");
