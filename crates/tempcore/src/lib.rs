@@ -109,7 +109,7 @@ pub use create::{
 };
 pub use dir::Dir;
 pub use error::PathError;
-pub use link::{LinkError, LinkOptions, LinkableFile, linkable_file_at, rename_at};
+pub use link::{IntoFileError, LinkError, LinkOptions, LinkableFile, linkable_file_at, rename_at};
 pub use name::{
     ALPHABET, BITS_PER_CHAR, DEFAULT_PREFIX, DEFAULT_RAND_LEN, MAX_ATTEMPTS, NameSource, Template,
     random_name,

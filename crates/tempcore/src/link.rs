@@ -147,12 +147,21 @@ impl LinkableFile {
 
     /// Gives up the ability to link: removes the staged name, if any, and
     /// returns the open file, now anonymous.
-    pub fn into_file(mut self) -> io::Result<File> {
-        if let Some(mut staged) = self.staged.take() {
-            staged.armed = false;
-            crate::create::remove_file_at(&staged.dir, &staged.name)?;
+    ///
+    /// A staged name that is already gone (a temporary-file cleaner
+    /// removed it) is what was asked for, not an error. Any other failure
+    /// to remove it gives the `LinkableFile` back in the error, unchanged
+    /// and still staged; [`detach`](Self::detach) returns the file
+    /// whatever happens.
+    pub fn into_file(mut self) -> Result<File, IntoFileError> {
+        if let Some(staged) = &mut self.staged {
+            match crate::create::remove_file_at(&staged.dir, &staged.name) {
+                Ok(()) => staged.armed = false,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => staged.armed = false,
+                Err(error) => return Err(IntoFileError { error, file: self }),
+            }
         }
-        Ok(self.file)
+        Ok(self.into_linked())
     }
 
     /// Like [`into_file`](Self::into_file), but never loses the file: returns
@@ -264,6 +273,41 @@ impl std::error::Error for LinkError {
 impl From<LinkError> for io::Error {
     fn from(err: LinkError) -> io::Error {
         err.error
+    }
+}
+
+/// A failed [`LinkableFile::into_file`]: the staged name could not be
+/// removed. The error, and the file back, unchanged: still staged, still
+/// linkable, its name still removed on drop.
+#[derive(Debug)]
+pub struct IntoFileError {
+    /// What went wrong; names the staged path.
+    pub error: io::Error,
+    /// The file, given back.
+    pub file: LinkableFile,
+}
+
+impl fmt::Display for IntoFileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl std::error::Error for IntoFileError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.error.source()
+    }
+}
+
+impl From<IntoFileError> for io::Error {
+    fn from(err: IntoFileError) -> io::Error {
+        err.error
+    }
+}
+
+impl From<IntoFileError> for LinkableFile {
+    fn from(err: IntoFileError) -> LinkableFile {
+        err.file
     }
 }
 

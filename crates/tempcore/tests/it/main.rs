@@ -16,6 +16,8 @@ mod creation;
 mod discovery;
 mod linking;
 #[cfg(unix)]
+mod staged;
+#[cfg(unix)]
 mod unprivileged;
 #[cfg(windows)]
 mod windows;
