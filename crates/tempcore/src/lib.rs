@@ -69,11 +69,13 @@
 //!   that refuses it (`EISDIR`, `EOPNOTSUPP`, `EINVAL`, `ENOENT`) gets the
 //!   fallback (create under a fresh name, `unlinkat` at once), and the
 //!   refusal is remembered. Linking uses `/proc/thread-self/fd`, then
-//!   `AT_EMPTY_PATH`; no-replace renames use `renameat2(RENAME_NOREPLACE)`
-//!   with a `linkat` + `unlinkat` fallback. Base directories open `O_PATH`.
+//!   `AT_EMPTY_PATH`, for staged linkable files too (so a substitute at
+//!   the staged name is never published); no-replace renames use
+//!   `renameat2(RENAME_NOREPLACE)` with a `linkat` + `unlinkat` fallback. Base directories open `O_PATH`.
 //! - **macOS, FreeBSD and other unix**: the same `*at` calls; anonymous
 //!   files always take the fallback; a linkable file is staged under a
-//!   hidden name until linked. macOS renames without replacing via
+//!   hidden name until linked, and that name is checked to be the open file
+//!   just before it is renamed. macOS renames without replacing via
 //!   `renameatx_np(RENAME_EXCL)`; elsewhere `linkat` + `unlinkat`.
 //! - **Windows**: every `*_at` operation is relative to the directory's
 //!   handle (`NtCreateFile` with a root directory) and never follows a

@@ -74,8 +74,12 @@ impl LinkOptions {
 ///
 /// On Linux it is an `O_TMPFILE` file opened without `O_EXCL`: truly
 /// nameless until linked. Where `O_TMPFILE` is unavailable it is a file
-/// under a hidden random name in the same directory (staged): linking
-/// renames it, and dropping the `LinkableFile` removes that name.
+/// under a random name from the caller's [`NameSource`] in the same
+/// directory (staged; pass a hidden one): dropping the `LinkableFile`
+/// removes that name. Linking a staged file never publishes whatever else
+/// took its name: on Linux the open file itself is linked, as an
+/// `O_TMPFILE` file is; elsewhere the name is checked to be this file
+/// just before it is renamed (see [`link_at`](Self::link_at)).
 pub struct LinkableFile {
     file: File,
     staged: Option<Staged>,
@@ -184,11 +188,23 @@ impl LinkableFile {
     ///
     /// With [`LinkOptions::replace`] an existing entry is replaced (Linux:
     /// `linkat` to a random hidden sibling, then `renameat` over the target;
-    /// staged: `renameat`). With [`LinkOptions::no_replace`] an existing
-    /// entry makes it fail with `AlreadyExists` and nothing changes (Linux:
-    /// `linkat`, which never replaces; staged: `renameat2(RENAME_NOREPLACE)`,
-    /// or `renameatx_np(RENAME_EXCL)` on macOS, or `linkat` + `unlinkat`
-    /// where neither exists).
+    /// staged elsewhere: `renameat`). With [`LinkOptions::no_replace`] an
+    /// existing entry makes it fail with `AlreadyExists` and nothing changes
+    /// (Linux: `linkat`, which never replaces; staged elsewhere:
+    /// `renameat2(RENAME_NOREPLACE)`, or `renameatx_np(RENAME_EXCL)` on
+    /// macOS, or `linkat` + `unlinkat` where neither exists).
+    ///
+    /// A staged file is linked the Linux way too, through its open
+    /// descriptor, and its staged name is then removed if it still names
+    /// this file (`fstatat` + `fstat`, `unlinkat`). Where that cannot be
+    /// done (not Linux, or `/proc` missing without the privilege
+    /// `AT_EMPTY_PATH` needs, or the staged name was removed), the staged
+    /// name is checked to be this file (device and inode; Windows: volume
+    /// and file index) immediately before the rename, and if it is not,
+    /// linking fails with [`io::ErrorKind::NotFound`], giving the file
+    /// back: whatever took the name is never published. A substitution
+    /// between that check and the rename remains possible, by someone who
+    /// may rename or delete entries in the staged directory.
     ///
     /// On failure the error carries the file back, still linkable. A
     /// target on another file system fails with
@@ -220,7 +236,7 @@ impl LinkableFile {
         }
         let linked = match &self.staged {
             None => link_anonymous(&self.file, to, name, opts.replace),
-            Some(staged) => rename_at(&staged.dir, &staged.name, to, name, opts.replace),
+            Some(staged) => link_staged(&self.file, staged, to, name, opts.replace),
         };
         linked.map_err(|e| explain(e, "giving a temporary file the name", &target))?;
         if let Some(staged) = &mut self.staged {
@@ -309,6 +325,63 @@ impl From<IntoFileError> for LinkableFile {
     fn from(err: IntoFileError) -> LinkableFile {
         err.file
     }
+}
+
+/// Links a staged file at `name` in `to` without ever publishing what
+/// else may have taken its staged name: the open file itself where the
+/// platform can link a descriptor (then the staged name is removed if it
+/// is still this file), else a rename of the staged name checked to be
+/// this file just before.
+fn link_staged(
+    file: &File,
+    staged: &Staged,
+    to: &Dir,
+    name: &OsStr,
+    replace: bool,
+) -> io::Result<()> {
+    match link_anonymous(file, to, name, replace) {
+        Ok(()) => {
+            // Published; the staged name is now a second link to the same
+            // file. Leave it alone if it names anything else by now; the
+            // target has the file either way, so a failure here is not
+            // the link's.
+            if let Ok(true) = sys::same_file_at(&staged.dir, &staged.name, file) {
+                let _ = sys::remove_file_at(&staged.dir, &staged.name);
+            }
+            return Ok(());
+        }
+        // Unsupported: no way to link a descriptor here. NotFound: no
+        // /proc and no privilege for AT_EMPTY_PATH, or the file has no
+        // name left (a cleaner removed it), which the check below reports.
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::Unsupported | io::ErrorKind::NotFound
+            ) => {}
+        Err(e) => return Err(e),
+    }
+    let staged_path = || staged.dir.path().join(&staged.name);
+    let ours = sys::same_file_at(&staged.dir, &staged.name, file).map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!(
+                "checking the staged name {} of the temporary file: {e}",
+                staged_path().display()
+            ),
+        )
+    })?;
+    if !ours {
+        return Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            format!(
+                "the staged name {} now belongs to another file (the temporary file's \
+                 name was removed and something else created in its place); it was not \
+                 published",
+                staged_path().display()
+            ),
+        ));
+    }
+    sys::rename_at(&staged.dir, &staged.name, to, name, replace)
 }
 
 /// Links an `O_TMPFILE` file at `name` in `to`; to replace, links it under

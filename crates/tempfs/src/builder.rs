@@ -208,9 +208,15 @@ impl Builder {
         self.linkable_at(&open_dir(dir.as_ref())?)
     }
 
-    /// Creates a [`TempFile`] in the open directory `dir`.
+    /// Creates a [`TempFile`] in the open directory `dir`. The prefix,
+    /// suffix and length are checked as for every constructor, but a
+    /// [`TempFile`] that has to be staged under a name (no `O_TMPFILE`)
+    /// gets a hidden one, `.tmp` and 13 random characters, as its
+    /// documentation promises, whatever the builder's name pattern.
     pub fn linkable_at(&self, dir: &Dir) -> io::Result<TempFile> {
-        tempcore::linkable_file_at(dir, &mut self.template()?, &self.file_options())
+        self.template()?;
+        let mut hidden = Template::new(".tmp", "", DEFAULT_RAND_LEN)?;
+        tempcore::linkable_file_at(dir, &mut hidden, &self.file_options())
             .map(TempFile::from_linkable)
     }
 

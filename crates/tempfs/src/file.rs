@@ -85,7 +85,11 @@ impl TempFile {
     ///
     /// On failure the error names the target and gives the `TempFile`
     /// back, still anonymous. A target on another file system fails with
-    /// [`io::ErrorKind::CrossesDevices`] and says what to do.
+    /// [`io::ErrorKind::CrossesDevices`] and says what to do. A file
+    /// staged under a hidden name (no `O_TMPFILE`) whose name was removed
+    /// and taken by another file fails with [`io::ErrorKind::NotFound`]
+    /// rather than publish that file (on Linux the open file itself is
+    /// linked, so only a file that lost every name fails).
     pub fn persist(self, new_path: impl AsRef<Path>) -> Result<File, TempFilePersistError> {
         self.persist_with(new_path, &PersistOptions::replace())
     }

@@ -112,14 +112,18 @@
 //! - **Linux**: anonymous files and [`TempFile`] use `O_TMPFILE` (one
 //!   `openat`); where a kernel or file system refuses it, a file is
 //!   created under a random name and unlinked at once (anonymous), or kept
-//!   under that hidden name until persisted or dropped ([`TempFile`]); the
-//!   refusal is remembered. Persisting a [`TempFile`] links it through
-//!   `/proc/thread-self/fd` (then `AT_EMPTY_PATH`); `persist_noclobber` uses
+//!   under a hidden random name (`.tmp` and 13 characters) until persisted
+//!   or dropped ([`TempFile`]); the refusal is remembered. Persisting a
+//!   [`TempFile`] links the open file through `/proc/thread-self/fd` (then
+//!   `AT_EMPTY_PATH`), also one kept under a hidden name, so whatever else
+//!   took that name is never published; `persist_noclobber` uses
 //!   `renameat2(RENAME_NOREPLACE)` for named files.
 //! - **macOS, FreeBSD and other unix**: no `O_TMPFILE`: anonymous files
 //!   are created and unlinked at once (a crash between the two system
-//!   calls can leave an empty file); a [`TempFile`] lives under its random
-//!   name until persisted, then is renamed. macOS refuses to replace with
+//!   calls can leave an empty file); a [`TempFile`] lives under a hidden
+//!   random name until persisted, then is renamed, after a check that the
+//!   name is still the open file (see `docs/security.md` for the moment
+//!   that remains). macOS refuses to replace with
 //!   `renameatx_np(RENAME_EXCL)`; elsewhere `linkat` + `unlinkat`.
 //! - **Windows**: files and directories are created, reopened and removed
 //!   relative to their directory's handle, never following a link, and

@@ -155,6 +155,15 @@ pub(crate) fn remove_dir_at(dir: &Dir, name: &OsStr) -> io::Result<()> {
     retry(|| rfs::unlinkat(dir, name, AtFlags::REMOVEDIR))
 }
 
+/// Whether `name` in `dir` is the open `file` itself: `fstatat(dirfd,
+/// name, AT_SYMLINK_NOFOLLOW)` and `fstat(fd)`, same device and inode. A
+/// symbolic link at the name is never this file.
+pub(crate) fn same_file_at(dir: &Dir, name: &OsStr, file: &File) -> io::Result<bool> {
+    let at = retry(|| rfs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW))?;
+    let open = retry(|| rfs::fstat(file))?;
+    Ok(at.st_dev == open.st_dev && at.st_ino == open.st_ino)
+}
+
 /// Creates a file under a fresh name, then `unlinkat`s the name at once:
 /// the portable way to an anonymous file.
 pub(crate) fn anonymous_fallback_at(

@@ -42,14 +42,15 @@ use windows_sys::Wdk::Storage::FileSystem::{
     FileRenameInformationEx,
 };
 use windows_sys::Win32::Foundation::{
-    NTSTATUS, STATUS_ACCESS_DENIED, STATUS_CANNOT_DELETE, STATUS_INVALID_INFO_CLASS,
+    HANDLE, NTSTATUS, STATUS_ACCESS_DENIED, STATUS_CANNOT_DELETE, STATUS_INVALID_INFO_CLASS,
     STATUS_INVALID_PARAMETER, STATUS_NOT_IMPLEMENTED, STATUS_NOT_SUPPORTED,
 };
 use windows_sys::Win32::Storage::FileSystem::{
-    DELETE, FILE_ATTRIBUTE_NORMAL, FILE_ATTRIBUTE_READONLY, FILE_ATTRIBUTE_REPARSE_POINT,
-    FILE_ATTRIBUTE_TEMPORARY, FILE_FLAG_BACKUP_SEMANTICS, FILE_GENERIC_READ, FILE_GENERIC_WRITE,
-    FILE_LIST_DIRECTORY, FILE_READ_ATTRIBUTES, FILE_SHARE_DELETE, FILE_SHARE_READ,
-    FILE_SHARE_WRITE, FILE_TRAVERSE, FILE_WRITE_ATTRIBUTES, FILE_WRITE_DATA, SYNCHRONIZE,
+    BY_HANDLE_FILE_INFORMATION, DELETE, FILE_ATTRIBUTE_NORMAL, FILE_ATTRIBUTE_READONLY,
+    FILE_ATTRIBUTE_REPARSE_POINT, FILE_ATTRIBUTE_TEMPORARY, FILE_FLAG_BACKUP_SEMANTICS,
+    FILE_GENERIC_READ, FILE_GENERIC_WRITE, FILE_LIST_DIRECTORY, FILE_READ_ATTRIBUTES,
+    FILE_SHARE_DELETE, FILE_SHARE_READ, FILE_SHARE_WRITE, FILE_TRAVERSE, FILE_WRITE_ATTRIBUTES,
+    FILE_WRITE_DATA, GetFileInformationByHandle, SYNCHRONIZE,
 };
 
 use crate::create::FileOptions;
@@ -530,6 +531,38 @@ pub(crate) fn anonymous_fallback_at(
 /// Only `O_TMPFILE` files are linked this way, and Windows has none.
 pub(crate) fn link_anonymous_at(_file: &File, _to: &Dir, _name: &OsStr) -> io::Result<()> {
     Err(io::ErrorKind::Unsupported.into())
+}
+
+/// Whether `name` in `dir` is the open `file` itself: opens the name
+/// relative to `dir` without following a link (`NtCreateFile(
+/// FILE_READ_ATTRIBUTES, FILE_OPEN_REPARSE_POINT)`) and compares volume
+/// serial number and file index (`GetFileInformationByHandle` on both).
+pub(crate) fn same_file_at(dir: &Dir, name: &OsStr, file: &File) -> io::Result<bool> {
+    let how = Open {
+        access: FILE_READ_ATTRIBUTES,
+        share: SHARE_ALL,
+        disposition: FILE_OPEN,
+        options: FILE_OPEN_REPARSE_POINT,
+        attributes: 0,
+        security: None,
+    };
+    let at = open_at(dir, name, &how)?;
+    Ok(identity(at.as_handle())? == identity(file.as_handle())?)
+}
+
+/// The volume serial number and file index of an open file: what tells
+/// two files apart on Windows (device and inode on unix).
+fn identity(handle: BorrowedHandle<'_>) -> io::Result<(u32, u64)> {
+    // SAFETY: an all-zero BY_HANDLE_FILE_INFORMATION is valid.
+    let mut info: BY_HANDLE_FILE_INFORMATION = unsafe { std::mem::zeroed() };
+    // SAFETY: `handle` is an open handle for the duration of the call;
+    // `info` is writable.
+    let ok = unsafe { GetFileInformationByHandle(handle.as_raw_handle() as HANDLE, &mut info) };
+    if ok == 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let index = (u64::from(info.nFileIndexHigh) << 32) | u64::from(info.nFileIndexLow);
+    Ok((info.dwVolumeSerialNumber, index))
 }
 
 /// Set once the system has shown it has no `FileRenameInformationEx`.

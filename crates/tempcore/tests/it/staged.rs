@@ -1,10 +1,11 @@
-//! A staged `LinkableFile` (no `O_TMPFILE`) whose name a cleaner removed:
+//! A staged `LinkableFile` (no `O_TMPFILE`) whose name a cleaner removed,
+//! or another file took: linking never publishes the other file, and
 //! `into_file` keeps the data. Unix: the names are removed and planted by
 //! plain path operations.
 
 use std::io::{self, Read, Seek, Write};
 
-use tempcore::{Dir, FileOptions, LinkableFile, Template, linkable_file_at};
+use tempcore::{Dir, FileOptions, LinkOptions, LinkableFile, Template, linkable_file_at};
 use testkit::Scratch;
 
 fn staged(dir: &Dir, data: &[u8]) -> LinkableFile {
@@ -20,6 +21,26 @@ fn contents(mut file: &std::fs::File) -> Vec<u8> {
     file.rewind().unwrap();
     file.read_to_end(&mut data).unwrap();
     data
+}
+
+#[test]
+fn linking_never_publishes_a_file_that_took_the_staged_name() {
+    for opts in [LinkOptions::replace(), LinkOptions::no_replace()] {
+        let scratch = Scratch::new("staged-link");
+        let dir = Dir::open(scratch.path()).unwrap();
+        let draft = staged(&dir, b"ours");
+        let path = draft.staged_path().unwrap();
+        std::fs::remove_file(&path).unwrap();
+        std::fs::write(&path, b"substitute").unwrap();
+
+        let failed = draft.link_at(&dir, "out", &opts).unwrap_err();
+        assert_eq!(failed.error.kind(), io::ErrorKind::NotFound, "{opts:?}");
+        assert!(failed.error.to_string().contains("out"), "{}", failed.error);
+        assert!(!scratch.join("out").exists(), "{opts:?}: nothing published");
+        assert_eq!(std::fs::read(&path).unwrap(), b"substitute");
+        assert_eq!(contents(failed.file.as_file()), b"ours");
+        std::fs::remove_file(&path).unwrap();
+    }
 }
 
 #[test]

@@ -10,6 +10,7 @@ mod file_lifecycle;
 mod file_permissions;
 mod file_persist;
 mod file_reopen;
+mod file_staged;
 mod file_support;
 mod file_threads;
 mod tempdir;
