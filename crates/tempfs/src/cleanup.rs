@@ -21,6 +21,12 @@
 //!
 //! Every failure is recorded, the walk goes on with what it can still
 //! remove, and the first failure is reported with the path it concerns.
+//!
+//! What is inside is removed whoever owns it, as `rm -rf` does: a rule
+//! about owners cannot tell a directory a less privileged writer moved in
+//! from a tree the program made with other owners (see
+//! `docs/security.md`, "Directories moved in by a less privileged
+//! writer").
 
 use std::ffi::OsStr;
 use std::io;
