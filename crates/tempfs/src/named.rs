@@ -106,6 +106,14 @@ impl NamedTempFile<File> {
     /// else now has its name, this fails (`NotFound`, naming the path)
     /// instead of handing out someone else's file.
     ///
+    /// It never waits on what it finds there: on unix the open is
+    /// non-blocking (`O_NONBLOCK`), so neither a FIFO nor a file on which
+    /// another user holds a lease (`F_SETLEASE`, Linux) can hold it up, and
+    /// the file handed out is an ordinary blocking one. Should a lease be
+    /// on our own file (possible only if no handle to it is open for
+    /// writing), this fails with `WouldBlock` instead of waiting for the
+    /// lease to be given up; the caller may retry.
+    ///
     /// ```
     /// use std::io::{Read, Write};
     /// let mut file = tempfs::NamedTempFile::new()?;

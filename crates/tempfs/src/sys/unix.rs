@@ -7,7 +7,7 @@ use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::os::unix::fs::PermissionsExt;
 
-use rustix::fs::{self as rfs, Mode, OFlags};
+use rustix::fs::{self as rfs, AtFlags, Mode, OFlags};
 use rustix::io::Errno;
 use tempcore::Dir;
 
@@ -20,17 +20,44 @@ pub(crate) fn mode_of(permissions: &Permissions) -> u32 {
 }
 
 /// Opens `name` in `dir` again for reading and writing and checks that it
-/// is `file`: `openat(dirfd, name, O_RDWR|O_NOFOLLOW|O_NOCTTY|O_CLOEXEC)`,
-/// then `fstat` on both and a comparison of device and inode.
+/// is `file`: `openat(dirfd, name, O_RDWR|O_NOFOLLOW|O_NOCTTY|O_NONBLOCK|
+/// O_CLOEXEC)`, then `fstat` on both and a comparison of device and inode,
+/// then `fcntl(F_SETFL)` to clear `O_NONBLOCK` on the file handed out.
+///
+/// `O_NONBLOCK` keeps the open from waiting on whatever sits at the name
+/// once it is no longer ours: a FIFO, or a file on which another user holds
+/// a lease (`F_SETLEASE`), where a blocking open waits up to
+/// `/proc/sys/fs/lease-break-time` (45 s by default). A lease makes the
+/// open fail with `EWOULDBLOCK` before there is a descriptor to compare, so
+/// the name is compared with `fstatat(AT_SYMLINK_NOFOLLOW)` instead: another
+/// file is refused as always (`NotFound`). If it is still our file, the
+/// `EWOULDBLOCK` is returned rather than waited out: on Linux no one can
+/// take a lease on a file we hold open for writing, so this needs a handle
+/// joined by `from_parts` that is not writable and a lease held by our own
+/// user or root, and the caller can retry.
 pub(crate) fn reopen(file: &File, dir: &Dir, name: &OsStr) -> io::Result<File> {
-    let flags = OFlags::RDWR | OFlags::NOFOLLOW | OFlags::NOCTTY | OFlags::CLOEXEC;
+    let flags =
+        OFlags::RDWR | OFlags::NOFOLLOW | OFlags::NOCTTY | OFlags::NONBLOCK | OFlags::CLOEXEC;
+    let ours = rfs::fstat(file)?;
     let reopened = loop {
         match rfs::openat(dir, name, flags, Mode::empty()) {
             Err(Errno::INTR) => continue,
+            Err(Errno::WOULDBLOCK) => {
+                let found = rfs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW)?;
+                same_file(&ours, &found)?;
+                return Err(Errno::WOULDBLOCK.into());
+            }
             other => break other?,
         }
     };
-    let (ours, found) = (rfs::fstat(file)?, rfs::fstat(&reopened)?);
+    same_file(&ours, &rfs::fstat(&reopened)?)?;
+    let status = rfs::fcntl_getfl(&reopened)?;
+    rfs::fcntl_setfl(&reopened, status.difference(OFlags::NONBLOCK))?;
+    Ok(File::from(reopened))
+}
+
+/// `Ok` if `found` is the file `ours` describes (same device and inode).
+fn same_file(ours: &rfs::Stat, found: &rfs::Stat) -> io::Result<()> {
     if (ours.st_dev, ours.st_ino) != (found.st_dev, found.st_ino) {
         return Err(io::Error::new(
             io::ErrorKind::NotFound,
@@ -38,7 +65,7 @@ pub(crate) fn reopen(file: &File, dir: &Dir, name: &OsStr) -> io::Result<File> {
              something else created in its place)",
         ));
     }
-    Ok(File::from(reopened))
+    Ok(())
 }
 
 impl AsFd for TempFile {
