@@ -7,6 +7,17 @@
 //! reading and writing, or seeking, costs no `lseek`. The kernel's file
 //! offset is set only when the file is handed out ([`Disk::lend`]), and
 //! taken back as the position before the next operation.
+//!
+//! No write or `set_len` is ever made that would end past the soft
+//! file-size limit (`RLIMIT_FSIZE`): the kernel would answer it with
+//! `SIGXFSZ`, which kills a process that has not ignored the signal (Rust
+//! programs do not), and the buffered bytes with it. Such an operation
+//! fails with `EFBIG` instead, having written nothing. The limit is read
+//! when the spool rolls over and kept (`Disk::limit`); it is read again
+//! only when an operation would pass the value kept, so a limit raised
+//! later is seen, and small writes cost no system call. A buffer is never
+//! started where it could reach past the limit: within a buffer's length
+//! of it, writes go straight to the file, each checked.
 
 use std::fs::File;
 use std::io::{self, BufRead, Read, Seek, SeekFrom, Write};
@@ -45,11 +56,15 @@ pub(crate) struct Disk {
     buf: Box<[u8]>,
     capacity: usize,
     mode: Mode,
+    /// The soft file-size limit as last read (`u64::MAX`: none): no write
+    /// ends past it. See the module documentation.
+    limit: u64,
 }
 
 impl Disk {
-    /// `file` holds `len` bytes; the position is `pos`.
-    pub(crate) fn new(file: File, pos: u64, len: u64, capacity: usize) -> Disk {
+    /// `file` holds `len` bytes; the position is `pos`; `limit` is the
+    /// file-size limit just read ([`sys::file_size_limit`]).
+    pub(crate) fn new(file: File, pos: u64, len: u64, capacity: usize, limit: u64) -> Disk {
         Disk {
             file,
             pos,
@@ -57,6 +72,7 @@ impl Disk {
             buf: Box::default(),
             capacity: capacity.max(1),
             mode: Mode::Idle,
+            limit,
         }
     }
 
@@ -125,6 +141,7 @@ impl Disk {
         self.reclaim()?;
         self.flush()?;
         self.mode = Mode::Idle;
+        self.check_limit(size)?;
         self.file.set_len(size)?;
         self.len = size;
         Ok(())
@@ -184,6 +201,19 @@ impl Disk {
         Ok(())
     }
 
+    /// `EFBIG` if the file would reach `end` past the file-size limit. The
+    /// limit is read again only when `end` passes the value kept (it may
+    /// have been raised since): otherwise this is one comparison.
+    fn check_limit(&mut self, end: u64) -> io::Result<()> {
+        if end > self.limit {
+            self.limit = sys::file_size_limit();
+            if end > self.limit {
+                return Err(sys::file_too_large());
+            }
+        }
+        Ok(())
+    }
+
     fn ensure_buffer(&mut self) {
         if self.buf.len() != self.capacity {
             self.buf = vec![0; self.capacity].into_boxed_slice();
@@ -204,10 +234,14 @@ impl Write for Disk {
         }
         self.reclaim()?;
         // Large writes skip the buffer, and so do writes where a buffer's
-        // worth would pass the largest offset: the file system then refuses
-        // them now, not at some later flush.
-        let direct = data.len() >= self.capacity
-            || self.pos.saturating_add(self.capacity as u64) > MAX_OFFSET;
+        // worth would pass the largest offset or the file-size limit: the
+        // file system, or the limit check, then refuses them now, not at
+        // some later flush (or in `Drop`, where the error is lost).
+        let reach = self.pos.saturating_add(self.capacity as u64);
+        let direct = data.len() >= self.capacity || reach > MAX_OFFSET || reach > self.limit;
+        if direct {
+            self.check_limit(self.pos.saturating_add(data.len() as u64))?;
+        }
         match self.mode {
             Mode::Writing { len } if direct || len + data.len() > self.buf.len() => self.flush()?,
             Mode::Writing { .. } => {}
@@ -249,10 +283,13 @@ impl Write for Disk {
 
     /// Writes the buffered bytes to the file. On failure they stay buffered
     /// (writing them again later is idempotent: the offsets are fixed).
+    /// Buffered bytes never pass the file-size limit (see
+    /// [`write`](Self::write)); the check here only makes sure of it.
     fn flush(&mut self) -> io::Result<()> {
         if let Mode::Writing { len } = self.mode {
             if len > 0 {
                 let start = self.pos - len as u64;
+                self.check_limit(self.pos)?;
                 sys::write_all_at(&self.file, &self.buf[..len], start)?;
                 self.mode = Mode::Writing { len: 0 };
                 self.len = self.len.max(self.pos);

@@ -96,6 +96,22 @@
 //! [`into_inner`](SpooledTempFile::into_inner) give the spool back inside
 //! their error ([`IntoInnerError`]) instead of dropping it.
 //!
+//! The file-size limit (`RLIMIT_FSIZE`, unix) needs more than that: the
+//! kernel answers a write past the soft limit with `SIGXFSZ`, whose default
+//! action kills the process (CPython ignores the signal at start-up; Rust
+//! programs do not). So the spool never makes such a write. A rollover
+//! whose bytes would pass the limit, and after a rollover any write or
+//! [`set_len`](SpooledTempFile::set_len) that would end past it, fails with
+//! `EFBIG` ([`io::ErrorKind::FileTooLarge`](std::io::ErrorKind::FileTooLarge))
+//! having written nothing, and the bytes stay where they were. Bytes are
+//! never buffered past the limit, so `flush` and drop cannot pass it
+//! either. The limit is read at each rollover and again only when an
+//! operation would pass the value read: small writes cost no system call,
+//! and a limit raised later is seen. A limit *lowered* (`setrlimit`) after
+//! a spool rolled over is not seen by that spool, whose writes then meet
+//! the kernel's `SIGXFSZ`: a program that lowers its own limit while
+//! spools are on disk should ignore the signal.
+//!
 //! # Budgets
 //!
 //! A [`SpoolBudget`] is one memory limit shared by many spools, across

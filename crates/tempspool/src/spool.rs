@@ -221,7 +221,10 @@ impl SpooledTempFile {
     /// memory is let go: if any step fails (no space, the file-size limit,
     /// no permission, no file descriptors left), the error is returned, the
     /// spool is still in memory with every byte and its position, and a
-    /// later call can succeed. The error names the directory.
+    /// later call can succeed. The error names the directory. Bytes that
+    /// would pass the soft file-size limit (`RLIMIT_FSIZE`) are refused with
+    /// `EFBIG` before any file is made, so the kernel never sends `SIGXFSZ`
+    /// (see the [crate documentation](crate#when-the-rollover-fails)).
     pub fn rollover(&mut self) -> io::Result<()> {
         self.disk().map(|_| ())
     }
@@ -252,7 +255,9 @@ impl SpooledTempFile {
     ///
     /// A `size` greater than `max_size` rolls over first (when `max_size` is
     /// not 0), as does growing past the budget. A rollover that fails
-    /// returns its error and changes nothing. Shrinking a spool attached to
+    /// returns its error and changes nothing. A `size` past the soft
+    /// file-size limit (`RLIMIT_FSIZE`) is refused with `EFBIG` (after such
+    /// a rollover, if one was needed and fits). Shrinking a spool attached to
     /// a budget frees the memory past `size` and gives it back.
     pub fn set_len(&mut self, size: u64) -> io::Result<()> {
         let ceiling = self.ceiling();
@@ -399,20 +404,31 @@ impl SpooledTempFile {
 
     /// A new anonymous file holding `memory`'s bytes, with `memory`'s
     /// position. `memory` is untouched whatever happens.
+    ///
+    /// Bytes that would pass the file-size limit are refused with `EFBIG`
+    /// before any file is made: the kernel would send `SIGXFSZ` for them,
+    /// which kills a process that has not ignored it. The limit is read
+    /// here, once per rollover, and handed to the [`Disk`].
     fn spill(&self, memory: &Memory) -> io::Result<Disk> {
-        let file = self.create_file()?;
-        sys::write_all_at(&file, memory.data(), 0).map_err(|e| {
+        let wrap = |e| {
             PathError::wrap(
                 e,
                 "rolling a spooled file over to an anonymous file in",
                 self.rollover_dir(),
             )
-        })?;
+        };
+        let limit = sys::file_size_limit();
+        if memory.len() > limit {
+            return Err(wrap(sys::file_too_large()));
+        }
+        let file = self.create_file()?;
+        sys::write_all_at(&file, memory.data(), 0).map_err(wrap)?;
         Ok(Disk::new(
             file,
             memory.pos(),
             memory.len(),
             self.buffer_capacity,
+            limit,
         ))
     }
 
@@ -614,7 +630,10 @@ impl Seek for SpooledTempFile {
 
 /// Gives memory back to the budget; after a rollover, writes buffered bytes
 /// out (ignoring errors) in case the file lives on through a descriptor
-/// cloned from [`as_file`](SpooledTempFile::as_file).
+/// cloned from [`as_file`](SpooledTempFile::as_file). Buffered bytes never
+/// pass the file-size limit as the spool last read it, so this write-out
+/// does not raise `SIGXFSZ` (see the crate documentation for a limit
+/// lowered after the rollover).
 impl Drop for SpooledTempFile {
     fn drop(&mut self) {
         match &mut self.inner {

@@ -192,6 +192,15 @@ pub fn ignore_sigxfsz() {
     unsafe { libc::signal(libc::SIGXFSZ, libc::SIG_IGN) };
 }
 
+/// Gives `SIGXFSZ` its default disposition, which kills the process when
+/// a write passes `RLIMIT_FSIZE` (what a Rust program has unless it says
+/// otherwise), whatever the harness or the parent did. Only for forked
+/// children.
+pub fn default_sigxfsz() {
+    // SAFETY: setting a signal's disposition to SIG_DFL is always valid.
+    unsafe { libc::signal(libc::SIGXFSZ, libc::SIG_DFL) };
+}
+
 /// Moves the current process into a private mount namespace
 /// (`unshare(CLONE_NEWNS)`, then every mount made private), so that mounts
 /// it makes vanish with it. Linux only; needs root. Only for forked

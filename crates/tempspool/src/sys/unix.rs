@@ -1,4 +1,5 @@
-//! Unix: positional I/O with `pread`/`pwrite`, and the raw descriptor.
+//! Unix: positional I/O with `pread`/`pwrite`, the raw descriptor, and the
+//! file-size limit (`RLIMIT_FSIZE`).
 
 use std::fs::File;
 use std::io;
@@ -36,4 +37,18 @@ pub(crate) fn write_at(file: &File, buf: &[u8], offset: u64) -> io::Result<usize
 /// `pwrite` until all of `buf` is at `offset`, retried on `EINTR`.
 pub(crate) fn write_all_at(file: &File, buf: &[u8], offset: u64) -> io::Result<()> {
     file.write_all_at(buf, offset)
+}
+
+/// The soft `RLIMIT_FSIZE` (`getrlimit`): no write may end past it, or the
+/// kernel sends `SIGXFSZ`, which kills a process that has not ignored it.
+/// `u64::MAX` when there is no limit (`RLIM_INFINITY`).
+pub(crate) fn file_size_limit() -> u64 {
+    use rustix::process::{Resource, getrlimit};
+    getrlimit(Resource::Fsize).current.unwrap_or(u64::MAX)
+}
+
+/// `EFBIG`, the error of a write the kernel refuses for passing the
+/// file-size limit (and sends `SIGXFSZ` for).
+pub(crate) fn file_too_large() -> io::Error {
+    rustix::io::Errno::FBIG.into()
 }

@@ -1,5 +1,6 @@
 //! Windows: positional I/O with `ReadFile`/`WriteFile` and an `OVERLAPPED`
-//! offset (std's `seek_read`/`seek_write`), and the raw handle.
+//! offset (std's `seek_read`/`seek_write`), the raw handle, and the lack
+//! of a file-size limit.
 //!
 //! Both calls also move the handle's file pointer; the spool never relies on
 //! it and sets it explicitly before it hands the file out.
@@ -66,4 +67,16 @@ pub(crate) fn write_all_at(file: &File, mut buf: &[u8], mut offset: u64) -> io::
         }
     }
     Ok(())
+}
+
+/// Windows has no per-process file-size limit (no `RLIMIT_FSIZE`, no
+/// `SIGXFSZ`): always `u64::MAX`, no system call.
+pub(crate) fn file_size_limit() -> u64 {
+    u64::MAX
+}
+
+/// `FileTooLarge`, for symmetry with unix's `EFBIG`; never returned, as
+/// [`file_size_limit`] is never passed.
+pub(crate) fn file_too_large() -> io::Error {
+    io::ErrorKind::FileTooLarge.into()
 }

@@ -2,6 +2,11 @@
 //! directory for an unprivileged user, no descriptors left, and a failed
 //! write-out of the buffer after rollover. Each runs in a forked child, so
 //! that limits and credentials stay there.
+//!
+//! The file-size limit tests keep `SIGXFSZ` at its default disposition,
+//! which kills the process when a write passes `RLIMIT_FSIZE` (Rust does
+//! not ignore it, CPython does): the spool must refuse such a write with
+//! `EFBIG` before making it.
 #![cfg(unix)]
 
 use std::io::{self, ErrorKind, Read, Seek, SeekFrom, Write};
@@ -34,14 +39,15 @@ fn file_size_limit_fails_the_rollover_and_keeps_every_byte() {
     let scratch = Scratch::new("spool-fsize");
     let dir = scratch.path().to_path_buf();
     child::check(|| {
-        child::ignore_sigxfsz();
+        child::default_sigxfsz();
         child::set_soft_rlimit(libc::RLIMIT_FSIZE, 4096);
         let mut data = pattern(9000);
         let mut spool = SpooledTempFile::new_in(10_000, &dir);
         spool.write_all(&data).unwrap();
         spool.seek(SeekFrom::Start(1234)).unwrap();
 
-        // An explicit rollover fails (EFBIG after the first 4096 bytes).
+        // An explicit rollover fails with EFBIG, before writing anything
+        // (the kernel would kill the process for the bytes past 4096).
         let err = spool.rollover().unwrap_err();
         assert_eq!(err.kind(), ErrorKind::FileTooLarge, "{err}");
         assert_eq!(errno(&err), Some(libc::EFBIG));
@@ -92,6 +98,151 @@ fn file_size_limit_fails_the_rollover_and_keeps_every_byte() {
     });
 }
 
+/// Writes after a rollover, buffered or not, stop at the limit: every byte
+/// up to it is taken, a write that would pass it is refused whole with
+/// `EFBIG`, and the process lives.
+#[test]
+fn writes_after_rollover_stop_at_the_file_size_limit() {
+    const LIMIT: u64 = 64 * 1024;
+    let scratch = Scratch::new("spool-fsize-writes");
+    let dir = scratch.path().to_path_buf();
+    child::check(|| {
+        child::default_sigxfsz();
+        child::set_soft_rlimit(libc::RLIMIT_FSIZE, LIMIT);
+        let mut spool = SpooledTempFile::new_in(100, &dir);
+        let mut data = pattern(50);
+        spool.write_all(&data).unwrap();
+
+        // This write rolls the spool over (its 50 bytes fit), then is
+        // refused whole: it would pass the limit.
+        let err = spool.write_all(&pattern(70_000)).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::FileTooLarge, "{err}");
+        assert_eq!(errno(&err), Some(libc::EFBIG));
+        assert!(spool.is_rolled());
+        assert_eq!(spool.len(), 50);
+        assert_eq!(spool.stream_position().unwrap(), 50);
+
+        // Buffered 1000-byte writes up to 10 bytes short of the limit,
+        // then small ones up to it exactly.
+        let full = (LIMIT as usize - 50) / 1000 * 1000;
+        for chunk in pattern(full).chunks(1000) {
+            spool.write_all(chunk).unwrap();
+            data.extend(chunk);
+        }
+        let tail = pattern(LIMIT as usize - 50 - full);
+        spool.write_all(&tail[..10]).unwrap();
+        data.extend(&tail[..10]);
+        let one_too_many = pattern(tail.len() - 10 + 1);
+        let err = spool.write(&one_too_many).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::FileTooLarge);
+        assert_eq!(spool.len(), LIMIT - tail.len() as u64 + 10);
+        spool.write_all(&tail[10..tail.len() - 1]).unwrap();
+        spool.write_all(&tail[tail.len() - 1..]).unwrap();
+        data.extend(&tail[10..]);
+        assert_eq!(spool.len(), LIMIT);
+        let err = spool.write(b"!").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::FileTooLarge);
+
+        // Overwriting across the limit, vectored writes and a write far
+        // past the end (which would zero-fill the gap) are refused too.
+        spool.seek(SeekFrom::Start(LIMIT - 100)).unwrap();
+        let err = spool.write_all(&[9; 200]).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::FileTooLarge);
+        let parts = [io::IoSlice::new(&[8; 200]), io::IoSlice::new(&[7; 200])];
+        let err = spool.write_vectored(&parts).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::FileTooLarge);
+        spool.seek(SeekFrom::Start(10 * LIMIT)).unwrap();
+        let err = spool.write(b"x").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::FileTooLarge);
+        assert_eq!(spool.len(), LIMIT);
+        spool.flush().unwrap();
+        assert_eq!(contents(&mut spool), data);
+        assert_eq!(spool.as_file().unwrap().metadata().unwrap().len(), LIMIT);
+
+        // A limit raised later is seen at the next write that passes the
+        // old one.
+        child::set_soft_rlimit(libc::RLIMIT_FSIZE, u64::MAX);
+        spool.seek(SeekFrom::End(0)).unwrap();
+        spool.write_all(b"more").unwrap();
+        data.extend(b"more");
+        assert_eq!(contents(&mut spool), data);
+    });
+}
+
+/// A rolled spool dropped right after small writes near the limit: the
+/// writes that fit are on disk, the others were refused, and dropping it
+/// writes nothing past the limit (a buffer that reached past it would be
+/// written out in `Drop`, and `SIGXFSZ` would kill the process there).
+#[test]
+fn dropping_a_spool_written_up_to_the_limit_does_not_kill_the_process() {
+    const LIMIT: u64 = 20_000;
+    let scratch = Scratch::new("spool-fsize-drop");
+    let dir = scratch.path().to_path_buf();
+    child::check(|| {
+        child::default_sigxfsz();
+        child::set_soft_rlimit(libc::RLIMIT_FSIZE, LIMIT);
+        let mut spool = SpooledTempFile::new_in(16, &dir);
+        spool.write_all(&[1; 15_000]).unwrap();
+        let file = spool.as_file().unwrap().try_clone().unwrap();
+        let results: Vec<io::Result<usize>> = (0..60).map(|_| spool.write(&[2; 100])).collect();
+        drop(spool);
+
+        let taken = results.iter().take_while(|r| r.is_ok()).count();
+        assert_eq!(taken, 50, "every write up to the limit is taken");
+        for result in &results[taken..] {
+            let err = result.as_ref().unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::FileTooLarge, "{err}");
+        }
+        let mut all = Vec::new();
+        (&file).seek(SeekFrom::Start(0)).unwrap();
+        (&file).read_to_end(&mut all).unwrap();
+        let mut expected = vec![1; 15_000];
+        expected.extend([2; 5_000]);
+        assert_eq!(all, expected);
+    });
+}
+
+/// `set_len` past the limit (`ftruncate` would raise `SIGXFSZ`) is refused
+/// with `EFBIG`, also when it is what rolls the spool over.
+#[test]
+fn set_len_past_the_file_size_limit_is_refused() {
+    const LIMIT: u64 = 10_000;
+    let scratch = Scratch::new("spool-fsize-set-len");
+    let dir = scratch.path().to_path_buf();
+    child::check(|| {
+        child::default_sigxfsz();
+        child::set_soft_rlimit(libc::RLIMIT_FSIZE, LIMIT);
+        let mut spool = SpooledTempFile::new_in(100, &dir);
+        let mut data = pattern(50);
+        spool.write_all(&data).unwrap();
+        assert!(!spool.is_rolled());
+
+        // Rolls over (50 bytes fit), then refuses the size.
+        let err = spool.set_len(LIMIT + 1).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::FileTooLarge, "{err}");
+        assert_eq!(errno(&err), Some(libc::EFBIG));
+        assert!(spool.is_rolled());
+        assert_eq!(spool.len(), 50);
+
+        // With buffered bytes: they are written out, the size refused.
+        spool.seek(SeekFrom::End(0)).unwrap();
+        spool.write_all(b"tail").unwrap();
+        data.extend(b"tail");
+        let err = spool.set_len(1 << 40).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::FileTooLarge);
+        assert_eq!(spool.len(), 54);
+
+        spool.set_len(LIMIT).unwrap();
+        assert_eq!(spool.len(), LIMIT);
+        spool.set_len(54).unwrap();
+        assert_eq!(contents(&mut spool), data);
+    });
+}
+
+/// A limit lowered after the rollover is not seen by the spool (it reads
+/// the limit at rollover and when a write passes what it read), so this
+/// test ignores `SIGXFSZ`: the kernel refuses the write-out with `EFBIG`,
+/// and the buffered bytes must survive that.
 #[test]
 fn a_failed_write_out_after_rollover_keeps_the_buffered_bytes() {
     let scratch = Scratch::new("spool-fsize-flush");
