@@ -11,9 +11,13 @@
 //! [`set_temp_dir`] overrides it. `std::env::temp_dir()` does none of
 //! this: it returns `TMPDIR` unchecked.
 //!
-//! A set-user-ID or set-group-ID process (real and effective IDs differ)
-//! skips the environment variables, as glibc's `secure_getenv` would:
-//! they are set by whoever started it.
+//! A privileged process skips the environment variables and the current
+//! directory, which whoever started it chose: one the kernel started
+//! set-user-ID, set-group-ID or with file capabilities (the test glibc's
+//! `secure_getenv` makes: `AT_SECURE` on Linux, `issetugid()` on macOS and
+//! the BSDs), even after it has set all its IDs alike with `setuid(0)`, and
+//! one whose real and effective IDs differ. It tries only the platform's
+//! directories, and fails rather than fall back to the current directory.
 
 use std::cell::RefCell;
 use std::ffi::OsString;
@@ -60,7 +64,9 @@ fn choose(dir: Option<Arc<Dir>>) {
 /// (Python's `gettempdir()`); discovered on first use and cached.
 ///
 /// Fails with [`io::ErrorKind::NotFound`], listing every candidate and why
-/// it was refused, when none is usable.
+/// it was refused, when none is usable; in a privileged process (see the
+/// [module docs](self)) the message also says that the environment and
+/// the current directory were not tried.
 ///
 /// ```
 /// let dir = tempcore::temp_dir()?;
@@ -183,42 +189,53 @@ pub fn probe_temp_dir(dir: &Path) -> io::Result<Dir> {
 }
 
 /// The first of `candidates` that `probe` accepts, or `NotFound` saying
-/// why each was refused.
+/// why each was refused; `secure` adds that the environment and the
+/// current directory were left out.
 pub(crate) fn first_usable(
     candidates: Vec<PathBuf>,
     mut probe: impl FnMut(&Path) -> io::Result<Dir>,
+    secure: bool,
 ) -> io::Result<Dir> {
     let mut refused = Vec::with_capacity(candidates.len());
     for candidate in candidates {
         match probe(&candidate) {
             Ok(dir) => return Ok(dir),
             Err(e) => {
-                let reason =
-                    PathError::find(&e).map_or_else(|| e.to_string(), |p| p.os_error().to_string());
-                refused.push(format!("{} ({reason})", candidate.display()));
+                let os = PathError::find(&e).map_or(&e, PathError::os_error);
+                refused.push(format!("{} ({os})", candidate.display()));
             }
         }
     }
-    Err(io::Error::new(
-        io::ErrorKind::NotFound,
-        format!(
-            "no usable temporary directory found; tried {}",
-            refused.join(", ")
-        ),
-    ))
+    let mut message = format!(
+        "no usable temporary directory found; tried {}",
+        refused.join(", ")
+    );
+    if secure {
+        message.push_str(
+            "; TMPDIR, TEMP, TMP and the current directory are not tried \
+             in a set-user-ID, set-group-ID or otherwise privileged process",
+        );
+    }
+    Err(io::Error::new(io::ErrorKind::NotFound, message))
 }
 
 fn discover() -> io::Result<Dir> {
     #[cfg(test)]
     pause::here();
-    let cwd = std::env::current_dir().ok();
-    // A set-user-ID process skips TMPDIR, TEMP and TMP: they are its
-    // caller's to set, and would put its files where the caller can move
-    // them (glibc already drops TMPDIR for such a process, not the others).
+    // A privileged process skips TMPDIR, TEMP and TMP, and the current
+    // directory: they are its caller's to choose, and would put its files
+    // where the caller can move them and plant symlinks (glibc drops TMPDIR
+    // for such a process, not the others). Without a current directory the
+    // candidates are the platform's absolute ones only.
     let trusted = sys::environment_is_trusted();
     let env = |var: &str| if trusted { std::env::var_os(var) } else { None };
+    let cwd = if trusted {
+        std::env::current_dir().ok()
+    } else {
+        None
+    };
     let candidates = temp_dir_candidates(&env, cwd.as_deref());
-    first_usable(candidates, probe_temp_dir)
+    first_usable(candidates, probe_temp_dir, !trusted)
 }
 
 /// A place where a test can hold one thread inside discovery.
@@ -389,10 +406,14 @@ mod tests {
     #[test]
     fn first_usable_skips_refused_and_reports_all() {
         let tried = std::cell::RefCell::new(Vec::new());
-        let err = first_usable(vec!["/nope1".into(), "/nope2".into()], |p| {
-            tried.borrow_mut().push(p.to_path_buf());
-            Err(io::ErrorKind::PermissionDenied.into())
-        })
+        let err = first_usable(
+            vec!["/nope1".into(), "/nope2".into()],
+            |p| {
+                tried.borrow_mut().push(p.to_path_buf());
+                Err(io::ErrorKind::PermissionDenied.into())
+            },
+            false,
+        )
         .unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::NotFound);
         let msg = err.to_string();
@@ -400,7 +421,7 @@ mod tests {
         assert_eq!(tried.borrow().len(), 2);
 
         let real = cwd();
-        let dir = first_usable(vec!["/nope".into(), real.clone()], probe_temp_dir).unwrap();
+        let dir = first_usable(vec!["/nope".into(), real.clone()], probe_temp_dir, false).unwrap();
         assert_eq!(dir.path(), real);
     }
 }

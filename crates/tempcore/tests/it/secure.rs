@@ -8,7 +8,7 @@
 //! effective IDs are then equal, yet the kernel still marks it secure
 //! (`AT_SECURE`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use testkit::child::NOBODY;
 use testkit::{Scratch, is_rerun};
@@ -73,6 +73,43 @@ fn a_set_user_id_program_that_calls_setuid_0_ignores_temp() {
     let scratch = Scratch::new("suid-temp");
     rerun_set_user_id(
         "a_set_user_id_program_that_calls_setuid_0_ignores_temp",
+        &scratch,
+    );
+}
+
+#[test]
+fn a_set_user_id_program_never_falls_back_to_the_current_directory() {
+    if is_rerun() {
+        let _ = become_root_through_and_through();
+        return testkit::child::check(|| {
+            // /tmp, /var/tmp and /usr/tmp read-only, the current directory
+            // (which the caller chose) writable: nothing may be used.
+            testkit::child::private_mount_namespace();
+            let cwd = Path::new("/tmp/cwd");
+            testkit::child::mount("none", Path::new("/tmp"), "tmpfs", "size=64k");
+            std::fs::create_dir(cwd).unwrap();
+            testkit::child::remount_read_only(Path::new("/tmp"));
+            for dir in ["/var/tmp", "/usr/tmp"] {
+                if Path::new(dir).is_dir() {
+                    testkit::child::mount("none", Path::new(dir), "tmpfs", "ro,size=16k");
+                }
+            }
+            testkit::child::mount("none", cwd, "tmpfs", "size=64k");
+            std::env::set_current_dir(cwd).unwrap();
+            tempcore::reset_temp_dir();
+            let err = tempcore::temp_dir().unwrap_err();
+            assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
+            let message = err.to_string();
+            for dir in ["/tmp ", "/var/tmp", "/usr/tmp", "current directory"] {
+                assert!(message.contains(dir), "{dir} missing from: {message}");
+            }
+            assert!(!message.contains("/tmp/cwd"), "{message}");
+            assert!(testkit::entries(cwd).is_empty());
+        });
+    }
+    let scratch = Scratch::new("suid-cwd");
+    rerun_set_user_id(
+        "a_set_user_id_program_never_falls_back_to_the_current_directory",
         &scratch,
     );
 }
