@@ -20,7 +20,9 @@
 //! directories, and fails rather than fall back to the current directory.
 
 use std::cell::RefCell;
+use std::error::Error;
 use std::ffi::OsString;
+use std::fmt;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -66,7 +68,11 @@ fn choose(dir: Option<Arc<Dir>>) {
 /// Fails with [`io::ErrorKind::NotFound`], listing every candidate and why
 /// it was refused, when none is usable; in a privileged process (see the
 /// [module docs](self)) the message also says that the environment and
-/// the current directory were not tried.
+/// the current directory were not tried. When a candidate was refused for
+/// want of descriptors or memory (`EMFILE`, `ENFILE`, `ENOMEM`), which says
+/// nothing about the directory, the error has the first such failure's
+/// kind instead, and its [`source`](std::error::Error::source) is that
+/// failure.
 ///
 /// ```
 /// let dir = tempcore::temp_dir()?;
@@ -188,35 +194,68 @@ pub fn probe_temp_dir(dir: &Path) -> io::Result<Dir> {
     Ok(dir)
 }
 
-/// The first of `candidates` that `probe` accepts, or `NotFound` saying
-/// why each was refused; `secure` adds that the environment and the
-/// current directory were left out.
+/// The first of `candidates` that `probe` accepts, or an error saying why
+/// each was refused (see [`temp_dir`]); `secure` adds that the environment
+/// and the current directory were left out.
 pub(crate) fn first_usable(
     candidates: Vec<PathBuf>,
     mut probe: impl FnMut(&Path) -> io::Result<Dir>,
     secure: bool,
 ) -> io::Result<Dir> {
     let mut refused = Vec::with_capacity(candidates.len());
+    let mut shortage = None;
     for candidate in candidates {
         match probe(&candidate) {
             Ok(dir) => return Ok(dir),
             Err(e) => {
                 let os = PathError::find(&e).map_or(&e, PathError::os_error);
                 refused.push(format!("{} ({os})", candidate.display()));
+                if shortage.is_none() && sys::is_out_of_resources(os) {
+                    shortage = Some(e);
+                }
             }
         }
     }
-    let mut message = format!(
-        "no usable temporary directory found; tried {}",
-        refused.join(", ")
-    );
+    let mut message = match &shortage {
+        // Out of descriptors or memory, the candidate was never judged:
+        // NotFound would be false, and the kind is what callers act on.
+        Some(e) => {
+            let os = PathError::find(e).map_or(e, PathError::os_error);
+            format!("looking for a temporary directory: {os}; tried ")
+        }
+        None => "no usable temporary directory found; tried ".to_string(),
+    };
+    message.push_str(&refused.join(", "));
     if secure {
         message.push_str(
             "; TMPDIR, TEMP, TMP and the current directory are not tried \
              in a set-user-ID, set-group-ID or otherwise privileged process",
         );
     }
-    Err(io::Error::new(io::ErrorKind::NotFound, message))
+    let kind = shortage
+        .as_ref()
+        .map_or(io::ErrorKind::NotFound, io::Error::kind);
+    Err(io::Error::new(kind, NoTempDir { message, shortage }))
+}
+
+/// Why discovery found nothing: the message, and the first refusal that
+/// was for want of a resource (its [`Error::source`]).
+#[derive(Debug)]
+struct NoTempDir {
+    message: String,
+    shortage: Option<io::Error>,
+}
+
+impl fmt::Display for NoTempDir {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl Error for NoTempDir {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        self.shortage.as_ref().map(|e| e as &(dyn Error + 'static))
+    }
 }
 
 fn discover() -> io::Result<Dir> {
@@ -290,6 +329,32 @@ mod process_tests {
         });
         resume_tx.send(()).unwrap();
         assert_eq!(discovering.join().unwrap().unwrap(), temp_dir().unwrap());
+    }
+
+    #[test]
+    fn a_refusal_for_want_of_descriptors_decides_the_kind() {
+        // One candidate missing, the next refused with EMFILE: not
+        // NotFound, which would say no directory could be used.
+        let emfile = || io::Error::from_raw_os_error(libc::EMFILE);
+        let err = first_usable(
+            vec!["/missing".into(), "/full".into(), "/also-missing".into()],
+            |p| {
+                Err(if p == Path::new("/full") {
+                    emfile()
+                } else {
+                    io::ErrorKind::NotFound.into()
+                })
+            },
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(err.kind(), emfile().kind());
+        let source = std::error::Error::source(&err).and_then(|s| s.downcast_ref::<io::Error>());
+        assert_eq!(source.and_then(io::Error::raw_os_error), Some(libc::EMFILE));
+        let message = err.to_string();
+        for dir in ["/missing", "/full", "/also-missing"] {
+            assert!(message.contains(dir), "{dir} missing from: {message}");
+        }
     }
 
     #[test]

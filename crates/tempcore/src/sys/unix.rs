@@ -465,6 +465,16 @@ fn started_privileged() -> bool {
     false
 }
 
+/// Whether `e` says the process or the system ran short of something
+/// (descriptors: `EMFILE`, `ENFILE`; memory: `ENOMEM`) rather than
+/// anything about the path it concerns.
+pub(crate) fn is_out_of_resources(e: &io::Error) -> bool {
+    matches!(
+        Errno::from_io_error(e),
+        Some(Errno::MFILE | Errno::NFILE | Errno::NOMEM)
+    )
+}
+
 /// Python's `os.path.abspath` on POSIX: join to `cwd` if relative, then
 /// normalise lexically (`posixpath.normpath`).
 pub(crate) fn absolute(path: &Path, cwd: &Path) -> PathBuf {
