@@ -65,10 +65,19 @@ fn choose(dir: Option<Arc<Dir>>) {
 /// The default directory for temporary files, as an absolute path
 /// (Python's `gettempdir()`); discovered on first use and cached.
 ///
+/// The candidates are [`temp_dir_candidates`]: `TMPDIR`, `TEMP`, `TMP`,
+/// the platform's directories, then the current directory; the first in
+/// which a file can be created, written and removed is the answer. A
+/// privileged process tries the platform's directories only, since the
+/// others are its caller's choice: one the kernel started set-user-ID,
+/// set-group-ID or with file capabilities (`AT_SECURE` on Linux,
+/// `issetugid()` on macOS and the BSDs, as the C library's
+/// `secure_getenv` decides), even once it has made all its IDs alike with
+/// `setuid(0)`, and one whose real and effective IDs differ.
+///
 /// Fails with [`io::ErrorKind::NotFound`], listing every candidate and why
-/// it was refused, when none is usable; in a privileged process (see the
-/// [module docs](self)) the message also says that the environment and
-/// the current directory were not tried. When a candidate was refused for
+/// it was refused, when none is usable; for a privileged process the
+/// message also says what was left out. When a candidate was refused for
 /// want of descriptors or memory (`EMFILE`, `ENFILE`, `ENOMEM`), which says
 /// nothing about the directory, the error has the first such failure's
 /// kind instead, and its [`source`](std::error::Error::source) is that
