@@ -321,7 +321,9 @@ mod process_tests {
     fn a_child_forked_during_discovery_does_not_wait_for_it() {
         // Another thread is inside discovery (held there) when the process
         // forks: the child has no copy of the answer and must find the lock
-        // free, discover for itself and go on.
+        // free, discover for itself and go on. The lock keeps other tests
+        // from changing the answer between the two reads compared below.
+        let _lock = testkit::process_lock();
         let (entered_tx, entered_rx) = mpsc::channel();
         let (resume_tx, resume_rx) = mpsc::channel();
         reset_temp_dir();
@@ -371,6 +373,10 @@ mod process_tests {
         // A set-user-ID root program started by another user: TEMP (which
         // glibc, unlike TMPDIR, leaves in place) must not choose where its
         // files go, or that user could move them aside and plant symlinks.
+        // The lock keeps the other tests here from holding the answer's
+        // mutex at the fork, which would leave it locked for good in the
+        // child.
+        let _lock = testkit::process_lock();
         let dir = std::env::temp_dir().join(format!("tempcore-suid-{}", std::process::id()));
         std::fs::create_dir(&dir).unwrap();
         let chosen = dir.clone();
@@ -456,6 +462,7 @@ mod tests {
 
     #[test]
     fn an_override_reaches_threads_that_cached_the_old_answer() {
+        let _lock = testkit::process_lock();
         let (a, b) = (cwd(), cwd().join("src"));
         set_temp_dir(&a).unwrap();
         let (to_worker, from_main) = std::sync::mpsc::channel::<()>();
