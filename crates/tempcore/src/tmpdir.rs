@@ -11,12 +11,18 @@
 //! [`set_temp_dir`] overrides it. `std::env::temp_dir()` does none of
 //! this: it returns `TMPDIR` unchecked.
 //!
-//! A set-user-ID or set-group-ID process (real and effective IDs differ)
-//! skips the environment variables, as glibc's `secure_getenv` would:
-//! they are set by whoever started it.
+//! A privileged process skips the environment variables and the current
+//! directory, which whoever started it chose: one the kernel started
+//! set-user-ID, set-group-ID or with file capabilities (the test glibc's
+//! `secure_getenv` makes: `AT_SECURE` on Linux, `issetugid()` on macOS and
+//! the BSDs), even after it has set all its IDs alike with `setuid(0)`, and
+//! one whose real and effective IDs differ. It tries only the platform's
+//! directories, and fails rather than fall back to the current directory.
 
 use std::cell::RefCell;
+use std::error::Error;
 use std::ffi::OsString;
+use std::fmt;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -59,8 +65,23 @@ fn choose(dir: Option<Arc<Dir>>) {
 /// The default directory for temporary files, as an absolute path
 /// (Python's `gettempdir()`); discovered on first use and cached.
 ///
+/// The candidates are [`temp_dir_candidates`]: `TMPDIR`, `TEMP`, `TMP`,
+/// the platform's directories, then the current directory; the first in
+/// which a file can be created, written and removed is the answer. A
+/// privileged process tries the platform's directories only, since the
+/// others are its caller's choice: one the kernel started set-user-ID,
+/// set-group-ID or with file capabilities (`AT_SECURE` on Linux,
+/// `issetugid()` on macOS and the BSDs, as the C library's
+/// `secure_getenv` decides), even once it has made all its IDs alike with
+/// `setuid(0)`, and one whose real and effective IDs differ.
+///
 /// Fails with [`io::ErrorKind::NotFound`], listing every candidate and why
-/// it was refused, when none is usable.
+/// it was refused, when none is usable; for a privileged process the
+/// message also says what was left out. When a candidate was refused for
+/// want of descriptors or memory (`EMFILE`, `ENFILE`, `ENOMEM`), which says
+/// nothing about the directory, the error has the first such failure's
+/// kind instead, and its [`source`](std::error::Error::source) is that
+/// failure.
 ///
 /// ```
 /// let dir = tempcore::temp_dir()?;
@@ -182,43 +203,87 @@ pub fn probe_temp_dir(dir: &Path) -> io::Result<Dir> {
     Ok(dir)
 }
 
-/// The first of `candidates` that `probe` accepts, or `NotFound` saying
-/// why each was refused.
+/// The first of `candidates` that `probe` accepts, or an error saying why
+/// each was refused (see [`temp_dir`]); `secure` adds that the environment
+/// and the current directory were left out.
 pub(crate) fn first_usable(
     candidates: Vec<PathBuf>,
     mut probe: impl FnMut(&Path) -> io::Result<Dir>,
+    secure: bool,
 ) -> io::Result<Dir> {
     let mut refused = Vec::with_capacity(candidates.len());
+    let mut shortage = None;
     for candidate in candidates {
         match probe(&candidate) {
             Ok(dir) => return Ok(dir),
             Err(e) => {
-                let reason =
-                    PathError::find(&e).map_or_else(|| e.to_string(), |p| p.os_error().to_string());
-                refused.push(format!("{} ({reason})", candidate.display()));
+                let os = PathError::find(&e).map_or(&e, PathError::os_error);
+                refused.push(format!("{} ({os})", candidate.display()));
+                if shortage.is_none() && sys::is_out_of_resources(os) {
+                    shortage = Some(e);
+                }
             }
         }
     }
-    Err(io::Error::new(
-        io::ErrorKind::NotFound,
-        format!(
-            "no usable temporary directory found; tried {}",
-            refused.join(", ")
-        ),
-    ))
+    let mut message = match &shortage {
+        // Out of descriptors or memory, the candidate was never judged:
+        // NotFound would be false, and the kind is what callers act on.
+        Some(e) => {
+            let os = PathError::find(e).map_or(e, PathError::os_error);
+            format!("looking for a temporary directory: {os}; tried ")
+        }
+        None => "no usable temporary directory found; tried ".to_string(),
+    };
+    message.push_str(&refused.join(", "));
+    if secure {
+        message.push_str(
+            "; TMPDIR, TEMP, TMP and the current directory are not tried \
+             in a set-user-ID, set-group-ID or otherwise privileged process",
+        );
+    }
+    let kind = shortage
+        .as_ref()
+        .map_or(io::ErrorKind::NotFound, io::Error::kind);
+    Err(io::Error::new(kind, NoTempDir { message, shortage }))
+}
+
+/// Why discovery found nothing: the message, and the first refusal that
+/// was for want of a resource (its [`Error::source`]).
+#[derive(Debug)]
+struct NoTempDir {
+    message: String,
+    shortage: Option<io::Error>,
+}
+
+impl fmt::Display for NoTempDir {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl Error for NoTempDir {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        self.shortage.as_ref().map(|e| e as &(dyn Error + 'static))
+    }
 }
 
 fn discover() -> io::Result<Dir> {
     #[cfg(test)]
     pause::here();
-    let cwd = std::env::current_dir().ok();
-    // A set-user-ID process skips TMPDIR, TEMP and TMP: they are its
-    // caller's to set, and would put its files where the caller can move
-    // them (glibc already drops TMPDIR for such a process, not the others).
+    // A privileged process skips TMPDIR, TEMP and TMP, and the current
+    // directory: they are its caller's to choose, and would put its files
+    // where the caller can move them and plant symlinks (glibc drops TMPDIR
+    // for such a process, not the others). Without a current directory the
+    // candidates are the platform's absolute ones only.
     let trusted = sys::environment_is_trusted();
     let env = |var: &str| if trusted { std::env::var_os(var) } else { None };
+    let cwd = if trusted {
+        std::env::current_dir().ok()
+    } else {
+        None
+    };
     let candidates = temp_dir_candidates(&env, cwd.as_deref());
-    first_usable(candidates, probe_temp_dir)
+    first_usable(candidates, probe_temp_dir, !trusted)
 }
 
 /// A place where a test can hold one thread inside discovery.
@@ -256,7 +321,9 @@ mod process_tests {
     fn a_child_forked_during_discovery_does_not_wait_for_it() {
         // Another thread is inside discovery (held there) when the process
         // forks: the child has no copy of the answer and must find the lock
-        // free, discover for itself and go on.
+        // free, discover for itself and go on. The lock keeps other tests
+        // from changing the answer between the two reads compared below.
+        let _lock = testkit::process_lock();
         let (entered_tx, entered_rx) = mpsc::channel();
         let (resume_tx, resume_rx) = mpsc::channel();
         reset_temp_dir();
@@ -276,10 +343,40 @@ mod process_tests {
     }
 
     #[test]
+    fn a_refusal_for_want_of_descriptors_decides_the_kind() {
+        // One candidate missing, the next refused with EMFILE: not
+        // NotFound, which would say no directory could be used.
+        let emfile = || io::Error::from_raw_os_error(libc::EMFILE);
+        let err = first_usable(
+            vec!["/missing".into(), "/full".into(), "/also-missing".into()],
+            |p| {
+                Err(if p == Path::new("/full") {
+                    emfile()
+                } else {
+                    io::ErrorKind::NotFound.into()
+                })
+            },
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(err.kind(), emfile().kind());
+        let source = std::error::Error::source(&err).and_then(|s| s.downcast_ref::<io::Error>());
+        assert_eq!(source.and_then(io::Error::raw_os_error), Some(libc::EMFILE));
+        let message = err.to_string();
+        for dir in ["/missing", "/full", "/also-missing"] {
+            assert!(message.contains(dir), "{dir} missing from: {message}");
+        }
+    }
+
+    #[test]
     fn a_set_user_id_process_ignores_the_environment() {
         // A set-user-ID root program started by another user: TEMP (which
         // glibc, unlike TMPDIR, leaves in place) must not choose where its
         // files go, or that user could move them aside and plant symlinks.
+        // The lock keeps the other tests here from holding the answer's
+        // mutex at the fork, which would leave it locked for good in the
+        // child.
+        let _lock = testkit::process_lock();
         let dir = std::env::temp_dir().join(format!("tempcore-suid-{}", std::process::id()));
         std::fs::create_dir(&dir).unwrap();
         let chosen = dir.clone();
@@ -365,6 +462,7 @@ mod tests {
 
     #[test]
     fn an_override_reaches_threads_that_cached_the_old_answer() {
+        let _lock = testkit::process_lock();
         let (a, b) = (cwd(), cwd().join("src"));
         set_temp_dir(&a).unwrap();
         let (to_worker, from_main) = std::sync::mpsc::channel::<()>();
@@ -389,10 +487,14 @@ mod tests {
     #[test]
     fn first_usable_skips_refused_and_reports_all() {
         let tried = std::cell::RefCell::new(Vec::new());
-        let err = first_usable(vec!["/nope1".into(), "/nope2".into()], |p| {
-            tried.borrow_mut().push(p.to_path_buf());
-            Err(io::ErrorKind::PermissionDenied.into())
-        })
+        let err = first_usable(
+            vec!["/nope1".into(), "/nope2".into()],
+            |p| {
+                tried.borrow_mut().push(p.to_path_buf());
+                Err(io::ErrorKind::PermissionDenied.into())
+            },
+            false,
+        )
         .unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::NotFound);
         let msg = err.to_string();
@@ -400,7 +502,7 @@ mod tests {
         assert_eq!(tried.borrow().len(), 2);
 
         let real = cwd();
-        let dir = first_usable(vec!["/nope".into(), real.clone()], probe_temp_dir).unwrap();
+        let dir = first_usable(vec!["/nope".into(), real.clone()], probe_temp_dir, false).unwrap();
         assert_eq!(dir.path(), real);
     }
 }

@@ -335,3 +335,22 @@ pub fn set_soft_rlimit(resource: Resource, limit: u64) {
     let rc = unsafe { libc::setrlimit(resource, &value) };
     assert_eq!(rc, 0, "setrlimit: {}", std::io::Error::last_os_error());
 }
+
+/// Copies the running executable into `dir` as a set-user-ID root program
+/// (owner root, mode 4755) and returns the copy's path, for
+/// [`crate::rerun_copy`]. `dir` must be on a file system mounted without
+/// `nosuid`, such as a tmpfs of one's own in a
+/// [`private_mount_namespace`], and reachable by whoever runs the copy.
+/// Needs root; only for forked children (the copy then vanishes with the
+/// mount).
+pub fn set_user_id_copy_of_self(dir: &std::path::Path) -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("current test binary");
+    let copy = dir.join(exe.file_name().expect("the binary has a name"));
+    std::fs::copy(&exe, &copy)
+        .unwrap_or_else(|e| panic!("copying {} to {}: {e}", exe.display(), copy.display()));
+    // Owner first: chown clears the set-user-ID bit.
+    std::os::unix::fs::chown(&copy, Some(0), Some(0))
+        .unwrap_or_else(|e| panic!("chown root {}: {e}", copy.display()));
+    crate::set_mode(&copy, 0o4755);
+    copy
+}

@@ -223,6 +223,18 @@ pub fn is_rerun() -> bool {
 /// test harness cannot safely change in-process).
 pub fn rerun_self(name: &str, remove: &[&str], set: &[(&str, &std::ffi::OsStr)], cwd: &Path) {
     let exe = std::env::current_exe().expect("current test binary");
+    rerun_copy(&exe, name, remove, set, cwd);
+}
+
+/// [`rerun_self`] through `exe`, a copy of the current test binary (a
+/// set-user-ID one, say: see `child::set_user_id_copy_of_self`).
+pub fn rerun_copy(
+    exe: &Path,
+    name: &str,
+    remove: &[&str],
+    set: &[(&str, &std::ffi::OsStr)],
+    cwd: &Path,
+) {
     let mut command = std::process::Command::new(exe);
     command.args([name, "--exact", "--nocapture", "--test-threads=1"]);
     command.current_dir(cwd);

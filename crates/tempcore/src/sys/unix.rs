@@ -406,14 +406,82 @@ pub(crate) fn platform_temp_dirs(_env: &dyn Fn(&str) -> Option<OsString>) -> Vec
     ["/tmp", "/var/tmp", "/usr/tmp"].map(PathBuf::from).to_vec()
 }
 
-/// Whether the environment may choose where temporary files go: not in a
-/// set-user-ID or set-group-ID process (real and effective IDs differ),
-/// whose environment belongs to the user who started it, as glibc's
-/// `secure_getenv` decides. (A program given file capabilities keeps its
-/// IDs and is not told apart here.)
+/// Whether the environment may choose where temporary files go, as glibc's
+/// `secure_getenv` decides: not in a process the kernel started privileged
+/// (set-user-ID, set-group-ID, or given file capabilities), whose
+/// environment belongs to the user who started it. That stays so after the
+/// program sets all its IDs alike (`setuid(0)`), so it is asked of the
+/// kernel ([`started_privileged`]), not read from the IDs; a process whose
+/// real and effective IDs differ now is not trusted either (that is all
+/// there is to go by on systems without such a record).
 pub(crate) fn environment_is_trusted() -> bool {
     use rustix::process::{getegid, geteuid, getgid, getuid};
-    getuid() == geteuid() && getgid() == getegid()
+    !started_privileged() && getuid() == geteuid() && getgid() == getegid()
+}
+
+/// `getauxval(AT_SECURE)`: whether the kernel started this process in
+/// secure mode (set-user-ID, set-group-ID or file capabilities), which
+/// glibc's `secure_getenv` and dynamic loader obey. False where the
+/// auxiliary vector has no such entry.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn started_privileged() -> bool {
+    /// `AT_SECURE` in `<elf.h>`, the same on every Linux architecture.
+    const AT_SECURE: std::ffi::c_ulong = 23;
+    // SAFETY: the declaration matches `unsigned long getauxval(unsigned
+    // long)` of glibc (2.16 and later), musl and bionic.
+    unsafe extern "C" {
+        fn getauxval(kind: std::ffi::c_ulong) -> std::ffi::c_ulong;
+    }
+    // SAFETY: `getauxval` only reads the auxiliary vector the C library
+    // saved at startup; it has no preconditions and returns 0 for an
+    // entry that is missing.
+    unsafe { getauxval(AT_SECURE) != 0 }
+}
+
+/// `issetugid()`: whether this process was started set-user-ID or
+/// set-group-ID, or has changed its IDs since; what these systems' C
+/// libraries consult before trusting the environment.
+#[cfg(any(
+    target_vendor = "apple",
+    target_os = "freebsd",
+    target_os = "dragonfly",
+    target_os = "netbsd",
+    target_os = "openbsd"
+))]
+fn started_privileged() -> bool {
+    // SAFETY: the declaration matches `int issetugid(void)` of these
+    // systems' C libraries.
+    unsafe extern "C" {
+        fn issetugid() -> std::ffi::c_int;
+    }
+    // SAFETY: `issetugid` reads a flag of the process; it has no
+    // preconditions.
+    unsafe { issetugid() != 0 }
+}
+
+/// No record of how the process was started on this system: the ID
+/// comparison in [`environment_is_trusted`] is all there is.
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "android",
+    target_vendor = "apple",
+    target_os = "freebsd",
+    target_os = "dragonfly",
+    target_os = "netbsd",
+    target_os = "openbsd"
+)))]
+fn started_privileged() -> bool {
+    false
+}
+
+/// Whether `e` says the process or the system ran short of something
+/// (descriptors: `EMFILE`, `ENFILE`; memory: `ENOMEM`) rather than
+/// anything about the path it concerns.
+pub(crate) fn is_out_of_resources(e: &io::Error) -> bool {
+    matches!(
+        Errno::from_io_error(e),
+        Some(Errno::MFILE | Errno::NFILE | Errno::NOMEM)
+    )
 }
 
 /// Python's `os.path.abspath` on POSIX: join to `cwd` if relative, then

@@ -639,6 +639,27 @@ pub(crate) fn environment_is_trusted() -> bool {
     true
 }
 
+/// Whether `e` says the process or the system ran short of something
+/// (`ERROR_TOO_MANY_OPEN_FILES`, `ERROR_NOT_ENOUGH_MEMORY`,
+/// `ERROR_OUTOFMEMORY`, `ERROR_NO_SYSTEM_RESOURCES`) rather than anything
+/// about the path it concerns.
+pub(crate) fn is_out_of_resources(e: &io::Error) -> bool {
+    use windows_sys::Win32::Foundation::{
+        ERROR_NO_SYSTEM_RESOURCES, ERROR_NOT_ENOUGH_MEMORY, ERROR_OUTOFMEMORY,
+        ERROR_TOO_MANY_OPEN_FILES,
+    };
+    e.raw_os_error().is_some_and(|code| {
+        [
+            ERROR_TOO_MANY_OPEN_FILES,
+            ERROR_NOT_ENOUGH_MEMORY,
+            ERROR_OUTOFMEMORY,
+            ERROR_NO_SYSTEM_RESOURCES,
+        ]
+        .iter()
+        .any(|&known| u32::try_from(code) == Ok(known))
+    })
+}
+
 /// Python's `ntpath.abspath`: join to `cwd` if relative, then normalise
 /// lexically (`ntpath.normpath`).
 pub(crate) fn absolute(path: &Path, cwd: &Path) -> PathBuf {

@@ -232,3 +232,49 @@ fn set_temp_dir_overrides_without_probing() {
         scratch.path(),
     );
 }
+
+#[test]
+fn out_of_descriptors_discovery_keeps_the_kind_and_names_every_candidate() {
+    if is_rerun() {
+        // The first discovery of this process, at the descriptor limit:
+        // every candidate fails with EMFILE, which is what the caller must
+        // hear (not NotFound), still with the list of what was tried.
+        return testkit::child::check(|| {
+            let cwd = std::env::current_dir().unwrap();
+            let candidates =
+                tempcore::temp_dir_candidates(&|var| std::env::var_os(var), Some(&cwd));
+            testkit::child::set_rlimit(libc::RLIMIT_NOFILE, 16);
+            let mut hold = Vec::new();
+            let full = loop {
+                match std::fs::File::open("/dev/null") {
+                    Ok(file) => hold.push(file),
+                    Err(e) => break e,
+                }
+            };
+            assert_eq!(full.raw_os_error(), Some(libc::EMFILE));
+            let err = tempcore::temp_dir().unwrap_err();
+            assert_eq!(err.kind(), full.kind(), "{err}");
+            let os = std::error::Error::source(&err)
+                .and_then(|source| source.downcast_ref::<std::io::Error>())
+                .map(|os| tempcore::PathError::find(os).map_or(os, |p| p.os_error()));
+            assert_eq!(
+                os.and_then(std::io::Error::raw_os_error),
+                Some(libc::EMFILE),
+                "{err}"
+            );
+            let message = err.to_string();
+            for dir in &candidates {
+                let dir = dir.to_str().unwrap();
+                assert!(message.contains(dir), "{dir} missing from: {message}");
+            }
+        });
+    }
+    let scratch = Scratch::new("disc-emfile");
+    let first = scratch.join("first");
+    std::fs::create_dir(&first).unwrap();
+    rerun(
+        "out_of_descriptors_discovery_keeps_the_kind_and_names_every_candidate",
+        &[("TMPDIR", &first)],
+        scratch.path(),
+    );
+}

@@ -15,6 +15,8 @@ mod creation;
 #[cfg(unix)]
 mod discovery;
 mod linking;
+#[cfg(target_os = "linux")]
+mod secure;
 #[cfg(unix)]
 mod staged;
 #[cfg(unix)]
