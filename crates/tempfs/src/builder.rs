@@ -12,6 +12,7 @@ use tempcore::{
 
 use crate::file::TempFile;
 use crate::named::NamedTempFile;
+use crate::place::{anonymous_in, open_dir};
 use crate::sys;
 use crate::temp_path::TempPath;
 
@@ -345,33 +346,6 @@ pub(crate) fn named_at(
     Ok(NamedTempFile::from_parts(file, path))
 }
 
-/// An anonymous file in the directory at `dir`. The file keeps no path,
-/// so `dir` is made absolute (for error messages) only when it is not
-/// already: `std::path::absolute` costs more than the `open` itself.
-pub(crate) fn anonymous_in(
-    dir: &Path,
-    names: &mut Template<'_>,
-    opts: &FileOptions,
-) -> io::Result<File> {
-    if dir.is_absolute() {
-        tempcore::anonymous_file(dir, names, opts)
-    } else {
-        tempcore::anonymous_file(absolute(dir)?, names, opts)
-    }
-}
-
-/// Opens `dir` by its absolute path, so that paths built from it stay
-/// valid if the current directory changes.
-pub(crate) fn open_dir(dir: &Path) -> io::Result<Dir> {
-    Dir::open(absolute(dir)?)
-}
-
-/// `dir` made absolute against the current directory (no system call when
-/// it already is).
-pub(crate) fn absolute(path: &Path) -> io::Result<PathBuf> {
-    std::path::absolute(path).map_err(|e| PathError::wrap(e, "making absolute", path))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -400,18 +374,5 @@ mod tests {
         // Exactly the final size: boxing it (as TempPath does) reallocates
         // nothing.
         assert_eq!(path.capacity(), path.as_os_str().len());
-    }
-
-    #[test]
-    fn relative_directories_are_named_absolutely_in_errors() {
-        let relative = Path::new("no-such-relative-dir");
-        let err =
-            anonymous_in(relative, &mut Template::default(), &FileOptions::new()).unwrap_err();
-        assert_eq!(err.kind(), io::ErrorKind::NotFound);
-        let absolute = std::env::current_dir().unwrap().join(relative);
-        assert!(
-            err.to_string().contains(&*absolute.to_string_lossy()),
-            "{err}"
-        );
     }
 }

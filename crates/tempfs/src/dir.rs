@@ -10,8 +10,9 @@ use std::sync::Arc;
 use camino::Utf8Path;
 use tempcore::Dir;
 
-use crate::builder::{Builder, open_dir};
+use crate::builder::Builder;
 use crate::cleanup;
+use crate::place::open_dir;
 
 /// A directory that is removed, with everything in it, when the `TempDir`
 /// is dropped (Python's `TemporaryDirectory`).

@@ -9,7 +9,8 @@ use std::path::Path;
 use tempcore::{LinkError, LinkableFile};
 
 use crate::builder::Builder;
-use crate::persist::{PersistOptions, TempFilePersistError, copy_across, open_target};
+use crate::persist::{PersistOptions, TempFilePersistError, copy_across};
+use crate::place::open_target;
 
 /// A temporary file with no name (Python's `TemporaryFile`) that can be
 /// given one atomically when it is complete: the safe way to write a file

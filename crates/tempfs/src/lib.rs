@@ -146,6 +146,7 @@ pub mod env;
 mod file;
 mod named;
 mod persist;
+mod place;
 mod sys;
 mod temp_path;
 
@@ -192,7 +193,7 @@ pub fn tempfile() -> io::Result<File> {
 /// Creates an anonymous file in `dir`: see [`tempfile`]. On Linux the
 /// directory is not opened first: one `open(dir, O_TMPFILE|O_EXCL)`.
 pub fn tempfile_in(dir: impl AsRef<Path>) -> io::Result<File> {
-    builder::anonymous_in(dir.as_ref(), &mut Template::default(), &FileOptions::new())
+    place::anonymous_in(dir.as_ref(), &mut Template::default(), &FileOptions::new())
 }
 
 /// Creates a file under a fresh name in the default temporary directory

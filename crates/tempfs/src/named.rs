@@ -13,6 +13,7 @@ use tempcore::{FileOptions, PathError, Template};
 
 use crate::builder::{self, Builder};
 use crate::persist::{PersistError, PersistOptions, copy_across};
+use crate::place;
 use crate::sys;
 use crate::temp_path::TempPath;
 
@@ -64,7 +65,7 @@ impl NamedTempFile<File> {
 
     /// Creates a named temporary file in `dir`.
     pub fn new_in(dir: impl AsRef<Path>) -> io::Result<NamedTempFile> {
-        let dir = Arc::new(builder::open_dir(dir.as_ref())?);
+        let dir = Arc::new(place::open_dir(dir.as_ref())?);
         builder::named_at(&dir, &mut Template::default(), &FileOptions::new(), true)
     }
 

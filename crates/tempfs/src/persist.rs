@@ -1,17 +1,17 @@
 //! Giving a temporary file its final name: the options, the errors that
-//! hand the temporary file back, and the target's directory.
+//! hand the temporary file back, and the copy across file systems.
 
 use std::error::Error;
-use std::ffi::OsStr;
 use std::fmt;
 use std::fs::File;
 use std::io::{self, Seek, SeekFrom};
 use std::path::Path;
 
-use tempcore::{DEFAULT_RAND_LEN, Dir, FileOptions, LinkOptions, PathError, Template};
+use tempcore::{DEFAULT_RAND_LEN, FileOptions, LinkOptions, PathError, Template};
 
 use crate::file::TempFile;
 use crate::named::NamedTempFile;
+use crate::place::open_target;
 use crate::sys;
 use crate::temp_path::TempPath;
 
@@ -186,44 +186,6 @@ macro_rules! persist_error {
 persist_error!(PersistError<F>, file, NamedTempFile<F>, F);
 persist_error!(PathPersistError, path, TempPath);
 persist_error!(TempFilePersistError, file, TempFile);
-
-/// The directory and final component of a persist target, the directory
-/// opened. A target with no final file name (`/`, `..`, `x/`, `x/.`) is
-/// `InvalidInput` naming it.
-pub(crate) fn open_target(target: &Path) -> io::Result<(Dir, &OsStr)> {
-    open_parent(target, "persisting a temporary file as")
-}
-
-/// The directory of the file `target` (opened) and its name; `action`
-/// says what was being done if `target` names no file.
-pub(crate) fn open_parent<'a>(
-    target: &'a Path,
-    action: &'static str,
-) -> io::Result<(Dir, &'a OsStr)> {
-    let name = target
-        .file_name()
-        .filter(|name| {
-            // `Path::file_name` forgets a trailing `/` or `/.`, which make
-            // the target a directory: rename(2) would refuse it too.
-            target
-                .as_os_str()
-                .as_encoded_bytes()
-                .ends_with(name.as_encoded_bytes())
-        })
-        .ok_or_else(|| {
-            PathError::custom(
-                io::ErrorKind::InvalidInput,
-                action,
-                target,
-                "the path does not end in a file name",
-            )
-        })?;
-    let parent = match target.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    Ok((Dir::open(parent)?, name))
-}
 
 /// The fallback for a target on another file system: copies `source` (from
 /// its start, leaving its position as it was) into a new anonymous file in

@@ -12,7 +12,8 @@ use std::sync::Arc;
 use camino::Utf8Path;
 use tempcore::Dir;
 
-use crate::persist::{PathPersistError, open_parent, open_target};
+use crate::persist::PathPersistError;
+use crate::place::{absolute, open_parent, open_target};
 
 /// The name of a temporary file whose handle is closed: the name lives
 /// until the `TempPath` is dropped (Python's
@@ -63,7 +64,7 @@ impl TempPath {
     /// Fails with `InvalidInput` if `path` does not end in a file name, or
     /// with the error of opening its directory (`NotFound`, ...), naming it.
     pub fn try_from_path(path: impl Into<PathBuf>) -> io::Result<TempPath> {
-        let path = crate::builder::absolute(&path.into())?;
+        let path = absolute(&path.into())?;
         let (dir, name) = open_parent(&path, "adopting as a temporary path")?;
         let path = dir.path().join(name);
         Ok(TempPath::new(Arc::new(dir), path, true))
