@@ -189,7 +189,7 @@ impl Builder {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn tempfile_at(&self, dir: &Arc<Dir>) -> io::Result<NamedTempFile> {
-        named_at(
+        NamedTempFile::create_at(
             dir,
             &mut self.template()?,
             &self.file_options(),
@@ -331,19 +331,6 @@ impl Builder {
             .append(self.append)
             .tmpfile(self.o_tmpfile)
     }
-}
-
-/// A [`NamedTempFile`] in `dir`, sharing the handle, removed on drop if
-/// `cleanup`.
-pub(crate) fn named_at(
-    dir: &Arc<Dir>,
-    names: &mut Template<'_>,
-    opts: &FileOptions,
-    cleanup: bool,
-) -> io::Result<NamedTempFile> {
-    let (file, name) = tempcore::create_file_at(dir, names, opts)?;
-    let path = TempPath::new(Arc::clone(dir), dir.join(&name), cleanup);
-    Ok(NamedTempFile::from_parts(file, path))
 }
 
 #[cfg(test)]

@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use camino::Utf8Path;
-use tempcore::{FileOptions, PathError, Template};
+use tempcore::{Dir, FileOptions, PathError, Template};
 
-use crate::builder::{self, Builder};
+use crate::builder::Builder;
 use crate::persist::{PersistError, PersistOptions, copy_across};
 use crate::place;
 use crate::sys;
@@ -60,13 +60,27 @@ impl NamedTempFile<File> {
     pub fn new() -> io::Result<NamedTempFile> {
         // The defaults need no `Builder`: nothing to allocate or validate.
         let dir = tempcore::temp_dir_handle()?;
-        builder::named_at(&dir, &mut Template::default(), &FileOptions::new(), true)
+        NamedTempFile::create_at(&dir, &mut Template::default(), &FileOptions::new(), true)
     }
 
     /// Creates a named temporary file in `dir`.
     pub fn new_in(dir: impl AsRef<Path>) -> io::Result<NamedTempFile> {
         let dir = Arc::new(place::open_dir(dir.as_ref())?);
-        builder::named_at(&dir, &mut Template::default(), &FileOptions::new(), true)
+        NamedTempFile::create_at(&dir, &mut Template::default(), &FileOptions::new(), true)
+    }
+
+    /// A named temporary file in `dir`, sharing the handle, removed on drop
+    /// if `cleanup`: what every constructor of a `NamedTempFile<File>`
+    /// comes down to.
+    pub(crate) fn create_at(
+        dir: &Arc<Dir>,
+        names: &mut Template<'_>,
+        opts: &FileOptions,
+        cleanup: bool,
+    ) -> io::Result<NamedTempFile> {
+        let (file, name) = tempcore::create_file_at(dir, names, opts)?;
+        let path = TempPath::new(Arc::clone(dir), dir.join(&name), cleanup);
+        Ok(NamedTempFile { file, path })
     }
 
     /// Creates a named temporary file whose name starts with `prefix`
