@@ -162,10 +162,10 @@ use std::path::{Path, PathBuf};
 use tempcore::{FileOptions, Template};
 
 pub use builder::Builder;
-pub use file::TempFile;
-pub use named::NamedTempFile;
-pub use persist::{PathPersistError, PersistError, PersistOptions, TempFilePersistError};
-pub use temp_path::TempPath;
+pub use file::{TempFile, TempFilePersistError};
+pub use named::{NamedTempFile, PersistError};
+pub use persist::PersistOptions;
+pub use temp_path::{PathPersistError, TempPath};
 pub use tempcore::{DEFAULT_PREFIX, Dir, set_temp_dir, temp_dir};
 
 /// Creates an anonymous file in the default temporary directory (Python's

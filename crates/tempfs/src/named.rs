@@ -12,7 +12,7 @@ use camino::Utf8Path;
 use tempcore::{Dir, FileOptions, PathError, Template};
 
 use crate::builder::Builder;
-use crate::persist::{PersistError, PersistOptions, copy_across};
+use crate::persist::{PersistOptions, copy_across, persist_error};
 use crate::place;
 use crate::sys;
 use crate::temp_path::TempPath;
@@ -336,6 +336,41 @@ impl<F> AsRef<Path> for NamedTempFile<F> {
         self.path()
     }
 }
+
+/// A failed persist, [`keep`](NamedTempFile::keep) or
+/// [`persist_noclobber`](NamedTempFile::persist_noclobber) of a
+/// [`NamedTempFile`]: the error, and the temporary file back, unchanged and
+/// still cleaned up on drop.
+///
+/// Converts into [`io::Error`] (so `?` works in functions returning
+/// `io::Result`) and into the `NamedTempFile`.
+///
+/// ```
+/// let first = tempfs::NamedTempFile::new()?;
+/// let second = tempfs::NamedTempFile::new()?;
+/// let err = second.persist_noclobber(first.path()).unwrap_err();
+/// assert_eq!(err.error.kind(), std::io::ErrorKind::AlreadyExists);
+/// let second = err.file; // still ours, removed when dropped
+/// # drop(second);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct PersistError<F = File> {
+    /// What went wrong; names the target path.
+    pub error: io::Error,
+    /// The temporary file, given back.
+    pub file: NamedTempFile<F>,
+}
+
+impl<F> fmt::Debug for PersistError<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PersistError")
+            .field("error", &self.error)
+            .field("file", &self.file)
+            .finish()
+    }
+}
+
+persist_error!(PersistError<F>, file, NamedTempFile<F>, F);
 
 /// Adds the path to an I/O error, keeping its kind.
 fn named(e: io::Error, action: &'static str, path: &Path) -> io::Error {

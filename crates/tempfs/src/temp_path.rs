@@ -12,7 +12,7 @@ use std::sync::Arc;
 use camino::Utf8Path;
 use tempcore::Dir;
 
-use crate::persist::PathPersistError;
+use crate::persist::persist_error;
 use crate::place::{absolute, open_parent, open_target};
 
 /// The name of a temporary file whose handle is closed: the name lives
@@ -155,6 +155,18 @@ impl TempPath {
         self.cleanup = false;
     }
 }
+
+/// A failed persist or keep of a [`TempPath`]: the error, and the path
+/// back, still removed on drop.
+#[derive(Debug)]
+pub struct PathPersistError {
+    /// What went wrong; names the target path.
+    pub error: io::Error,
+    /// The temporary path, given back.
+    pub path: TempPath,
+}
+
+persist_error!(PathPersistError, path, TempPath);
 
 /// `unlinkat(dir, name)`, with a missing entry counted as removed.
 fn remove(dir: &Dir, name: &OsStr) -> io::Result<()> {
