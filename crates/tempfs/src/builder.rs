@@ -1,4 +1,5 @@
-//! [`Builder`]: every option of every temporary object in one place.
+//! [`Builder`]: every option of every temporary object, and every
+//! constructor, in one place.
 
 use std::ffi::{OsStr, OsString};
 use std::fs::{File, Permissions};
@@ -10,6 +11,7 @@ use tempcore::{
     DEFAULT_PREFIX, DEFAULT_RAND_LEN, Dir, FileOptions, NameSource, PathError, Template,
 };
 
+use crate::dir::TempDir;
 use crate::file::TempFile;
 use crate::named::NamedTempFile;
 use crate::place::{anonymous_in, open_dir};
@@ -305,6 +307,80 @@ impl Builder {
             dir.path(),
             format!("all {attempts} candidate names were taken"),
         ))
+    }
+
+    /// Creates a [`TempDir`] in the default temporary directory, with this
+    /// builder's prefix, suffix, random length, permissions (0700 unless
+    /// set) and cleanup options. On Linux any mode works: the directory's
+    /// handle needs no permission on it, and cleanup gives the owner its
+    /// rights back through that handle before emptying it. Elsewhere the
+    /// handle is read-only, so a mode that denies the owner reading the
+    /// directory is refused with `PermissionDenied`, leaving nothing.
+    ///
+    /// ```
+    /// let dir = tempfs::Builder::new().prefix("job-").suffix(".d").tempdir()?;
+    /// let name = dir.path().file_name().unwrap().to_str().unwrap();
+    /// assert!(name.starts_with("job-") && name.ends_with(".d"));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn tempdir(&self) -> io::Result<TempDir> {
+        TempDir::create(self, tempcore::temp_dir_handle()?)
+    }
+
+    /// [`tempdir`](Self::tempdir) in `dir` (made absolute if relative).
+    /// The directory's handle is kept for the `TempDir`'s life: to make
+    /// many in one directory without opening it each time, use
+    /// [`tempdir_at`](Self::tempdir_at).
+    ///
+    /// Fails, leaving nothing behind, if `dir` does not exist (`NotFound`)
+    /// or is not a directory (`NotADirectory`), naming it.
+    pub fn tempdir_in<P: AsRef<Path>>(&self, dir: P) -> io::Result<TempDir> {
+        TempDir::create(self, Arc::new(open_dir(dir.as_ref())?))
+    }
+
+    /// [`tempdir`](Self::tempdir) in the open directory `dir`, sharing its
+    /// handle. The new directory's path is `dir.path()` joined with its
+    /// name.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let base = tempfs::TempDir::new()?;
+    /// let parent = Arc::new(tempcore::Dir::open(base.path())?);
+    /// let jobs: Vec<_> = (0..3)
+    ///     .map(|_| tempfs::Builder::new().prefix("job-").tempdir_at(&parent))
+    ///     .collect::<Result<_, _>>()?;
+    /// assert!(jobs.iter().all(|job| job.path().parent() == Some(base.path())));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn tempdir_at(&self, dir: &Arc<Dir>) -> io::Result<TempDir> {
+        TempDir::create(self, Arc::clone(dir))
+    }
+
+    /// Creates a directory like [`mkdtemp`](crate::mkdtemp) with this
+    /// builder's prefix, suffix, random length and permissions, in the
+    /// default temporary directory.
+    pub fn mkdtemp(&self) -> io::Result<PathBuf> {
+        self.mkdtemp_at(&*tempcore::temp_dir_handle()?)
+    }
+
+    /// Creates a directory like [`mkdtemp`](crate::mkdtemp) in `dir`
+    /// (Python's `mkdtemp(suffix, prefix, dir)`), and returns its absolute
+    /// path.
+    ///
+    /// ```
+    /// let base = tempfs::TempDir::new()?;
+    /// let path = tempfs::Builder::new().prefix("run-").mkdtemp_in(base.path())?;
+    /// assert_eq!(path.parent(), Some(base.path()));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn mkdtemp_in<P: AsRef<Path>>(&self, dir: P) -> io::Result<PathBuf> {
+        self.mkdtemp_at(&open_dir(dir.as_ref())?)
+    }
+
+    /// `mkdtemp` in an open directory.
+    fn mkdtemp_at(&self, parent: &Dir) -> io::Result<PathBuf> {
+        let name = tempcore::create_dir_at(parent, &mut self.template()?, self.dir_mode())?;
+        Ok(parent.path().join(name))
     }
 
     /// The name pattern, validated.
