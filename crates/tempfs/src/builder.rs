@@ -1,4 +1,5 @@
-//! [`Builder`]: every option of every temporary object in one place.
+//! [`Builder`]: every option of every temporary object, and every
+//! constructor, in one place.
 
 use std::ffi::{OsStr, OsString};
 use std::fs::{File, Permissions};
@@ -10,8 +11,10 @@ use tempcore::{
     DEFAULT_PREFIX, DEFAULT_RAND_LEN, Dir, FileOptions, NameSource, PathError, Template,
 };
 
+use crate::dir::TempDir;
 use crate::file::TempFile;
 use crate::named::NamedTempFile;
+use crate::place::{anonymous_in, open_dir};
 use crate::sys;
 use crate::temp_path::TempPath;
 
@@ -188,7 +191,7 @@ impl Builder {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn tempfile_at(&self, dir: &Arc<Dir>) -> io::Result<NamedTempFile> {
-        named_at(
+        NamedTempFile::create_at(
             dir,
             &mut self.template()?,
             &self.file_options(),
@@ -306,6 +309,80 @@ impl Builder {
         ))
     }
 
+    /// Creates a [`TempDir`] in the default temporary directory, with this
+    /// builder's prefix, suffix, random length, permissions (0700 unless
+    /// set) and cleanup options. On Linux any mode works: the directory's
+    /// handle needs no permission on it, and cleanup gives the owner its
+    /// rights back through that handle before emptying it. Elsewhere the
+    /// handle is read-only, so a mode that denies the owner reading the
+    /// directory is refused with `PermissionDenied`, leaving nothing.
+    ///
+    /// ```
+    /// let dir = tempfs::Builder::new().prefix("job-").suffix(".d").tempdir()?;
+    /// let name = dir.path().file_name().unwrap().to_str().unwrap();
+    /// assert!(name.starts_with("job-") && name.ends_with(".d"));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn tempdir(&self) -> io::Result<TempDir> {
+        TempDir::create(self, tempcore::temp_dir_handle()?)
+    }
+
+    /// [`tempdir`](Self::tempdir) in `dir` (made absolute if relative).
+    /// The directory's handle is kept for the `TempDir`'s life: to make
+    /// many in one directory without opening it each time, use
+    /// [`tempdir_at`](Self::tempdir_at).
+    ///
+    /// Fails, leaving nothing behind, if `dir` does not exist (`NotFound`)
+    /// or is not a directory (`NotADirectory`), naming it.
+    pub fn tempdir_in<P: AsRef<Path>>(&self, dir: P) -> io::Result<TempDir> {
+        TempDir::create(self, Arc::new(open_dir(dir.as_ref())?))
+    }
+
+    /// [`tempdir`](Self::tempdir) in the open directory `dir`, sharing its
+    /// handle. The new directory's path is `dir.path()` joined with its
+    /// name.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let base = tempfs::TempDir::new()?;
+    /// let parent = Arc::new(tempcore::Dir::open(base.path())?);
+    /// let jobs: Vec<_> = (0..3)
+    ///     .map(|_| tempfs::Builder::new().prefix("job-").tempdir_at(&parent))
+    ///     .collect::<Result<_, _>>()?;
+    /// assert!(jobs.iter().all(|job| job.path().parent() == Some(base.path())));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn tempdir_at(&self, dir: &Arc<Dir>) -> io::Result<TempDir> {
+        TempDir::create(self, Arc::clone(dir))
+    }
+
+    /// Creates a directory like [`mkdtemp`](crate::mkdtemp) with this
+    /// builder's prefix, suffix, random length and permissions, in the
+    /// default temporary directory.
+    pub fn mkdtemp(&self) -> io::Result<PathBuf> {
+        self.mkdtemp_at(&*tempcore::temp_dir_handle()?)
+    }
+
+    /// Creates a directory like [`mkdtemp`](crate::mkdtemp) in `dir`
+    /// (Python's `mkdtemp(suffix, prefix, dir)`), and returns its absolute
+    /// path.
+    ///
+    /// ```
+    /// let base = tempfs::TempDir::new()?;
+    /// let path = tempfs::Builder::new().prefix("run-").mkdtemp_in(base.path())?;
+    /// assert_eq!(path.parent(), Some(base.path()));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn mkdtemp_in<P: AsRef<Path>>(&self, dir: P) -> io::Result<PathBuf> {
+        self.mkdtemp_at(&open_dir(dir.as_ref())?)
+    }
+
+    /// `mkdtemp` in an open directory.
+    fn mkdtemp_at(&self, parent: &Dir) -> io::Result<PathBuf> {
+        let name = tempcore::create_dir_at(parent, &mut self.template()?, self.dir_mode())?;
+        Ok(parent.path().join(name))
+    }
+
     /// The name pattern, validated.
     pub(crate) fn template(&self) -> io::Result<Template<'_>> {
         Template::new(&self.prefix, &self.suffix, self.rand_bytes)
@@ -330,46 +407,6 @@ impl Builder {
             .append(self.append)
             .tmpfile(self.o_tmpfile)
     }
-}
-
-/// A [`NamedTempFile`] in `dir`, sharing the handle, removed on drop if
-/// `cleanup`.
-pub(crate) fn named_at(
-    dir: &Arc<Dir>,
-    names: &mut Template<'_>,
-    opts: &FileOptions,
-    cleanup: bool,
-) -> io::Result<NamedTempFile> {
-    let (file, name) = tempcore::create_file_at(dir, names, opts)?;
-    let path = TempPath::new(Arc::clone(dir), dir.join(&name), cleanup);
-    Ok(NamedTempFile::from_parts(file, path))
-}
-
-/// An anonymous file in the directory at `dir`. The file keeps no path,
-/// so `dir` is made absolute (for error messages) only when it is not
-/// already: `std::path::absolute` costs more than the `open` itself.
-pub(crate) fn anonymous_in(
-    dir: &Path,
-    names: &mut Template<'_>,
-    opts: &FileOptions,
-) -> io::Result<File> {
-    if dir.is_absolute() {
-        tempcore::anonymous_file(dir, names, opts)
-    } else {
-        tempcore::anonymous_file(absolute(dir)?, names, opts)
-    }
-}
-
-/// Opens `dir` by its absolute path, so that paths built from it stay
-/// valid if the current directory changes.
-pub(crate) fn open_dir(dir: &Path) -> io::Result<Dir> {
-    Dir::open(absolute(dir)?)
-}
-
-/// `dir` made absolute against the current directory (no system call when
-/// it already is).
-pub(crate) fn absolute(path: &Path) -> io::Result<PathBuf> {
-    std::path::absolute(path).map_err(|e| PathError::wrap(e, "making absolute", path))
 }
 
 #[cfg(test)]
@@ -400,18 +437,5 @@ mod tests {
         // Exactly the final size: boxing it (as TempPath does) reallocates
         // nothing.
         assert_eq!(path.capacity(), path.as_os_str().len());
-    }
-
-    #[test]
-    fn relative_directories_are_named_absolutely_in_errors() {
-        let relative = Path::new("no-such-relative-dir");
-        let err =
-            anonymous_in(relative, &mut Template::default(), &FileOptions::new()).unwrap_err();
-        assert_eq!(err.kind(), io::ErrorKind::NotFound);
-        let absolute = std::env::current_dir().unwrap().join(relative);
-        assert!(
-            err.to_string().contains(&*absolute.to_string_lossy()),
-            "{err}"
-        );
     }
 }

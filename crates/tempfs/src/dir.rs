@@ -1,5 +1,5 @@
-//! [`TempDir`] (Python's `TemporaryDirectory`), [`mkdtemp`], and the
-//! [`Builder`] methods that make them.
+//! [`TempDir`] (Python's `TemporaryDirectory`) and [`mkdtemp`]. The
+//! [`Builder`] methods that make them are in `builder.rs`, with the rest.
 
 use std::ffi::{OsStr, OsString};
 use std::fmt;
@@ -10,7 +10,7 @@ use std::sync::Arc;
 use camino::Utf8Path;
 use tempcore::Dir;
 
-use crate::builder::{Builder, open_dir};
+use crate::builder::Builder;
 use crate::cleanup;
 
 /// A directory that is removed, with everything in it, when the `TempDir`
@@ -259,7 +259,7 @@ impl TempDir {
     }
 
     /// Makes a directory in `parent` as `builder` says.
-    fn create(builder: &Builder, parent: Arc<Dir>) -> io::Result<TempDir> {
+    pub(crate) fn create(builder: &Builder, parent: Arc<Dir>) -> io::Result<TempDir> {
         let mut template = builder.template()?;
         let name = tempcore::create_dir_at(&parent, &mut template, builder.dir_mode())?;
         // A handle for `*at` calls only (`O_PATH` on Linux): the cheapest
@@ -331,79 +331,4 @@ pub fn tempdir_in<P: AsRef<Path>>(dir: P) -> io::Result<TempDir> {
 /// ```
 pub fn mkdtemp() -> io::Result<PathBuf> {
     Builder::new().mkdtemp()
-}
-
-impl Builder {
-    /// Creates a [`TempDir`] in the default temporary directory, with this
-    /// builder's prefix, suffix, random length, permissions (0700 unless
-    /// set) and cleanup options. On Linux any mode works: the directory's
-    /// handle needs no permission on it, and cleanup gives the owner its
-    /// rights back through that handle before emptying it. Elsewhere the
-    /// handle is read-only, so a mode that denies the owner reading the
-    /// directory is refused with `PermissionDenied`, leaving nothing.
-    ///
-    /// ```
-    /// let dir = tempfs::Builder::new().prefix("job-").suffix(".d").tempdir()?;
-    /// let name = dir.path().file_name().unwrap().to_str().unwrap();
-    /// assert!(name.starts_with("job-") && name.ends_with(".d"));
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    pub fn tempdir(&self) -> io::Result<TempDir> {
-        TempDir::create(self, tempcore::temp_dir_handle()?)
-    }
-
-    /// [`tempdir`](Self::tempdir) in `dir` (made absolute if relative).
-    /// The directory's handle is kept for the `TempDir`'s life: to make
-    /// many in one directory without opening it each time, use
-    /// [`tempdir_at`](Self::tempdir_at).
-    ///
-    /// Fails, leaving nothing behind, if `dir` does not exist (`NotFound`)
-    /// or is not a directory (`NotADirectory`), naming it.
-    pub fn tempdir_in<P: AsRef<Path>>(&self, dir: P) -> io::Result<TempDir> {
-        TempDir::create(self, Arc::new(open_dir(dir.as_ref())?))
-    }
-
-    /// [`tempdir`](Self::tempdir) in the open directory `dir`, sharing its
-    /// handle. The new directory's path is `dir.path()` joined with its
-    /// name.
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// let base = tempfs::TempDir::new()?;
-    /// let parent = Arc::new(tempcore::Dir::open(base.path())?);
-    /// let jobs: Vec<_> = (0..3)
-    ///     .map(|_| tempfs::Builder::new().prefix("job-").tempdir_at(&parent))
-    ///     .collect::<Result<_, _>>()?;
-    /// assert!(jobs.iter().all(|job| job.path().parent() == Some(base.path())));
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    pub fn tempdir_at(&self, dir: &Arc<Dir>) -> io::Result<TempDir> {
-        TempDir::create(self, Arc::clone(dir))
-    }
-
-    /// Creates a directory like [`mkdtemp`] with this builder's prefix,
-    /// suffix, random length and permissions, in the default temporary
-    /// directory.
-    pub fn mkdtemp(&self) -> io::Result<PathBuf> {
-        mkdtemp_at(self, &*tempcore::temp_dir_handle()?)
-    }
-
-    /// Creates a directory like [`mkdtemp`] in `dir` (Python's
-    /// `mkdtemp(suffix, prefix, dir)`), and returns its absolute path.
-    ///
-    /// ```
-    /// let base = tempfs::TempDir::new()?;
-    /// let path = tempfs::Builder::new().prefix("run-").mkdtemp_in(base.path())?;
-    /// assert_eq!(path.parent(), Some(base.path()));
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    pub fn mkdtemp_in<P: AsRef<Path>>(&self, dir: P) -> io::Result<PathBuf> {
-        mkdtemp_at(self, &open_dir(dir.as_ref())?)
-    }
-}
-
-/// `mkdtemp` in an open directory.
-fn mkdtemp_at(builder: &Builder, parent: &Dir) -> io::Result<PathBuf> {
-    let name = tempcore::create_dir_at(parent, &mut builder.template()?, builder.dir_mode())?;
-    Ok(parent.path().join(name))
 }

@@ -9,7 +9,8 @@ use std::path::Path;
 use tempcore::{LinkError, LinkableFile};
 
 use crate::builder::Builder;
-use crate::persist::{PersistOptions, TempFilePersistError, copy_across, open_target};
+use crate::persist::{PersistOptions, copy_across, persist_error};
+use crate::place::open_target;
 
 /// A temporary file with no name (Python's `TemporaryFile`) that can be
 /// given one atomically when it is complete: the safe way to write a file
@@ -151,6 +152,18 @@ impl fmt::Debug for TempFile {
         f.debug_tuple("TempFile").field(self.as_file()).finish()
     }
 }
+
+/// A failed persist of a [`TempFile`]: the error, and the file back,
+/// still nameless (or staged) and still linkable.
+#[derive(Debug)]
+pub struct TempFilePersistError {
+    /// What went wrong; names the target path.
+    pub error: io::Error,
+    /// The temporary file, given back.
+    pub file: TempFile,
+}
+
+persist_error!(TempFilePersistError, file, TempFile);
 
 impl Read for TempFile {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {

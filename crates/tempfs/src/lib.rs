@@ -146,6 +146,7 @@ pub mod env;
 mod file;
 mod named;
 mod persist;
+mod place;
 mod sys;
 mod temp_path;
 
@@ -161,10 +162,10 @@ use std::path::{Path, PathBuf};
 use tempcore::{FileOptions, Template};
 
 pub use builder::Builder;
-pub use file::TempFile;
-pub use named::NamedTempFile;
-pub use persist::{PathPersistError, PersistError, PersistOptions, TempFilePersistError};
-pub use temp_path::TempPath;
+pub use file::{TempFile, TempFilePersistError};
+pub use named::{NamedTempFile, PersistError};
+pub use persist::PersistOptions;
+pub use temp_path::{PathPersistError, TempPath};
 pub use tempcore::{DEFAULT_PREFIX, Dir, set_temp_dir, temp_dir};
 
 /// Creates an anonymous file in the default temporary directory (Python's
@@ -192,7 +193,7 @@ pub fn tempfile() -> io::Result<File> {
 /// Creates an anonymous file in `dir`: see [`tempfile`]. On Linux the
 /// directory is not opened first: one `open(dir, O_TMPFILE|O_EXCL)`.
 pub fn tempfile_in(dir: impl AsRef<Path>) -> io::Result<File> {
-    builder::anonymous_in(dir.as_ref(), &mut Template::default(), &FileOptions::new())
+    place::anonymous_in(dir.as_ref(), &mut Template::default(), &FileOptions::new())
 }
 
 /// Creates a file under a fresh name in the default temporary directory

@@ -9,10 +9,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use camino::Utf8Path;
-use tempcore::{FileOptions, PathError, Template};
+use tempcore::{Dir, FileOptions, PathError, Template};
 
-use crate::builder::{self, Builder};
-use crate::persist::{PersistError, PersistOptions, copy_across};
+use crate::builder::Builder;
+use crate::persist::{PersistOptions, copy_across, persist_error};
+use crate::place;
 use crate::sys;
 use crate::temp_path::TempPath;
 
@@ -59,13 +60,27 @@ impl NamedTempFile<File> {
     pub fn new() -> io::Result<NamedTempFile> {
         // The defaults need no `Builder`: nothing to allocate or validate.
         let dir = tempcore::temp_dir_handle()?;
-        builder::named_at(&dir, &mut Template::default(), &FileOptions::new(), true)
+        NamedTempFile::create_at(&dir, &mut Template::default(), &FileOptions::new(), true)
     }
 
     /// Creates a named temporary file in `dir`.
     pub fn new_in(dir: impl AsRef<Path>) -> io::Result<NamedTempFile> {
-        let dir = Arc::new(builder::open_dir(dir.as_ref())?);
-        builder::named_at(&dir, &mut Template::default(), &FileOptions::new(), true)
+        let dir = Arc::new(place::open_dir(dir.as_ref())?);
+        NamedTempFile::create_at(&dir, &mut Template::default(), &FileOptions::new(), true)
+    }
+
+    /// A named temporary file in `dir`, sharing the handle, removed on drop
+    /// if `cleanup`: what every constructor of a `NamedTempFile<File>`
+    /// comes down to.
+    pub(crate) fn create_at(
+        dir: &Arc<Dir>,
+        names: &mut Template<'_>,
+        opts: &FileOptions,
+        cleanup: bool,
+    ) -> io::Result<NamedTempFile> {
+        let (file, name) = tempcore::create_file_at(dir, names, opts)?;
+        let path = TempPath::new(Arc::clone(dir), dir.join(&name), cleanup);
+        Ok(NamedTempFile { file, path })
     }
 
     /// Creates a named temporary file whose name starts with `prefix`
@@ -321,6 +336,41 @@ impl<F> AsRef<Path> for NamedTempFile<F> {
         self.path()
     }
 }
+
+/// A failed persist, [`keep`](NamedTempFile::keep) or
+/// [`persist_noclobber`](NamedTempFile::persist_noclobber) of a
+/// [`NamedTempFile`]: the error, and the temporary file back, unchanged and
+/// still cleaned up on drop.
+///
+/// Converts into [`io::Error`] (so `?` works in functions returning
+/// `io::Result`) and into the `NamedTempFile`.
+///
+/// ```
+/// let first = tempfs::NamedTempFile::new()?;
+/// let second = tempfs::NamedTempFile::new()?;
+/// let err = second.persist_noclobber(first.path()).unwrap_err();
+/// assert_eq!(err.error.kind(), std::io::ErrorKind::AlreadyExists);
+/// let second = err.file; // still ours, removed when dropped
+/// # drop(second);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct PersistError<F = File> {
+    /// What went wrong; names the target path.
+    pub error: io::Error,
+    /// The temporary file, given back.
+    pub file: NamedTempFile<F>,
+}
+
+impl<F> fmt::Debug for PersistError<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PersistError")
+            .field("error", &self.error)
+            .field("file", &self.file)
+            .finish()
+    }
+}
+
+persist_error!(PersistError<F>, file, NamedTempFile<F>, F);
 
 /// Adds the path to an I/O error, keeping its kind.
 fn named(e: io::Error, action: &'static str, path: &Path) -> io::Error {

@@ -1,21 +1,18 @@
-//! Giving a temporary file its final name: the options, the errors that
-//! hand the temporary file back, and the target's directory.
+//! Giving a temporary file its final name: the options, the shape of the
+//! errors that hand the temporary file back (each error lives beside its
+//! type), and the copy across file systems.
 
-use std::error::Error;
-use std::ffi::OsStr;
-use std::fmt;
 use std::fs::File;
 use std::io::{self, Seek, SeekFrom};
 use std::path::Path;
 
-use tempcore::{DEFAULT_RAND_LEN, Dir, FileOptions, LinkOptions, PathError, Template};
+use tempcore::{DEFAULT_RAND_LEN, FileOptions, LinkOptions, PathError, Template};
 
-use crate::file::TempFile;
-use crate::named::NamedTempFile;
+use crate::place::open_target;
 use crate::sys;
-use crate::temp_path::TempPath;
 
-/// How [`TempFile::persist_with`] and [`NamedTempFile::persist_with`] give
+/// How [`TempFile::persist_with`](crate::TempFile::persist_with) and
+/// [`NamedTempFile::persist_with`](crate::NamedTempFile::persist_with) give
 /// a file its final name.
 ///
 /// ```
@@ -99,78 +96,26 @@ impl PersistOptions {
     }
 }
 
-/// A failed persist, [`keep`](NamedTempFile::keep) or
-/// [`persist_noclobber`](NamedTempFile::persist_noclobber) of a
-/// [`NamedTempFile`]: the error, and the temporary file back, unchanged and
-/// still cleaned up on drop.
-///
-/// Converts into [`io::Error`] (so `?` works in functions returning
-/// `io::Result`) and into the `NamedTempFile`.
-///
-/// ```
-/// let first = tempfs::NamedTempFile::new()?;
-/// let second = tempfs::NamedTempFile::new()?;
-/// let err = second.persist_noclobber(first.path()).unwrap_err();
-/// assert_eq!(err.error.kind(), std::io::ErrorKind::AlreadyExists);
-/// let second = err.file; // still ours, removed when dropped
-/// # drop(second);
-/// # Ok::<(), std::io::Error>(())
-/// ```
-pub struct PersistError<F = File> {
-    /// What went wrong; names the target path.
-    pub error: io::Error,
-    /// The temporary file, given back.
-    pub file: NamedTempFile<F>,
-}
-
-/// A failed persist or keep of a [`TempPath`]: the error, and the path
-/// back, still removed on drop.
-#[derive(Debug)]
-pub struct PathPersistError {
-    /// What went wrong; names the target path.
-    pub error: io::Error,
-    /// The temporary path, given back.
-    pub path: TempPath,
-}
-
-/// A failed persist of a [`TempFile`]: the error, and the file back,
-/// still nameless (or staged) and still linkable.
-#[derive(Debug)]
-pub struct TempFilePersistError {
-    /// What went wrong; names the target path.
-    pub error: io::Error,
-    /// The temporary file, given back.
-    pub file: TempFile,
-}
-
-impl<F> fmt::Debug for PersistError<F> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PersistError")
-            .field("error", &self.error)
-            .field("file", &self.file)
-            .finish()
-    }
-}
-
-/// The error and display of the three persist errors: the message is the
-/// inner error's (it already says what was being done and to which path),
-/// so the chain of sources continues below it.
+/// The error and display of the three persist errors (each beside the
+/// type it gives back): the message is the inner error's (it already says
+/// what was being done and to which path), so the chain of sources
+/// continues below it.
 macro_rules! persist_error {
     ($ty:ty, $field:ident, $back:ty $(, $gen:ident)?) => {
-        impl$(<$gen>)? fmt::Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl$(<$gen>)? std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 self.error.fmt(f)
             }
         }
 
-        impl$(<$gen>)? Error for $ty {
-            fn source(&self) -> Option<&(dyn Error + 'static)> {
+        impl$(<$gen>)? std::error::Error for $ty {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
                 self.error.source()
             }
         }
 
-        impl$(<$gen>)? From<$ty> for io::Error {
-            fn from(err: $ty) -> io::Error {
+        impl$(<$gen>)? From<$ty> for std::io::Error {
+            fn from(err: $ty) -> std::io::Error {
                 err.error
             }
         }
@@ -182,48 +127,7 @@ macro_rules! persist_error {
         }
     };
 }
-
-persist_error!(PersistError<F>, file, NamedTempFile<F>, F);
-persist_error!(PathPersistError, path, TempPath);
-persist_error!(TempFilePersistError, file, TempFile);
-
-/// The directory and final component of a persist target, the directory
-/// opened. A target with no final file name (`/`, `..`, `x/`, `x/.`) is
-/// `InvalidInput` naming it.
-pub(crate) fn open_target(target: &Path) -> io::Result<(Dir, &OsStr)> {
-    open_parent(target, "persisting a temporary file as")
-}
-
-/// The directory of the file `target` (opened) and its name; `action`
-/// says what was being done if `target` names no file.
-pub(crate) fn open_parent<'a>(
-    target: &'a Path,
-    action: &'static str,
-) -> io::Result<(Dir, &'a OsStr)> {
-    let name = target
-        .file_name()
-        .filter(|name| {
-            // `Path::file_name` forgets a trailing `/` or `/.`, which make
-            // the target a directory: rename(2) would refuse it too.
-            target
-                .as_os_str()
-                .as_encoded_bytes()
-                .ends_with(name.as_encoded_bytes())
-        })
-        .ok_or_else(|| {
-            PathError::custom(
-                io::ErrorKind::InvalidInput,
-                action,
-                target,
-                "the path does not end in a file name",
-            )
-        })?;
-    let parent = match target.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    Ok((Dir::open(parent)?, name))
-}
+pub(crate) use persist_error;
 
 /// The fallback for a target on another file system: copies `source` (from
 /// its start, leaving its position as it was) into a new anonymous file in

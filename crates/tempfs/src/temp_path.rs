@@ -12,7 +12,8 @@ use std::sync::Arc;
 use camino::Utf8Path;
 use tempcore::Dir;
 
-use crate::persist::{PathPersistError, open_parent, open_target};
+use crate::persist::persist_error;
+use crate::place::{absolute, open_parent, open_target};
 
 /// The name of a temporary file whose handle is closed: the name lives
 /// until the `TempPath` is dropped (Python's
@@ -63,7 +64,7 @@ impl TempPath {
     /// Fails with `InvalidInput` if `path` does not end in a file name, or
     /// with the error of opening its directory (`NotFound`, ...), naming it.
     pub fn try_from_path(path: impl Into<PathBuf>) -> io::Result<TempPath> {
-        let path = crate::builder::absolute(&path.into())?;
+        let path = absolute(&path.into())?;
         let (dir, name) = open_parent(&path, "adopting as a temporary path")?;
         let path = dir.path().join(name);
         Ok(TempPath::new(Arc::new(dir), path, true))
@@ -154,6 +155,18 @@ impl TempPath {
         self.cleanup = false;
     }
 }
+
+/// A failed persist or keep of a [`TempPath`]: the error, and the path
+/// back, still removed on drop.
+#[derive(Debug)]
+pub struct PathPersistError {
+    /// What went wrong; names the target path.
+    pub error: io::Error,
+    /// The temporary path, given back.
+    pub path: TempPath,
+}
+
+persist_error!(PathPersistError, path, TempPath);
 
 /// `unlinkat(dir, name)`, with a missing entry counted as removed.
 fn remove(dir: &Dir, name: &OsStr) -> io::Result<()> {

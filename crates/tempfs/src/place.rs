@@ -1,0 +1,93 @@
+//! Where things go: the directory-relative helpers every type uses, to
+//! open the directory a temporary object lives in, or the directory of the
+//! name it is given. A leaf: it uses only `tempcore`.
+
+use std::ffi::OsStr;
+use std::fs::File;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use tempcore::{Dir, FileOptions, PathError, Template};
+
+/// Opens `dir` by its absolute path, so that paths built from it stay
+/// valid if the current directory changes.
+pub(crate) fn open_dir(dir: &Path) -> io::Result<Dir> {
+    Dir::open(absolute(dir)?)
+}
+
+/// `dir` made absolute against the current directory (no system call when
+/// it already is).
+pub(crate) fn absolute(path: &Path) -> io::Result<PathBuf> {
+    std::path::absolute(path).map_err(|e| PathError::wrap(e, "making absolute", path))
+}
+
+/// An anonymous file in the directory at `dir`. The file keeps no path,
+/// so `dir` is made absolute (for error messages) only when it is not
+/// already: `std::path::absolute` costs more than the `open` itself.
+pub(crate) fn anonymous_in(
+    dir: &Path,
+    names: &mut Template<'_>,
+    opts: &FileOptions,
+) -> io::Result<File> {
+    if dir.is_absolute() {
+        tempcore::anonymous_file(dir, names, opts)
+    } else {
+        tempcore::anonymous_file(absolute(dir)?, names, opts)
+    }
+}
+
+/// The directory and final component of a persist target, the directory
+/// opened. A target with no final file name (`/`, `..`, `x/`, `x/.`) is
+/// `InvalidInput` naming it.
+pub(crate) fn open_target(target: &Path) -> io::Result<(Dir, &OsStr)> {
+    open_parent(target, "persisting a temporary file as")
+}
+
+/// The directory of the file `target` (opened) and its name; `action`
+/// says what was being done if `target` names no file.
+pub(crate) fn open_parent<'a>(
+    target: &'a Path,
+    action: &'static str,
+) -> io::Result<(Dir, &'a OsStr)> {
+    let name = target
+        .file_name()
+        .filter(|name| {
+            // `Path::file_name` forgets a trailing `/` or `/.`, which make
+            // the target a directory: rename(2) would refuse it too.
+            target
+                .as_os_str()
+                .as_encoded_bytes()
+                .ends_with(name.as_encoded_bytes())
+        })
+        .ok_or_else(|| {
+            PathError::custom(
+                io::ErrorKind::InvalidInput,
+                action,
+                target,
+                "the path does not end in a file name",
+            )
+        })?;
+    let parent = match target.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    Ok((Dir::open(parent)?, name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_directories_are_named_absolutely_in_errors() {
+        let relative = Path::new("no-such-relative-dir");
+        let err =
+            anonymous_in(relative, &mut Template::default(), &FileOptions::new()).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::NotFound);
+        let absolute = std::env::current_dir().unwrap().join(relative);
+        assert!(
+            err.to_string().contains(&*absolute.to_string_lossy()),
+            "{err}"
+        );
+    }
+}
