@@ -51,8 +51,8 @@
 //!   draws its parent's.
 //! - Creation is exclusive and never follows a link: whatever sits at a
 //!   candidate name is never opened, and the next name is tried, at most
-//!   [`MAX_ATTEMPTS`] times. Files are 0600 and directories 0700 (on
-//!   Windows, an access list for the current user).
+//!   [`MAX_ATTEMPTS`] times. Files are 0600 and directories 0700 by
+//!   default (on Windows, an access list for the current user).
 //! - Every error keeps its [`std::io::ErrorKind`] and names its path
 //!   ([`PathError`]); only `AlreadyExists` is retried.
 //! - Working relative to a [`Dir`] makes every step immune to the
