@@ -46,55 +46,35 @@
 //!
 //! # Security
 //!
-//! - Names come from the operating system's CSPRNG (`getrandom`), 65 bits
-//!   by default, in an alphabet with no upper case (unique on
-//!   case-insensitive file systems) and no modulo bias. Random bytes are
-//!   drawn in batches kept in memory that a `fork`ed child sees wiped, so
-//!   parent and child never share names.
-//! - Files are created with `O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC`, mode
-//!   0600; directories with mode 0700 (both less the umask); on Windows
-//!   both with an access list that lets in only the current user. Whatever sits
-//!   at a candidate name (a planted symlink, a FIFO, a hard link to a
-//!   victim's file) is never opened; the next name is tried, at most
-//!   [`MAX_ATTEMPTS`] times.
-//! - Errors other than `AlreadyExists` stop at once and name the directory;
-//!   every error keeps its [`std::io::ErrorKind`] and carries a
-//!   [`PathError`].
+//! - Names come from the operating system's CSPRNG ([`DEFAULT_RAND_LEN`]
+//!   characters of [`ALPHABET`] by default), and a `fork`ed child never
+//!   draws its parent's.
+//! - Creation is exclusive and never follows a link: whatever sits at a
+//!   candidate name is never opened, and the next name is tried, at most
+//!   [`MAX_ATTEMPTS`] times. Files are 0600 and directories 0700 by
+//!   default (on Windows, an access list for the current user).
+//! - Every error keeps its [`std::io::ErrorKind`] and names its path
+//!   ([`PathError`]); only `AlreadyExists` is retried.
 //! - Working relative to a [`Dir`] makes every step immune to the
 //!   directory's path being swapped after it was opened.
 //!
+//! [`docs/security.md`](https://github.com/tempkit/tempkit/blob/main/docs/security.md)
+//! lists each defence, its limits and the test that proves it.
+//!
 //! # Platform behaviour
 //!
-//! - **Linux**: anonymous files use `O_TMPFILE`; a kernel or file system
-//!   that refuses it (`EISDIR`, `EOPNOTSUPP`, `EINVAL`, `ENOENT`) gets the
-//!   fallback (create under a fresh name, `unlinkat` at once), and the
-//!   refusal is remembered. Linking uses `/proc/thread-self/fd`, then
-//!   `AT_EMPTY_PATH`, for staged linkable files too (so a substitute at
-//!   the staged name is never published); no-replace renames use
-//!   `renameat2(RENAME_NOREPLACE)` with a `linkat` + `unlinkat` fallback. Base directories open `O_PATH`.
-//! - **macOS, FreeBSD and other unix**: the same `*at` calls; anonymous
-//!   files always take the fallback; a linkable file is staged under a
-//!   hidden name until linked, and that name is checked to be the open file
-//!   just before it is renamed. macOS renames without replacing via
-//!   `renameatx_np(RENAME_EXCL)`; elsewhere `linkat` + `unlinkat`.
-//! - **Windows**: every `*_at` operation is relative to the directory's
-//!   handle (`NtCreateFile` with a root directory) and never follows a
-//!   symbolic link or junction; `FILE_CREATE` for exclusive creation. New
-//!   files and directories get a DACL granting only the current user (the
-//!   Windows form of 0600 and 0700; CPython's CVE-2024-4030 was the lack
-//!   of it), unless a mode gives group or others access. Anonymous files
-//!   are `FILE_DELETE_ON_CLOSE` and shared with nobody; their name stays
-//!   listed while they are open. Removal frees the name at once, as
-//!   `unlink` does: POSIX delete semantics where the system has them
-//!   (Windows 10 on NTFS), else the classic kind through an exclusive
-//!   handle, or, when another handle is open, after a rename to a hidden
-//!   random name that goes when the last handle closes; read-only entries
-//!   are removed as on unix. Renames go through a handle to the
-//!   source: without replacing they are atomic and refuse an existing
-//!   target; replacing uses POSIX rename semantics where available, so an
-//!   open target is replaced too. Names may not hold `:` (a data stream)
-//!   nor end in a dot or space. Windows has no `fork` and no directory
-//!   sync ([`Dir::sync`] does nothing).
+//! - **Linux**: anonymous and linkable files are `O_TMPFILE`, with a
+//!   fallback where a kernel or file system refuses it
+//!   ([`anonymous_file_at`]).
+//! - **macOS, FreeBSD and other unix**: the same `*at` calls, without
+//!   `O_TMPFILE`: anonymous files are created and unlinked at once, and a
+//!   linkable file is staged under a hidden name until linked.
+//! - **Windows**: the same contract through directory handles
+//!   (`NtCreateFile` relative to a directory), with an access list in
+//!   place of the modes; no `fork`, and [`Dir::sync`] does nothing.
+//!
+//! [`docs/platforms.md`](https://github.com/tempkit/tempkit/blob/main/docs/platforms.md)
+//! says how each platform does it, and what is tested where.
 
 mod create;
 mod dir;

@@ -1,23 +1,5 @@
-//! Where temporary files go by default: Python's `gettempdir()` rules.
-//!
-//! Candidates, in order: the environment variables `TMPDIR`, `TEMP` and
-//! `TMP` (empty values skipped); the platform's directories (`/tmp`,
-//! `/var/tmp`, `/usr/tmp` on unix; on Windows the user's
-//! `AppData\Local\Temp`, `%SYSTEMROOT%\Temp`, `c:\temp`, `c:\tmp`, `\temp`,
-//! `\tmp`); then the current directory. Each is made absolute and
-//! normalised as Python's `os.path.abspath` does, then proven usable by
-//! creating a file in it, writing to it and removing it. The first that
-//! passes is the answer for the rest of the process, unless
-//! [`set_temp_dir`] overrides it. `std::env::temp_dir()` does none of
-//! this: it returns `TMPDIR` unchecked.
-//!
-//! A privileged process skips the environment variables and the current
-//! directory, which whoever started it chose: one the kernel started
-//! set-user-ID, set-group-ID or with file capabilities (the test glibc's
-//! `secure_getenv` makes: `AT_SECURE` on Linux, `issetugid()` on macOS and
-//! the BSDs), even after it has set all its IDs alike with `setuid(0)`, and
-//! one whose real and effective IDs differ. It tries only the platform's
-//! directories, and fails rather than fall back to the current directory.
+//! Where temporary files go by default: Python's `gettempdir()` rules,
+//! stated once, at [`temp_dir`].
 
 use std::cell::RefCell;
 use std::error::Error;
@@ -65,15 +47,21 @@ fn choose(dir: Option<Arc<Dir>>) {
 /// The default directory for temporary files, as an absolute path
 /// (Python's `gettempdir()`); discovered on first use and cached.
 ///
-/// The candidates are [`temp_dir_candidates`]: `TMPDIR`, `TEMP`, `TMP`,
-/// the platform's directories, then the current directory; the first in
-/// which a file can be created, written and removed is the answer. A
-/// privileged process tries the platform's directories only, since the
-/// others are its caller's choice: one the kernel started set-user-ID,
-/// set-group-ID or with file capabilities (`AT_SECURE` on Linux,
-/// `issetugid()` on macOS and the BSDs, as the C library's
-/// `secure_getenv` decides), even once it has made all its IDs alike with
-/// `setuid(0)`, and one whose real and effective IDs differ.
+/// The candidates ([`temp_dir_candidates`]), in order: `TMPDIR`, `TEMP`
+/// and `TMP` (empty values skipped); the platform's directories (`/tmp`,
+/// `/var/tmp`, `/usr/tmp` on unix; on Windows the user's
+/// `AppData\Local\Temp`, `%SYSTEMROOT%\Temp`, `c:\temp`, `c:\tmp`, `\temp`,
+/// `\tmp`); then the current directory. Each is made absolute and
+/// normalised as Python's `os.path.abspath` does, and the first in which a
+/// file can be created, written and removed is the answer for the rest of
+/// the process, unless [`set_temp_dir`] overrides it.
+/// `std::env::temp_dir()` does none of this: it returns `TMPDIR` unchecked.
+///
+/// A privileged process (started set-user-ID, set-group-ID or with file
+/// capabilities, or with real and effective IDs that differ) tries the
+/// platform's directories only, since the others are its caller's choice;
+/// [`docs/security.md`](https://github.com/tempkit/tempkit/blob/main/docs/security.md#exclusive-creation-tempcore)
+/// says how that is decided on each system.
 ///
 /// Fails with [`io::ErrorKind::NotFound`], listing every candidate and why
 /// it was refused, when none is usable; for a privileged process the

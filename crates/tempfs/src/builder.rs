@@ -49,7 +49,7 @@ impl Default for Builder {
 }
 
 impl Builder {
-    /// Prefix `tmp`, no suffix, 13 random characters (65 bits), files 0600
+    /// Prefix `tmp`, no suffix, [`DEFAULT_RAND_LEN`] random characters, files 0600
     /// and directories 0700, cleanup on drop with errors reported where a
     /// method can report them.
     pub fn new() -> Builder {

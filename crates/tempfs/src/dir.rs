@@ -16,10 +16,10 @@ use crate::cleanup;
 /// A directory that is removed, with everything in it, when the `TempDir`
 /// is dropped (Python's `TemporaryDirectory`).
 ///
-/// It is created 0700 under a fresh random name (65 bits from the
-/// operating system's CSPRNG by default) with `mkdir`, which never reuses
-/// anything already there, and opened at once: the `TempDir` keeps the
-/// directory's own descriptor, and its parent's, for its whole life.
+/// It is created 0700 under a fresh random name from the operating
+/// system's CSPRNG with `mkdir`, which never reuses anything already
+/// there, and opened at once: the `TempDir` keeps the directory's own
+/// descriptor, and its parent's, for its whole life.
 ///
 /// ```
 /// use std::io::Write;
@@ -54,26 +54,19 @@ use crate::cleanup;
 ///
 /// # Security
 ///
-/// Removal never follows a symbolic link (the link itself is removed),
-/// never crosses into another mount, never changes the mode of a file (a
-/// hard link in the tree may share it with a file outside), never names
-/// anything inside the tree by path, and copes with entries that vanish
-/// or change under it. If the directory has been moved away from its path,
-/// or something else has been put at its path, nothing at all is removed
-/// and `close` reports it: renaming a `TempDir` into its final place keeps
-/// it. `docs/security.md` lists each defence and the test that proves it.
+/// Removal never follows a symbolic link, never crosses into another
+/// mount, never changes the mode of a file, and removes nothing if the
+/// directory was moved away from its path (renaming it into its final
+/// place keeps it) or replaced there.
+/// [`docs/security.md`](https://github.com/tempkit/tempkit/blob/main/docs/security.md)
+/// lists each defence and the test that proves it.
 ///
 /// # Platform behaviour
 ///
-/// Unix: all of the above, with `*at` system calls. Only Linux can repair
-/// a directory its owner cannot even read (mode 0000 to 0300), via
-/// `O_PATH`; elsewhere such a directory is reported. Windows: the same
-/// walk through directory handles (`NtCreateFile` relative to the parent,
-/// never entering a symbolic link, junction or mount point, which are
-/// removed themselves); the directory is created with an access list that
-/// lets in only the current user (CPython's CVE-2024-4030 was the lack of
-/// it); read-only entries are removed; entries another process holds open
-/// are retried for about a third of a second, then reported.
+/// The same walk everywhere, through descriptors on unix and handles on
+/// Windows; only Linux can repair a directory its owner cannot read.
+/// [`docs/platforms.md`](https://github.com/tempkit/tempkit/blob/main/docs/platforms.md)
+/// has the details.
 pub struct TempDir {
     /// The directory it was made in.
     parent: Arc<Dir>,

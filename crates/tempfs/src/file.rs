@@ -20,9 +20,9 @@ use crate::place::open_target;
 /// is open, no other process can open it, and a crash or `SIGKILL` leaves
 /// nothing behind. [`persist`](Self::persist) links the open file itself
 /// (`linkat`), so there is no temporary name that anyone could swap. Where
-/// `O_TMPFILE` is unavailable it lives under a hidden random name in its
-/// directory until it is persisted or dropped (see the crate's *Platform
-/// behaviour*).
+/// `O_TMPFILE` is unavailable it lives under a hidden random name (`.tmp`
+/// and 13 characters, whatever the builder's pattern) in its directory
+/// until it is persisted or dropped (see the crate's *Platform behaviour*).
 ///
 /// ```
 /// use std::io::Write;

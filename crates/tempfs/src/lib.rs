@@ -52,12 +52,9 @@
 //!
 //! A [`TempDir`] is removed with everything in it when dropped;
 //! [`TempDir::close`] reports what a drop must swallow, and
-//! [`TempDir::cleanup`] can be retried. Removal costs one `unlinkat` for an
-//! empty directory; otherwise it walks the tree through directory
-//! descriptors held since creation, iteratively (any depth, a bounded
-//! number of descriptors), and never follows a symlink, never crosses a
-//! mount point, never changes a file's mode, and never touches a directory
-//! that was moved away from its path or what was put in its place.
+//! [`TempDir::cleanup`] can be retried. Removal goes through the
+//! directory's own descriptor, to any depth, and never follows a symlink
+//! or crosses a mount point (see [`TempDir`]).
 //!
 //! ```
 //! let dir = tempfs::TempDir::new()?;
@@ -68,78 +65,44 @@
 //!
 //! # Security
 //!
-//! - **Names** come from the operating system's CSPRNG: 13 characters of
-//!   a 32-letter lowercase alphabet (65 bits) after the prefix `tmp`;
-//!   parent and child after `fork` never share them. Nothing is derived
-//!   from the process id or the time (the "guessable name" of the Python
-//!   page is exactly what this avoids).
-//! - **Creation** is exclusive and never follows a link:
-//!   `O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC`, mode 0600 (less the umask),
-//!   so a symlink, FIFO or hard link planted at the chosen name is never
-//!   opened; another random name is tried instead. On Windows,
-//!   `FILE_CREATE` relative to the directory's handle, with an access list
-//!   that lets in only the current user (directories too: CPython's
-//!   CVE-2024-4030 was a `mkdtemp` readable by others on Windows).
+//! - **Names** come from the operating system's CSPRNG, never from the
+//!   process id or the time (the "guessable name" of the Python page).
+//! - **Creation** is exclusive and never follows a link; files are 0600
+//!   and directories 0700 (on Windows, an access list for the current
+//!   user).
 //! - **Anonymous files** ([`tempfile()`], [`TempFile`]) have no name on
-//!   Linux: no other process can open them, and a crash or `SIGKILL`
-//!   leaves nothing on disk.
-//! - **Cleanup** of a [`NamedTempFile`] or [`TempPath`] removes the name
-//!   with `unlinkat` relative to the directory handle opened at creation,
-//!   never by resolving the path again: renaming the directory or
-//!   replacing it with a symbolic link cannot redirect the removal.
-//!   [`NamedTempFile::close`] reports the error that `Drop` must swallow.
-//! - **Reopening** ([`NamedTempFile::reopen`]) opens the name without
-//!   following links and checks it is still the same file (device and
-//!   inode); a file substituted after a cleaner removed ours is refused.
-//! - **Persisting** replaces atomically: a reader of the target sees the
-//!   old file or the complete new one. [`TempFile::persist`] links the
-//!   open file itself, so there is no temporary name to swap; a
-//!   [`NamedTempFile`] is renamed by name, as in Python and the `tempfile`
-//!   crate, so an attacker able to delete entries in its directory could
-//!   substitute it before that rename. `persist_durable` adds `fsync` of
-//!   the data before and of the directory after.
-//! - **Errors** keep their [`io::ErrorKind`] and name the path concerned;
-//!   bad input (a separator or NUL in a prefix or suffix) is
-//!   `InvalidInput`, and a failed call leaves nothing behind.
+//!   Linux: nothing else can open them, and a `SIGKILL` leaves nothing.
+//! - **Cleanup** goes through the directory handle held since creation,
+//!   never the path again; [`close`](NamedTempFile::close) reports what
+//!   `Drop` must swallow.
+//! - **Persisting** is atomic for readers; [`TempFile::persist`] links the
+//!   open file itself, while a [`NamedTempFile`] is renamed by name, as in
+//!   Python and the `tempfile` crate: privileged programs should publish
+//!   with [`TempFile`].
+//! - **Errors** keep their [`io::ErrorKind`] and name their path; a failed
+//!   call leaves nothing behind.
 //!
-//! What is out of reach of any library: root and the file's owner can
-//! read it; a named file can be opened by whoever the directory and the
-//! file's mode allow while it exists; a killed process leaves named files
-//! behind (use the anonymous forms where that matters).
+//! Out of reach of any library: root and the owner can read the files, a
+//! named file can be opened by whoever its mode and directory allow while
+//! it exists, and a killed process leaves named files behind.
+//! [`docs/security.md`](https://github.com/tempkit/tempkit/blob/main/docs/security.md)
+//! lists each defence, its limits and the test that proves it.
 //!
 //! # Platform behaviour
 //!
-//! - **Linux**: anonymous files and [`TempFile`] use `O_TMPFILE` (one
-//!   `openat`); where a kernel or file system refuses it, a file is
-//!   created under a random name and unlinked at once (anonymous), or kept
-//!   under a hidden random name (`.tmp` and 13 characters) until persisted
-//!   or dropped ([`TempFile`]); the refusal is remembered. Persisting a
-//!   [`TempFile`] links the open file through `/proc/thread-self/fd` (then
-//!   `AT_EMPTY_PATH`), also one kept under a hidden name, so whatever else
-//!   took that name is never published; `persist_noclobber` uses
-//!   `renameat2(RENAME_NOREPLACE)` for named files.
-//! - **macOS, FreeBSD and other unix**: no `O_TMPFILE`: anonymous files
-//!   are created and unlinked at once (a crash between the two system
-//!   calls can leave an empty file); a [`TempFile`] lives under a hidden
-//!   random name until persisted, then is renamed, after a check that the
-//!   name is still the open file (see `docs/security.md` for the moment
-//!   that remains). macOS refuses to replace with
-//!   `renameatx_np(RENAME_EXCL)`; elsewhere `linkat` + `unlinkat`.
-//! - **Windows**: files and directories are created, reopened and removed
-//!   relative to their directory's handle, never following a link, and
-//!   are private to the current user (an access list instead of 0600 and
-//!   0700). Anonymous files use `FILE_DELETE_ON_CLOSE`, are shared with
-//!   nobody, and keep a name while open. A removed name is free at once:
-//!   POSIX delete semantics where the system has them (Windows 10 on
-//!   NTFS); otherwise a file someone holds open is first renamed to a
-//!   hidden random name, which stays listed until it closes. Without
-//!   POSIX rename semantics, a persist over a file another process holds
-//!   open fails with `PermissionDenied`. [`NamedTempFile::reopen`] checks
-//!   identity by volume serial number and file index. See
-//!   `docs/platforms.md`.
-//! - **Everywhere**: a file cannot be persisted onto another file system
-//!   (`CrossesDevices`, with a message saying what to do), unless
-//!   [`PersistOptions::copy_across_devices`] asks for a copy.
+//! - **Linux**: anonymous files and [`TempFile`] are `O_TMPFILE` (one
+//!   `openat`), with a fallback where it is refused.
+//! - **macOS, FreeBSD and other unix**: no `O_TMPFILE`: anonymous files are
+//!   created and unlinked at once, and a [`TempFile`] waits under a hidden
+//!   name until persisted.
+//! - **Windows**: the same contract through directory handles; anonymous
+//!   files keep a name while open.
+//! - **Everywhere**: persisting onto another file system is
+//!   `CrossesDevices`, unless [`PersistOptions::copy_across_devices`] asks
+//!   for a copy.
+//!
+//! [`docs/platforms.md`](https://github.com/tempkit/tempkit/blob/main/docs/platforms.md)
+//! says how each platform does it, and what is tested where.
 
 mod builder;
 pub mod env;

@@ -22,7 +22,7 @@ use crate::temp_path::TempPath;
 /// it is removed when the `NamedTempFile` is dropped.
 ///
 /// Created 0600 with `O_CREAT|O_EXCL|O_NOFOLLOW` under a random name
-/// (prefix `tmp`, 65 random bits) in [`temp_dir`](crate::temp_dir) or the
+/// (prefix `tmp`) in [`temp_dir`](crate::temp_dir) or the
 /// directory given. The handle of that directory is kept (shared between
 /// all files of the default directory), and the name is removed relative
 /// to it with `unlinkat`, never by resolving the path again. Creating and

@@ -96,21 +96,13 @@
 //! [`into_inner`](SpooledTempFile::into_inner) give the spool back inside
 //! their error ([`IntoInnerError`]) instead of dropping it.
 //!
-//! The file-size limit (`RLIMIT_FSIZE`, unix) needs more than that: the
-//! kernel answers a write past the soft limit with `SIGXFSZ`, whose default
-//! action kills the process (CPython ignores the signal at start-up; Rust
-//! programs do not). So the spool never makes such a write. A rollover
-//! whose bytes would pass the limit, and after a rollover any write or
-//! [`set_len`](SpooledTempFile::set_len) that would end past it, fails with
-//! `EFBIG` ([`io::ErrorKind::FileTooLarge`](std::io::ErrorKind::FileTooLarge))
-//! having written nothing, and the bytes stay where they were. Bytes are
-//! never buffered past the limit, so `flush` and drop cannot pass it
-//! either. The limit is read at each rollover and again only when an
-//! operation would pass the value read: small writes cost no system call,
-//! and a limit raised later is seen. A limit *lowered* (`setrlimit`) after
-//! a spool rolled over is not seen by that spool, whose writes then meet
-//! the kernel's `SIGXFSZ`: a program that lowers its own limit while
-//! spools are on disk should ignore the signal.
+//! The file-size limit (`RLIMIT_FSIZE`, unix) is never passed: a rollover,
+//! write or [`set_len`](SpooledTempFile::set_len) that would end past it
+//! fails with `EFBIG` ([`io::ErrorKind::FileTooLarge`](std::io::ErrorKind::FileTooLarge))
+//! having written nothing, instead of meeting the kernel's `SIGXFSZ`, which
+//! kills a Rust program. A limit lowered after the rollover is the one
+//! exception; see
+//! [`docs/security.md`](https://github.com/tempkit/tempkit/blob/main/docs/security.md#spooled-files-tempspool).
 //!
 //! # Budgets
 //!
@@ -167,20 +159,19 @@
 //!
 //! # Security
 //!
-//! The rollover file is created by [`tempfs::Builder`]: an anonymous file
-//! (`O_TMPFILE` on Linux; elsewhere created with `O_EXCL` under a random
-//! name and unlinked at once), mode 0600, with no name another user could
-//! open, that the file system frees even if the process is killed. The
-//! default directory follows Python's search ([`tempfs::temp_dir`]);
-//! [`SpooledTempFile::new_in`] chooses another. `Debug` never shows the
-//! contents.
+//! The rollover file is an anonymous file from [`tempfs::Builder`]: 0600,
+//! with no name another user could open on Linux, freed even if the
+//! process is killed, in the default directory ([`tempfs::temp_dir`])
+//! unless [`SpooledTempFile::new_in`] chooses another. `Debug` never shows
+//! the contents.
+//! [`docs/security.md`](https://github.com/tempkit/tempkit/blob/main/docs/security.md)
+//! lists the defences and the tests that prove them.
 //!
 //! # Platform behaviour
 //!
 //! [`SpooledTempFile::fileno`] returns a file descriptor on unix and a
-//! handle on Windows ([`Fileno`]). On Windows, positional I/O moves the
-//! handle's file pointer; the spool sets it to the position before handing
-//! the file out.
+//! handle on Windows ([`Fileno`]); the rest behaves alike everywhere (see
+//! [`docs/platforms.md`](https://github.com/tempkit/tempkit/blob/main/docs/platforms.md)).
 
 mod budget;
 mod disk;

@@ -4,17 +4,15 @@
 //! Windows ignores permission bits. A new entry inherits the access
 //! control list of its directory, and in a shared directory (`C:\Temp`,
 //! `C:\Windows\Temp`, a project folder) that often lets other users read
-//! it: CPython's `mkdtemp` had exactly this flaw until 3.12.4
-//! (CVE-2024-4030). Entries created here instead get a *protected* DACL
-//! (nothing inherited from the parent) with one entry: full control for
-//! the user the process runs as. Directories pass that entry on to what
+//! it (threat 1 of `docs/security.md`, CPython's flaw until 3.12.4).
+//! Entries created here instead get a *protected* DACL (nothing inherited
+//! from the parent) with one entry: full control for the user the process
+//! runs as. Directories pass that entry on to what
 //! is created inside them (object and container inherit), so files that
 //! other code creates in a private temporary directory are private too.
 //!
-//! CPython's fix also grants SYSTEM and the Administrators group; here
-//! only the user is granted access. Administrators can still take
-//! ownership, and backup software reads with its backup privilege, as
-//! for any file; nothing else is let in.
+//! Unlike CPython's fix, SYSTEM and the Administrators group are not
+//! granted; `docs/platforms.md` says what that leaves them.
 
 use std::ffi::c_void;
 use std::io;
