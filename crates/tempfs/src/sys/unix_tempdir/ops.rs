@@ -8,6 +8,8 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::fs::{self as rfs, AtFlags, FileType, Mode, OFlags};
 use rustix::io::Errno;
 
+use super::retry;
+
 /// How every directory of the tree is opened: readable (to list it), and
 /// never through a symbolic link.
 pub(crate) const DIR_FLAGS: OFlags = OFlags::RDONLY
@@ -50,16 +52,6 @@ impl Identity {
     /// The device number.
     pub(crate) fn dev(&self) -> u64 {
         self.dev
-    }
-}
-
-/// Runs a system call again while a signal interrupts it (`EINTR`).
-pub(crate) fn retry<T>(mut call: impl FnMut() -> Result<T, Errno>) -> Result<T, Errno> {
-    loop {
-        match call() {
-            Err(Errno::INTR) => continue,
-            other => return other,
-        }
     }
 }
 
