@@ -1,23 +1,29 @@
 //! Removing a temporary directory and everything in it, without ever
 //! touching anything outside it.
 //!
-//! The policy, shared by every platform (the system calls live in
-//! `sys`):
+//! The policy, written once for every platform over small primitives that
+//! each platform's `sys` gives under the same names (`remove_dir`,
+//! `dir_identity`, `entry_identity`, `is_removed`, `Tree`, `transient`,
+//! `pause`, `PASSES`):
 //!
 //! 1. **Fast path.** Remove the directory by name through the parent's
 //!    handle. An empty directory (the common case) costs one system call
 //!    and nothing else.
 //! 2. **Is it still ours?** Otherwise, check that the entry at our name in
-//!    the parent is the very directory we created (same device and inode
-//!    as the handle we hold). If it was moved away or replaced, by a
-//!    symlink or anything else, nothing is removed and the error says so:
-//!    neither what now sits at the path nor the moved directory is touched.
+//!    the parent is the very directory we created (same identity as the
+//!    handle we hold). If it was moved away or replaced, by a symlink or
+//!    anything else, nothing is removed and the error says so: neither
+//!    what now sits at the path nor the moved directory is touched.
 //! 3. **Walk.** Empty the tree through the handle held since creation,
 //!    iteratively, one directory handle per level opened without following
 //!    links and without crossing mount points, with a bounded number of
 //!    handles open. Read-only directories are repaired through their own
 //!    handles; files never are.
 //! 4. **Remove the top**, after checking the identity once more.
+//!
+//! Steps 2 to 4 are a pass. A pass whose failure may go away by itself
+//! (`sys::transient`: something still in use, or new entries in the top)
+//! is tried again, after `sys::pause`, at most `sys::PASSES` times in all.
 //!
 //! Every failure is recorded, the walk goes on with what it can still
 //! remove, and the first failure is reported with the path it concerns.
@@ -34,6 +40,7 @@ use std::path::Path;
 
 use tempcore::{Dir, PathError};
 
+use crate::failure::{Transient, kept_changing};
 use crate::sys;
 
 /// Removes the temporary directory `name` in `parent`, which `own` is a
@@ -44,34 +51,86 @@ pub(crate) fn remove_temp_dir(
     own: &Dir,
     path: &Path,
 ) -> io::Result<()> {
-    sys::remove_temp_dir(parent, name, own, path)
+    match sys::remove_dir(parent, name) {
+        Ok(()) => Ok(()),
+        Err(_) => remove_slowly(parent, name, own, path, sys::Tree::new(own, path)),
+    }
 }
 
-/// The first failure of a cleanup; later ones are usually consequences of
-/// it (a directory that cannot be removed because something in it could
-/// not be).
-#[derive(Debug, Default)]
-pub(crate) struct Report {
-    first: Option<io::Error>,
-}
-
-impl Report {
-    /// Records a failure.
-    pub(crate) fn fail(&mut self, err: io::Error) {
-        if self.first.is_none() {
-            self.first = Some(err);
+/// The way for a directory that is not empty, or not in its place: passes
+/// of check, walk (`tree` empties what `own` is open on), check and
+/// removal. See the module docs.
+pub(crate) fn remove_slowly(
+    parent: &Dir,
+    name: &OsStr,
+    own: &Dir,
+    path: &Path,
+    mut tree: sys::Tree<'_>,
+) -> io::Result<()> {
+    let ours = sys::dir_identity(own).map_err(|e| checking(e, path))?;
+    // The last failure of something in use, reported if it lasts.
+    let mut in_use = None;
+    for pass in 0..sys::PASSES {
+        if pass > 0 {
+            sys::pause(pass);
+        }
+        if !still_in_place(parent, name, own, ours, path)? {
+            return Ok(());
+        }
+        if let Err(e) = tree.empty(ours) {
+            if sys::transient(&e) == Some(Transient::InUse) {
+                in_use = Some(e);
+                continue;
+            }
+            return Err(e);
+        }
+        if !still_in_place(parent, name, own, ours, path)? {
+            return Ok(());
+        }
+        match sys::remove_dir(parent, name) {
+            Ok(()) => return Ok(()),
+            Err(e) => {
+                let e = PathError::wrap(e, "removing the temporary directory", path);
+                match sys::transient(&e) {
+                    Some(Transient::InUse) => in_use = Some(e),
+                    // New entries, or the directory went away meanwhile:
+                    // look again.
+                    Some(Transient::Changed) => {}
+                    None => return Err(e),
+                }
+            }
         }
     }
+    Err(in_use.unwrap_or_else(|| kept_changing(path)))
+}
 
-    /// `Ok` if everything went, else the first failure.
-    pub(crate) fn into_result(self) -> io::Result<()> {
-        self.first.map_or(Ok(()), Err)
+/// Whether the entry `name` of `parent` is still the directory `own` is
+/// open on (`true`, `ours` is its identity), or that directory has been
+/// removed (`false`). An error if it was moved away or something else
+/// stands at `name`: then nothing may be removed.
+fn still_in_place(
+    parent: &Dir,
+    name: &OsStr,
+    own: &Dir,
+    ours: sys::Identity,
+    path: &Path,
+) -> io::Result<bool> {
+    match sys::entry_identity(parent, name) {
+        Ok(Some(found)) if found == ours => Ok(true),
+        Ok(_) => Err(replaced(path)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => match sys::is_removed(own) {
+            // Removed (by someone else, or by an earlier pass).
+            Ok(true) => Ok(false),
+            Ok(false) => Err(moved_away(path)),
+            Err(e) => Err(checking(e, path)),
+        },
+        Err(e) => Err(checking(e, path)),
     }
 }
 
 /// The error for a path where something else now stands in place of the
 /// temporary directory.
-pub(crate) fn replaced(path: &Path) -> io::Error {
+fn replaced(path: &Path) -> io::Error {
     PathError::custom(
         io::ErrorKind::Other,
         "removing the temporary directory",
@@ -82,7 +141,7 @@ pub(crate) fn replaced(path: &Path) -> io::Error {
 }
 
 /// The error for a temporary directory that is no longer at its path.
-pub(crate) fn moved_away(path: &Path) -> io::Error {
+fn moved_away(path: &Path) -> io::Error {
     PathError::custom(
         io::ErrorKind::NotFound,
         "removing the temporary directory",
@@ -91,13 +150,7 @@ pub(crate) fn moved_away(path: &Path) -> io::Error {
     )
 }
 
-/// The error for a directory that kept getting new entries, or kept being
-/// swapped, while it was being emptied.
-pub(crate) fn kept_changing(path: &Path) -> io::Error {
-    PathError::custom(
-        io::ErrorKind::DirectoryNotEmpty,
-        "removing",
-        path,
-        "it kept changing while it was being removed",
-    )
+/// A failure to tell which directory stands where.
+fn checking(e: io::Error, path: &Path) -> io::Error {
+    PathError::wrap(e, "checking the temporary directory", path)
 }

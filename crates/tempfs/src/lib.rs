@@ -116,6 +116,7 @@ mod temp_path;
 // Directories: TempDir, mkdtemp and their cleanup.
 mod cleanup;
 mod dir;
+mod failure;
 pub use dir::{TempDir, mkdtemp, tempdir, tempdir_in};
 
 use std::fs::File;

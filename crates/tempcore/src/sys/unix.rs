@@ -285,39 +285,23 @@ mod linux {
         }
         retry(|| rfs::linkat(file, "", to, name, AtFlags::EMPTY_PATH))
     }
-
-    /// `renameat2(..., RENAME_NOREPLACE)`; `None` when the kernel or file
-    /// system does not support the flag.
-    pub(crate) fn rename_noreplace(
-        from: &Dir,
-        from_name: &OsStr,
-        to: &Dir,
-        to_name: &OsStr,
-    ) -> Option<io::Result<()>> {
-        let flags = rfs::RenameFlags::NOREPLACE;
-        match retry(|| rfs::renameat_with(from, from_name, to, to_name, flags)) {
-            Err(e) if unsupported(&e) => None,
-            other => Some(other),
-        }
-    }
 }
 
-#[cfg(target_vendor = "apple")]
-mod apple {
-    use super::*;
-
-    /// `renameatx_np(..., RENAME_EXCL)`; `None` where the volume lacks it.
-    pub(crate) fn rename_noreplace(
-        from: &Dir,
-        from_name: &OsStr,
-        to: &Dir,
-        to_name: &OsStr,
-    ) -> Option<io::Result<()>> {
-        let flags = rfs::RenameFlags::NOREPLACE;
-        match retry(|| rfs::renameat_with(from, from_name, to, to_name, flags)) {
-            Err(e) if unsupported(&e) => None,
-            other => Some(other),
-        }
+/// A rename that never replaces: `renameat2(..., RENAME_NOREPLACE)` on
+/// Linux, `renameatx_np(..., RENAME_EXCL)` on Apple systems (both are
+/// rustix's `renameat_with(NOREPLACE)`); `None` when the kernel or the
+/// file system does not support it.
+#[cfg(any(target_os = "linux", target_os = "android", target_vendor = "apple"))]
+fn rename_noreplace(
+    from: &Dir,
+    from_name: &OsStr,
+    to: &Dir,
+    to_name: &OsStr,
+) -> Option<io::Result<()>> {
+    let flags = rfs::RenameFlags::NOREPLACE;
+    match retry(|| rfs::renameat_with(from, from_name, to, to_name, flags)) {
+        Err(e) if unsupported(&e) => None,
+        other => Some(other),
     }
 }
 
@@ -360,10 +344,8 @@ mod no_rename2 {
     }
 }
 
-#[cfg(target_vendor = "apple")]
-use apple::rename_noreplace;
 #[cfg(any(target_os = "linux", target_os = "android"))]
-pub(crate) use linux::{link_anonymous_at, rename_noreplace, tmpfile_at, tmpfile_in};
+pub(crate) use linux::{link_anonymous_at, tmpfile_at, tmpfile_in};
 #[cfg(not(any(target_os = "linux", target_os = "android", target_vendor = "apple")))]
 use no_rename2::rename_noreplace;
 #[cfg(not(any(target_os = "linux", target_os = "android")))]

@@ -1,5 +1,6 @@
-//! Windows: removing a `TempDir` through directory handles (the policy is
-//! in `crate::cleanup`).
+//! Windows: the primitives `crate::cleanup` removes a `TempDir` with,
+//! through directory handles (the policy, and the order of these calls,
+//! is in `crate::cleanup`), and the walk that empties the tree.
 //!
 //! The walk lists each directory through its handle
 //! (`GetFileInformationByHandleEx(FileFullDirectoryInfo)`), removes files
@@ -17,8 +18,8 @@
 //! cannot always remove at once: with POSIX delete semantics (Windows 10 on
 //! NTFS) it goes anyway; without them it lingers until closed, or cannot be
 //! opened for deletion at all (a sharing violation). Such failures are
-//! retried, walking the tree again, [`PASSES`] times over about a third of
-//! a second, then the first is reported with the path it concerns.
+//! [`transient`]: cleanup walks the tree again, [`PASSES`] times over about
+//! a third of a second, then reports the failure with the path it concerns.
 
 use std::ffi::{OsStr, OsString};
 use std::io;
@@ -35,8 +36,8 @@ use windows_sys::Win32::Storage::FileSystem::{
     GetFileInformationByHandleEx,
 };
 
-use crate::cleanup::{self, Report};
 use crate::dir::TempDir;
+use crate::failure::{Report, Transient};
 use crate::sys::identity;
 
 /// The `TempDir`'s own directory handle, open since creation: create files
@@ -54,106 +55,96 @@ impl AsRawHandle for TempDir {
     }
 }
 
-/// How many times the tree is walked before a failure is reported: the
-/// first walk, then retries while something in it is in use or the tree
-/// keeps changing.
-const PASSES: u32 = 6;
+/// How many passes cleanup makes: the first walk, then retries while
+/// something in the tree is in use or the tree keeps changing.
+pub(crate) const PASSES: u32 = 6;
 
 /// The pause before retry `pass` (1-based): 10, 20, 40, 80, 160 ms.
 fn backoff(pass: u32) -> Duration {
     Duration::from_millis(10 << (pass - 1).min(4))
 }
 
-/// Removes the temporary directory `name` of `parent` (`own` is open on
-/// it, `path` names it): removing it by name first (the empty case), and
-/// only if that fails, the identity check, the walk and the removal again.
-pub(crate) fn remove_temp_dir(
-    parent: &Dir,
-    name: &OsStr,
-    own: &Dir,
-    path: &Path,
-) -> io::Result<()> {
-    match tempcore::remove_dir_at(parent, name) {
-        Ok(()) => Ok(()),
-        Err(_) => remove_slowly(parent, name, own, path),
-    }
+/// Waits before pass `pass` (1-based) for what is in use to be released:
+/// [`backoff`], about a third of a second over all [`PASSES`].
+pub(crate) fn pause(pass: u32) {
+    std::thread::sleep(backoff(pass));
 }
 
-/// The way for a directory that is not empty, or not in its place.
-fn remove_slowly(parent: &Dir, name: &OsStr, own: &Dir, path: &Path) -> io::Result<()> {
-    let ours = identity(own).map_err(|e| checking(e, path))?;
-    let mut last = None;
-    for pass in 0..PASSES {
-        if pass > 0 {
-            std::thread::sleep(backoff(pass));
-        }
-        if !still_in_place(parent, name, own, ours, path)? {
-            return Ok(());
-        }
-        let walked = Walker::new(path).run(own);
-        if let Err(e) = walked {
-            if retry(&e) {
-                last = Some(e);
-                continue;
-            }
-            return Err(e);
-        }
-        if !still_in_place(parent, name, own, ours, path)? {
-            return Ok(());
-        }
-        match tempcore::remove_dir_at(parent, name) {
-            Ok(()) => return Ok(()),
-            Err(e) if retry(&e) || e.kind() == io::ErrorKind::NotFound => last = Some(e),
-            Err(e) => return Err(e),
-        }
-    }
-    Err(last.unwrap_or_else(|| cleanup::kept_changing(path)))
+/// Removes the directory `name` of `parent` if it is empty
+/// ([`tempcore::remove_dir_at`]: relative to the handle).
+pub(crate) fn remove_dir(parent: &Dir, name: &OsStr) -> io::Result<()> {
+    tempcore::remove_dir_at(parent, name)
 }
 
-/// Whether a failure may go away by itself: the entry is in use
-/// (`ERROR_SHARING_VIOLATION`, `ERROR_LOCK_VIOLATION`), waiting for its
-/// last handle to close (`ERROR_ACCESS_DENIED`, which a delete-pending
-/// entry also gives), or a directory is not empty yet
-/// (`ERROR_DIR_NOT_EMPTY`).
-fn retry(e: &io::Error) -> bool {
-    matches!(e.raw_os_error(), Some(5 | 32 | 33 | 145))
-        || PathError::find(e)
-            .is_some_and(|p| matches!(p.os_error().raw_os_error(), Some(5 | 32 | 33 | 145)))
+/// The volume serial number and file index of a directory or file.
+pub(crate) type Identity = (u32, u64);
+
+/// The identity of the directory `dir` is open on
+/// (`GetFileInformationByHandle`).
+pub(crate) fn dir_identity(dir: &Dir) -> io::Result<Identity> {
+    identity(dir)
 }
 
-/// Whether the entry `name` of `parent` is still the directory `own` is
-/// open on (`true`), or that directory has been removed (`false`). An
-/// error if it was moved away or something else stands at `name`: then
-/// nothing may be removed.
-fn still_in_place(
-    parent: &Dir,
-    name: &OsStr,
-    own: &Dir,
-    ours: (u32, u64),
-    path: &Path,
-) -> io::Result<bool> {
+/// The identity of the directory `name` of `parent`, opened without
+/// following a reparse point ([`Dir::open_at`]); `None` if what stands
+/// there is a link, a junction, a file or anything but a directory.
+pub(crate) fn entry_identity(parent: &Dir, name: &OsStr) -> io::Result<Option<Identity>> {
     match Dir::open_at(parent, name) {
-        Ok(found) => match identity(&found) {
-            Ok(id) if id == ours => Ok(true),
-            Ok(_) => Err(cleanup::replaced(path)),
-            Err(e) => Err(checking(e, path)),
-        },
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            if delete_pending(own).map_err(|e| checking(e, path))? {
-                // Removed, by an earlier attempt or by someone else.
-                Ok(false)
-            } else {
-                Err(cleanup::moved_away(path))
-            }
-        }
-        // A link, a file or anything else at our name.
+        Ok(found) => identity(&found).map(Some),
+        // ERROR_STOPPED_ON_SYMLINK: a link or junction.
         Err(e)
             if PathError::find(&e).is_some_and(|p| p.os_error().raw_os_error() == Some(681))
                 || e.kind() == io::ErrorKind::NotADirectory =>
         {
-            Err(cleanup::replaced(path))
+            Ok(None)
         }
-        Err(e) => Err(checking(e, path)),
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether the directory `dir` is open on has been removed: see
+/// [`delete_pending`].
+pub(crate) fn is_removed(dir: &Dir) -> io::Result<bool> {
+    delete_pending(dir)
+}
+
+/// Whether a failure of a cleanup pass may go away by itself: an entry is
+/// in use (`ERROR_SHARING_VIOLATION`, `ERROR_LOCK_VIOLATION`), waiting for
+/// its last handle to close (`ERROR_ACCESS_DENIED`, which a delete-pending
+/// entry also gives), or a directory is not empty yet
+/// (`ERROR_DIR_NOT_EMPTY`: its entries linger until closed); or the top
+/// directory went away between the check and its removal (not found).
+pub(crate) fn transient(err: &io::Error) -> Option<Transient> {
+    let os = PathError::find(err).map_or(err, PathError::os_error);
+    if matches!(os.raw_os_error(), Some(5 | 32 | 33 | 145)) {
+        Some(Transient::InUse)
+    } else if err.kind() == io::ErrorKind::NotFound {
+        Some(Transient::Changed)
+    } else {
+        None
+    }
+}
+
+/// The tree inside a `TempDir`, emptied pass after pass by [`Walker`].
+#[derive(Debug)]
+pub(crate) struct Tree<'a> {
+    /// The `TempDir`'s own handle.
+    own: &'a Dir,
+    /// Its path, for error messages only.
+    path: &'a Path,
+}
+
+impl<'a> Tree<'a> {
+    /// The tree of the directory `own` is open on and `path` names.
+    pub(crate) fn new(own: &'a Dir, path: &'a Path) -> Tree<'a> {
+        Tree { own, path }
+    }
+
+    /// Removes everything inside the directory (`_ours` is its identity:
+    /// nothing here needs it, reparse points are never entered); the first
+    /// failure, naming its path.
+    pub(crate) fn empty(&mut self, _ours: Identity) -> io::Result<()> {
+        Walker::new(self.path).run(self.own)
     }
 }
 

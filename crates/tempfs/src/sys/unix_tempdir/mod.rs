@@ -1,5 +1,7 @@
-//! Unix: removing a `TempDir` through directory descriptors (the policy is
-//! in `crate::cleanup`).
+//! Unix: the primitives `crate::cleanup` removes a `TempDir` with, through
+//! directory descriptors (the policy, and the order of these calls, is in
+//! `crate::cleanup`). The walk that empties the tree is `walk.rs`, over
+//! the system calls of `ops.rs`.
 
 mod hooks;
 mod ops;
@@ -9,15 +11,16 @@ mod walk;
 
 use std::ffi::OsStr;
 use std::io;
-use std::os::fd::{AsFd, BorrowedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
 
+use rustix::fs::{self as rfs, AtFlags};
 use rustix::io::Errno;
 use tempcore::{Dir, PathError};
 
-use crate::cleanup;
 use crate::dir::TempDir;
-use ops::Identity;
+use crate::failure::Transient;
+pub(crate) use ops::Identity;
 
 /// The `TempDir`'s own directory descriptor, open since creation
 /// (`O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC`, and `O_PATH` on Linux, read-only
@@ -29,109 +32,109 @@ impl AsFd for TempDir {
     }
 }
 
-/// Removes the temporary directory `name` of `parent` (`own` is open on
-/// it, `path` names it): `unlinkat(parent, name, AT_REMOVEDIR)` first, and
-/// only if that fails, the identity check, the walk and a checked
-/// `unlinkat` again.
-pub(crate) fn remove_temp_dir(
-    parent: &Dir,
-    name: &OsStr,
-    own: &Dir,
-    path: &Path,
-) -> io::Result<()> {
-    match ops::remove_dir(parent, name) {
-        Ok(()) => Ok(()),
-        Err(_) => remove_slowly(parent, name, own, path, walk::FD_CACHE),
+/// How many passes cleanup makes: new entries can keep appearing in a
+/// directory just emptied, and each time the whole tree is walked again.
+pub(crate) const PASSES: u32 = 8;
+
+/// Nothing to wait for between passes here: a failed pass means the tree
+/// changed, and the next one can start at once.
+pub(crate) fn pause(_pass: u32) {}
+
+/// `unlinkat(parent, name, AT_REMOVEDIR)`: removes the directory `name` if
+/// it is empty.
+pub(crate) fn remove_dir(parent: &Dir, name: &OsStr) -> io::Result<()> {
+    Ok(retry(|| rfs::unlinkat(parent, name, AtFlags::REMOVEDIR))?)
+}
+
+/// `fstat(dir)`: the device and inode of the directory `dir` is open on.
+pub(crate) fn dir_identity(dir: &Dir) -> io::Result<Identity> {
+    Ok(ops::identity(dir)?.0)
+}
+
+/// `fstatat(parent, name, AT_SYMLINK_NOFOLLOW)`: the device and inode of
+/// the entry `name` itself, whatever it is (a symlink is not followed).
+/// Always `Some` here.
+pub(crate) fn entry_identity(parent: &Dir, name: &OsStr) -> io::Result<Option<Identity>> {
+    Ok(Some(ops::identity_at(parent, name)?))
+}
+
+/// `fstat(dir)`: whether the directory `dir` is open on has been removed
+/// (its link count is 0).
+pub(crate) fn is_removed(dir: &Dir) -> io::Result<bool> {
+    Ok(ops::identity(dir)?.1 == 0)
+}
+
+/// Whether a failure of a cleanup pass may go away by itself: removing
+/// the top directory found new entries in it (`ENOTEMPTY`, or `EEXIST`,
+/// which POSIX allows instead) or found it gone (`ENOENT`); the tree
+/// changed. Nothing here stays in use the way it can on Windows.
+pub(crate) fn transient(err: &io::Error) -> Option<Transient> {
+    let os = PathError::find(err).map_or(err, PathError::os_error);
+    match Errno::from_io_error(os) {
+        Some(Errno::NOTEMPTY | Errno::EXIST | Errno::NOENT) => Some(Transient::Changed),
+        _ => None,
     }
 }
 
-/// The way for a directory that is not empty (or not in its place): see
-/// `crate::cleanup`. `cache` bounds the descriptors the walk keeps open.
-fn remove_slowly(
-    parent: &Dir,
-    name: &OsStr,
-    own: &Dir,
-    path: &Path,
+/// The tree inside a `TempDir`, emptied pass after pass by the walker
+/// (`walk.rs`).
+#[derive(Debug)]
+pub(crate) struct Tree<'a> {
+    /// The `TempDir`'s own handle.
+    own: &'a Dir,
+    /// Its path, for error messages only.
+    path: &'a Path,
+    /// How many descriptors the walk keeps open below the top.
     cache: usize,
-) -> io::Result<()> {
-    let (ours, _) = ops::identity(own).map_err(|e| checking(e, path))?;
-    // `own` may be an `O_PATH` handle, which cannot list: the walk reads
-    // the same directory through a descriptor opened from it, once it is
-    // known to be ours.
-    let mut readable = None;
-    for _ in 0..TOP_PASSES {
-        if !still_in_place(parent, name, own, ours, path)? {
-            return Ok(());
+    /// A descriptor that lists the top directory: `own` may be an `O_PATH`
+    /// handle, which cannot. Opened by the first pass, once the directory
+    /// is known to be ours.
+    readable: Option<OwnedFd>,
+}
+
+impl<'a> Tree<'a> {
+    /// The tree of the directory `own` is open on and `path` names.
+    pub(crate) fn new(own: &'a Dir, path: &'a Path) -> Tree<'a> {
+        Tree {
+            own,
+            path,
+            cache: walk::FD_CACHE,
+            readable: None,
         }
-        let root = match &readable {
+    }
+
+    /// The same, keeping at most `cache` descriptors open below the top.
+    #[cfg(test)]
+    pub(crate) fn with_cache(self, cache: usize) -> Tree<'a> {
+        Tree { cache, ..self }
+    }
+
+    /// Removes everything inside the directory, whose identity is `ours`
+    /// (the walk never leaves its device); the first failure, naming its
+    /// path.
+    pub(crate) fn empty(&mut self, ours: Identity) -> io::Result<()> {
+        let root = match &self.readable {
             Some(fd) => fd,
-            None => readable.insert(ops::open_readable(own.as_fd()).map_err(|e| {
-                PathError::wrap(
-                    e.into(),
-                    "opening the temporary directory to empty it",
-                    path,
-                )
-            })?),
+            None => self
+                .readable
+                .insert(ops::open_readable(self.own.as_fd()).map_err(|e| {
+                    PathError::wrap(
+                        e.into(),
+                        "opening the temporary directory to empty it",
+                        self.path,
+                    )
+                })?),
         };
-        walk::Walker::new(root.as_fd(), path, ours.dev(), cache).run()?;
-        if !still_in_place(parent, name, own, ours, path)? {
-            return Ok(());
-        }
-        match ops::remove_dir(parent, name) {
-            Ok(()) => return Ok(()),
-            // New entries, or the directory went away meanwhile: look again.
-            Err(Errno::NOTEMPTY | Errno::EXIST | Errno::NOENT) => {}
-            Err(e) => {
-                return Err(PathError::wrap(
-                    e.into(),
-                    "removing the temporary directory",
-                    path,
-                ));
-            }
-        }
-    }
-    Err(cleanup::kept_changing(path))
-}
-
-/// Whether the entry `name` of `parent` is still the directory `own` is
-/// open on (`true`), or that directory has been removed (`false`). An
-/// error if it was moved away or something else stands at `name`: then
-/// nothing may be removed.
-fn still_in_place(
-    parent: &Dir,
-    name: &OsStr,
-    own: &Dir,
-    ours: Identity,
-    path: &Path,
-) -> io::Result<bool> {
-    match ops::identity_at(parent, name) {
-        Ok(found) if found == ours => Ok(true),
-        Ok(_) => Err(cleanup::replaced(path)),
-        Err(Errno::NOENT) => match ops::identity(own) {
-            // Removed (by someone else, or by an earlier attempt).
-            Ok((_, 0)) => Ok(false),
-            Ok(_) => Err(cleanup::moved_away(path)),
-            Err(e) => Err(checking(e, path)),
-        },
-        Err(e) => Err(checking(e, path)),
+        walk::Walker::new(root.as_fd(), self.path, ours.dev(), self.cache).run()
     }
 }
 
-/// How many times the whole tree is walked again because new entries
-/// appeared in it after it was emptied.
-const TOP_PASSES: u32 = 8;
-
-/// The error for a mount point inside the tree, which cleanup never
-/// crosses.
-fn mount_point(path: &Path) -> io::Error {
-    PathError::custom(
-        io::ErrorKind::ResourceBusy,
-        "not crossing the mount point",
-        path,
-        "cleanup never leaves the temporary directory's file system; it was left in place",
-    )
-}
-
-fn checking(e: Errno, path: &Path) -> io::Error {
-    PathError::wrap(e.into(), "checking the temporary directory", path)
+/// Runs a system call again while a signal interrupts it (`EINTR`).
+fn retry<T>(mut call: impl FnMut() -> Result<T, Errno>) -> Result<T, Errno> {
+    loop {
+        match call() {
+            Err(Errno::INTR) => continue,
+            other => return other,
+        }
+    }
 }

@@ -8,6 +8,8 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::fs::{self as rfs, AtFlags, FileType, Mode, OFlags};
 use rustix::io::Errno;
 
+use super::retry;
+
 /// How every directory of the tree is opened: readable (to list it), and
 /// never through a symbolic link.
 pub(crate) const DIR_FLAGS: OFlags = OFlags::RDONLY
@@ -50,16 +52,6 @@ impl Identity {
     /// The device number.
     pub(crate) fn dev(&self) -> u64 {
         self.dev
-    }
-}
-
-/// Runs a system call again while a signal interrupts it (`EINTR`).
-pub(crate) fn retry<T>(mut call: impl FnMut() -> Result<T, Errno>) -> Result<T, Errno> {
-    loop {
-        match call() {
-            Err(Errno::INTR) => continue,
-            other => return other,
-        }
     }
 }
 
@@ -179,18 +171,28 @@ pub(crate) fn list(
     imp::list(dir, buf, rewind, each)
 }
 
-/// The kind of an entry from its `d_type`.
-fn kind_of(file_type: FileType) -> Kind {
-    match file_type {
-        FileType::Directory => Kind::Dir,
-        FileType::Unknown => Kind::Unknown,
-        _ => Kind::NotDir,
+/// Hands one entry of a listing, its name and `d_type` or the error
+/// reading it, to `each`, skipping `.` and `..`. `Some` ends the listing
+/// with that result: a directory removed while open lists as empty.
+fn visit(
+    entry: Result<(&CStr, FileType), Errno>,
+    each: &mut dyn FnMut(&CStr, Kind),
+) -> Option<Result<(), Errno>> {
+    match entry {
+        Ok((name, _)) if matches!(name.to_bytes(), b"." | b"..") => None,
+        Ok((name, file_type)) => {
+            let kind = match file_type {
+                FileType::Directory => Kind::Dir,
+                FileType::Unknown => Kind::Unknown,
+                _ => Kind::NotDir,
+            };
+            each(name, kind);
+            None
+        }
+        Err(Errno::INTR) => None,
+        Err(Errno::NOENT) => Some(Ok(())),
+        Err(e) => Some(Err(e)),
     }
-}
-
-/// Whether `name` is `.` or `..`.
-fn is_dot(name: &CStr) -> bool {
-    matches!(name.to_bytes(), b"." | b"..")
 }
 
 /// `openat` of a subdirectory, then the mount check: the way without
@@ -330,13 +332,9 @@ mod imp {
         }
         let mut entries = RawDir::new(dir, buf.spare_capacity_mut());
         while let Some(entry) = entries.next() {
-            match entry {
-                Ok(entry) if is_dot(entry.file_name()) => {}
-                Ok(entry) => each(entry.file_name(), kind_of(entry.file_type())),
-                Err(Errno::INTR) => {}
-                // A directory removed while open lists as empty.
-                Err(Errno::NOENT) => return Ok(()),
-                Err(e) => return Err(e),
+            let entry = entry.as_ref().map(|e| (e.file_name(), e.file_type()));
+            if let Some(end) = visit(entry.map_err(|e| *e), each) {
+                return end;
             }
         }
         Ok(())
@@ -388,12 +386,9 @@ mod imp {
     ) -> Result<(), Errno> {
         let mut entries = rfs::Dir::read_from(dir)?;
         while let Some(entry) = entries.read() {
-            match entry {
-                Ok(entry) if is_dot(entry.file_name()) => {}
-                Ok(entry) => each(entry.file_name(), kind_of(entry.file_type())),
-                Err(Errno::INTR) => {}
-                Err(Errno::NOENT) => return Ok(()),
-                Err(e) => return Err(e),
+            let entry = entry.as_ref().map(|e| (e.file_name(), e.file_type()));
+            if let Some(end) = visit(entry.map_err(|e| *e), each) {
+                return end;
             }
         }
         Ok(())

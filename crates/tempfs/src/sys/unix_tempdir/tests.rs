@@ -10,8 +10,9 @@ use rustix::fs as rfs;
 use tempcore::{DIR_MODE, Dir, Template};
 use testkit::Scratch;
 
+use super::Tree;
 use super::hooks::{self, Event};
-use super::remove_slowly;
+use crate::cleanup::remove_slowly;
 
 /// A directory made as a `TempDir` makes it: its parent's handle, its
 /// name, its own handle.
@@ -36,7 +37,8 @@ impl Made {
     /// Removes it as `TempDir` does after the fast path, keeping at most
     /// `cache` descriptors open below the top.
     fn remove(&self, cache: usize) -> std::io::Result<()> {
-        remove_slowly(&self.parent, &self.name, &self.own, self.path(), cache)
+        let tree = Tree::new(&self.own, self.path()).with_cache(cache);
+        remove_slowly(&self.parent, &self.name, &self.own, self.path(), tree)
     }
 }
 

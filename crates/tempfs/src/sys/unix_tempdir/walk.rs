@@ -28,9 +28,8 @@ use rustix::io::Errno;
 use tempcore::PathError;
 
 use super::hooks;
-use super::mount_point;
 use super::ops::{self, Identity, Kind};
-use crate::cleanup::{Report, kept_changing};
+use crate::failure::{Report, kept_changing};
 
 /// How many directory descriptors below the root the walk keeps open. The
 /// walk holds at most this many, plus one while it opens the next.
@@ -452,4 +451,15 @@ impl<'a> Walker<'a> {
         }
         path
     }
+}
+
+/// The error for a mount point inside the tree, which cleanup never
+/// crosses.
+fn mount_point(path: &Path) -> io::Error {
+    PathError::custom(
+        io::ErrorKind::ResourceBusy,
+        "not crossing the mount point",
+        path,
+        "cleanup never leaves the temporary directory's file system; it was left in place",
+    )
 }
