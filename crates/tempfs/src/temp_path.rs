@@ -247,10 +247,10 @@ impl TempPath {
         let path = path.into();
         let path = crate::builder::absolute(&path).unwrap_or(path);
         match open_parent(&path, FROM_PATH) {
-            Ok((dir, name)) => {
-                let at = dir.path().join(name);
-                TempPath::new(Arc::new(dir), at, true)
-            }
+            // The path as given (made absolute where it could be): a
+            // relative path stays relative when there is no current
+            // directory, as in the crate.
+            Ok((dir, _)) => TempPath::new(Arc::new(dir), path, true),
             Err(_) => TempPath {
                 dir: None,
                 path: path.into_boxed_path(),
