@@ -6,6 +6,8 @@
 //! break such a user fails to compile or fails a test here.
 //!
 //! - `tests/surface.rs`: every public item, its signature and behaviour.
+//! - `tests/missing_cwd.rs`: `TempPath::from_path` without a current
+//!   directory, in a process of its own, because it removes its own.
 //! - `tests/override_temp_dir.rs`: `env::override_temp_dir`, in a process
 //!   of its own, because it changes the default directory once for the
 //!   whole process.
