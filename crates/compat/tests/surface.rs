@@ -385,6 +385,8 @@ mod from_path {
         drop(adopted);
         assert!(!report.exists());
         // A `String` is `Into<PathBuf>`, and nothing at the path is fine.
+        // Differs: closing a path with nothing at it succeeds (the name is
+        // gone, as asked); the crate returns `NotFound`.
         let missing = dir.path().join("missing.txt");
         TempPath::from_path(missing.to_str().unwrap().to_string()).close()?;
         dir.close()
@@ -427,6 +429,7 @@ mod from_path {
     fn removal_stays_in_the_directory_opened_at_adoption() -> io::Result<()> {
         // The directory is moved away and its path made a symbolic link to
         // another one holding a file of the same name: that file stays.
+        // Differs: the crate removes by path, following the link.
         let dir = tempdir()?;
         let work = dir.path().join("work");
         let elsewhere = dir.path().join("elsewhere");
