@@ -11,7 +11,7 @@
 //! [`tempfile_in`], [`tempdir`], [`tempdir_in`], [`NamedTempFile`],
 //! [`TempPath`], [`TempDir`], [`Builder`], [`PersistError`],
 //! [`PathPersistError`], [`SpooledTempFile`], [`SpooledData`],
-//! [`spooled_tempfile`], [`spooled_tempfile_in`] and the [`env`] module.
+//! [`spooled_tempfile`], [`spooled_tempfile_in`] and the [`env`](mod@env) module.
 //! The layers are modules: [`core`] (names, exclusive creation, the
 //! default directory), [`fs`] (the objects that clean up after
 //! themselves, with more than the `tempfile` crate has: [`fs::TempFile`],
