@@ -37,5 +37,10 @@ fn the_first_override_wins_even_before_its_directory_exists() -> io::Result<()> 
     assert_eq!(env::temp_dir(), later);
     file.close()?;
     dir.close()?;
+    // The default directory's handle is held by the process (Windows
+    // cannot remove a directory someone holds open): let go of it, through
+    // the layer underneath, before removing the scratch directory.
+    tempfile::core::reset_temp_dir();
+    drop(tempfile::core::temp_dir_handle()?);
     scratch.close()
 }
