@@ -15,7 +15,7 @@ use crate::run::{capture, root};
 use crate::tools::{have_rustup, missing, rustup_run};
 
 /// The crates users depend on; tests, benches and tools may need more.
-pub(crate) const LIBRARY_CRATES: &[&str] = &["tempcore", "tempfs", "tempspool"];
+pub(crate) const LIBRARY_CRATES: &[&str] = &["tempcore", "tempfs", "tempspool", "tempkit"];
 
 /// The step.
 pub(crate) fn msrv() -> Result<String, String> {

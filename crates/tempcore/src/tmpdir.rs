@@ -33,6 +33,15 @@ thread_local! {
     static CACHED: RefCell<Option<(u64, Arc<Dir>)>> = const { RefCell::new(None) };
 }
 
+/// A default set by [`set_temp_dir_lazily`] and not opened yet: opened by
+/// the next call that needs the default, until one succeeds. Changed only
+/// with [`CHOSEN`]'s lock held.
+static PENDING: Mutex<Option<PathBuf>> = Mutex::new(None);
+
+fn pending() -> MutexGuard<'static, Option<PathBuf>> {
+    PENDING.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 fn chosen() -> MutexGuard<'static, Option<Arc<Dir>>> {
     CHOSEN.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -40,6 +49,7 @@ fn chosen() -> MutexGuard<'static, Option<Arc<Dir>>> {
 /// Replaces the answer and invalidates every thread's copy.
 fn choose(dir: Option<Arc<Dir>>) {
     let mut chosen = chosen();
+    *pending() = None;
     *chosen = dir;
     EPOCH.fetch_add(1, Ordering::Release);
 }
@@ -106,8 +116,18 @@ pub fn temp_dir_handle() -> io::Result<Arc<Dir>> {
     let (epoch, dir) = match known {
         Some(known) => known,
         None => {
-            let found = Arc::new(discover()?);
+            let later = pending().clone();
+            let found = match &later {
+                Some(path) => Arc::new(Dir::open(path)?),
+                None => Arc::new(discover()?),
+            };
             let mut chosen = chosen();
+            if chosen.is_none() && *pending() != later {
+                // `set_temp_dir_lazily` named another directory meanwhile:
+                // what was opened or discovered is not the default now.
+                drop(chosen);
+                return temp_dir_handle();
+            }
             // Another thread may have chosen meanwhile: its answer stands.
             let dir = Arc::clone(chosen.get_or_insert(found));
             (EPOCH.load(Ordering::Acquire), dir)
@@ -142,6 +162,34 @@ pub fn set_temp_dir(path: impl AsRef<Path>) -> io::Result<()> {
     };
     choose(Some(Arc::new(Dir::open(absolute)?)));
     Ok(())
+}
+
+/// Makes `path` the default directory for the rest of the process without
+/// opening it now (the `tempfile` crate's `env::override_temp_dir`): it
+/// need not exist yet. The next call that needs the default opens it,
+/// and every call until one succeeds fails with that error (`NotFound`,
+/// `NotADirectory`, ...) naming `path`; discovery is not tried. Once
+/// opened, it is the default as if [`set_temp_dir`] had set it. A relative
+/// path is made absolute against the current directory now (kept as given
+/// when there is none); the absolute path is returned.
+///
+/// ```
+/// let dir = tempcore::temp_dir()?;
+/// assert_eq!(tempcore::set_temp_dir_lazily(&dir), dir);
+/// assert_eq!(tempcore::temp_dir()?, dir);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn set_temp_dir_lazily(path: impl AsRef<Path>) -> PathBuf {
+    let path = path.as_ref();
+    let absolute = match std::env::current_dir() {
+        Ok(cwd) => sys::absolute(path, &cwd),
+        Err(_) => path.to_path_buf(),
+    };
+    let mut chosen = chosen();
+    *chosen = None;
+    *pending() = Some(absolute.clone());
+    EPOCH.fetch_add(1, Ordering::Release);
+    absolute
 }
 
 /// Forgets the cached or overridden directory: the next [`temp_dir`] call

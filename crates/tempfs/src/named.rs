@@ -140,7 +140,7 @@ impl NamedTempFile<File> {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn reopen(&self) -> io::Result<File> {
-        sys::reopen(&self.file, self.path.dir(), self.path.name())
+        sys::reopen(&self.file, &*self.path.dir()?, self.path.name())
             .map_err(|e| PathError::wrap(e, "reopening the temporary file", self.path()))
     }
 

@@ -41,7 +41,9 @@ use crate::place::{absolute, open_parent, open_target};
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub struct TempPath {
-    dir: Arc<Dir>,
+    /// `None` only for a path adopted by [`TempPath::from_path`] whose
+    /// directory could not be opened then: it is opened at each use.
+    dir: Option<Arc<Dir>>,
     path: Box<Path>,
     cleanup: bool,
 }
@@ -50,7 +52,7 @@ impl TempPath {
     /// `path` is `dir`'s path joined with the name of an entry in `dir`.
     pub(crate) fn new(dir: Arc<Dir>, path: PathBuf, cleanup: bool) -> TempPath {
         TempPath {
-            dir,
+            dir: Some(dir),
             path: path.into_boxed_path(),
             cleanup,
         }
@@ -70,9 +72,13 @@ impl TempPath {
         Ok(TempPath::new(Arc::new(dir), path, true))
     }
 
-    /// The directory the file was created in.
-    pub(crate) fn dir(&self) -> &Dir {
-        &self.dir
+    /// The directory the file was created in (for a path adopted by
+    /// [`TempPath::from_path`] without one, its directory opened now).
+    pub(crate) fn dir(&self) -> io::Result<Arc<Dir>> {
+        match &self.dir {
+            Some(dir) => Ok(Arc::clone(dir)),
+            None => Ok(Arc::new(open_parent(&self.path, FROM_PATH)?.0)),
+        }
     }
 
     /// The name in the directory.
@@ -92,7 +98,7 @@ impl TempPath {
     /// was disabled: closing explicitly is asking for it.
     pub fn close(mut self) -> io::Result<()> {
         self.cleanup = false;
-        remove(&self.dir, self.name())
+        self.remove()
     }
 
     /// Gives the file the name `new_path`, atomically replacing any file
@@ -131,7 +137,7 @@ impl TempPath {
     /// Renames the file to `target`; returns the target's directory.
     pub(crate) fn rename(&self, target: &Path, replace: bool) -> io::Result<Dir> {
         let (to, name) = open_target(target)?;
-        tempcore::rename_at(&self.dir, self.name(), &to, name, replace)?;
+        tempcore::rename_at(&*self.dir()?, self.name(), &to, name, replace)?;
         Ok(to)
     }
 
@@ -168,6 +174,9 @@ pub struct PathPersistError {
 
 persist_error!(PathPersistError, path, TempPath);
 
+/// What [`TempPath::from_path`] names in its errors.
+const FROM_PATH: &str = "opening the directory of";
+
 /// `unlinkat(dir, name)`, with a missing entry counted as removed.
 fn remove(dir: &Dir, name: &OsStr) -> io::Result<()> {
     match tempcore::remove_file_at(dir, name) {
@@ -180,7 +189,7 @@ impl Drop for TempPath {
     fn drop(&mut self) {
         if self.cleanup {
             // Nothing to report to; `close` is the way to see this error.
-            let _ = remove(&self.dir, self.name());
+            let _ = self.remove();
         }
     }
 }
@@ -208,5 +217,72 @@ impl AsRef<Path> for TempPath {
 impl AsRef<OsStr> for TempPath {
     fn as_ref(&self) -> &OsStr {
         self.path.as_os_str()
+    }
+}
+
+impl TempPath {
+    /// Adopts `path` (whether or not a file exists there) as a temporary
+    /// one, removed on drop, and never fails: the `tempfile` crate's
+    /// deprecated form of [`try_from_path`](Self::try_from_path).
+    ///
+    /// A relative path is made absolute against the current directory
+    /// (kept as given when there is none) and its directory is opened now,
+    /// as `try_from_path` does: removal and persisting are relative to
+    /// that handle, so renaming the directory or replacing its path by a
+    /// symbolic link afterwards cannot redirect them. The directory as it
+    /// is when the caller adopts the path is the one the caller means, and
+    /// every other `TempPath` holds the handle of its directory from the
+    /// start.
+    ///
+    /// Where `try_from_path` would fail (the directory does not exist yet,
+    /// the path ends in no file name, no descriptor is left) this returns
+    /// a `TempPath` that opens the directory again at each use (drop,
+    /// [`close`](Self::close), [`persist`](Self::persist),
+    /// [`NamedTempFile::reopen`](crate::NamedTempFile::reopen)), resolving
+    /// the path at that moment, as the crate does at every use: a file
+    /// created at the path after adoption, in a directory created after
+    /// adoption, is still removed. The name itself is never followed, in
+    /// either case. Drop and `close` count a directory that is still
+    /// missing as nothing to remove.
+    ///
+    /// ```
+    /// # #![allow(deprecated)]
+    /// let dir = tempfs::TempDir::new()?;
+    /// let report = dir.path().join("report.txt");
+    /// std::fs::write(&report, b"made by another program")?;
+    /// let adopted = tempfs::TempPath::from_path(&report);
+    /// drop(adopted);
+    /// assert!(!report.exists());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[deprecated = "use TempPath::try_from_path"]
+    pub fn from_path(path: impl Into<PathBuf>) -> TempPath {
+        let path = path.into();
+        let path = absolute(&path).unwrap_or(path);
+        match open_parent(&path, FROM_PATH) {
+            // The path as given (made absolute where it could be): a
+            // relative path stays relative when there is no current
+            // directory, as in the crate.
+            Ok((dir, _)) => TempPath::new(Arc::new(dir), path, true),
+            Err(_) => TempPath {
+                dir: None,
+                path: path.into_boxed_path(),
+                cleanup: true,
+            },
+        }
+    }
+
+    /// Removes the name, relative to the directory handle; for a path
+    /// adopted without one, relative to its directory opened now, a
+    /// missing directory counting as nothing to remove.
+    fn remove(&self) -> io::Result<()> {
+        match &self.dir {
+            Some(dir) => remove(dir, self.name()),
+            None => match open_parent(&self.path, FROM_PATH) {
+                Ok((dir, name)) => remove(&dir, name),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+                Err(e) => Err(e),
+            },
+        }
     }
 }

@@ -236,3 +236,40 @@ fn tempspool_spools_and_budgets() -> io::Result<()> {
     assert_eq!(budget.used(), 0);
     Ok(())
 }
+
+#[test]
+fn tempkit_root_and_layers() -> io::Result<()> {
+    // At the root, the `tempfile` crate's surface, the same types as the
+    // layers'.
+    let anonymous: File = tempkit::tempfile()?;
+    let dir: tempkit::TempDir = tempkit::tempdir()?;
+    let in_dir: File = tempkit::tempfile_in(dir.path())?;
+    let nested: tempfs::TempDir = tempkit::tempdir_in(dir.path())?;
+    let named: tempfs::NamedTempFile = tempkit::NamedTempFile::new_in(&dir)?;
+    let path: tempkit::TempPath = named.into_temp_path();
+    let builder: tempkit::Builder<'static, 'static> = tempkit::Builder::new();
+    let _: &tempfs::Builder = &builder;
+    let persist: Option<tempkit::PersistError> = None;
+    let path_persist: Option<tempkit::PathPersistError> = None;
+    let spool: tempspool::SpooledTempFile = tempkit::spooled_tempfile(8);
+    let spool_in: tempkit::SpooledTempFile = tempkit::spooled_tempfile_in(8, dir.path());
+    let data: tempkit::SpooledData = spool.into_inner()?;
+    assert!(matches!(data, tempkit::SpooledData::InMemory(_)));
+    let default: PathBuf = tempkit::env::temp_dir();
+    assert!(default.is_absolute());
+    let _: fn(&Path) -> Result<(), PathBuf> = tempkit::env::override_temp_dir;
+    // The layers, as modules.
+    assert_eq!(tempkit::core::DEFAULT_PREFIX, tempcore::DEFAULT_PREFIX);
+    let _: tempkit::fs::TempFile = tempkit::fs::TempFile::new_in(dir.path())?;
+    let _: tempkit::spool::SpoolBudget = tempkit::spool::SpoolBudget::new(1);
+    drop((
+        anonymous,
+        in_dir,
+        nested,
+        path,
+        persist,
+        path_persist,
+        spool_in,
+    ));
+    dir.close()
+}
