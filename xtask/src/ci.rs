@@ -72,7 +72,7 @@ pub(crate) const STEPS: &[Step] = &[
     Step {
         name: "syscalls",
         about: "system calls per operation within budget",
-        run: crate::syscalls::ci_step,
+        run: crate::bench::syscalls_step,
     },
 ];
 

@@ -17,7 +17,6 @@ mod miri;
 mod msrv;
 mod package;
 mod run;
-mod syscalls;
 mod tools;
 mod wine;
 
@@ -32,7 +31,7 @@ fn main() -> ExitCode {
     let result = match command {
         "ci" => ci::run(rest),
         "bench" => bench::run(rest),
-        "syscalls" => syscalls::run(rest),
+        "syscalls" => bench::syscalls(rest),
         "help" | "--help" | "-h" => {
             println!("{}", usage());
             Ok(())
