@@ -98,16 +98,12 @@ fn declared_rust_version(path: &Path) -> Result<String, String> {
 /// The value of `rust-version` in the `[workspace.package]` table of a
 /// manifest's text.
 fn rust_version_in(manifest: &str) -> Option<String> {
-    let mut in_table = false;
-    for line in manifest.lines().map(str::trim) {
-        if line.starts_with('[') {
-            in_table = line == "[workspace.package]";
-        } else if in_table && let Some(value) = line.strip_prefix("rust-version") {
-            let value = value.trim_start().strip_prefix('=')?.trim();
-            return Some(value.trim_matches('"').to_string());
-        }
-    }
-    None
+    let manifest: toml::Table = manifest.parse().ok()?;
+    let version = manifest
+        .get("workspace")?
+        .get("package")?
+        .get("rust-version")?;
+    Some(version.as_str()?.to_string())
 }
 
 #[cfg(test)]

@@ -15,23 +15,18 @@
 //!    verifying or not.) The working tree may be dirty (`--allow-dirty`):
 //!    this checks what would be packaged, not what is committed.
 //! 4. Cargo unpacks that local registry's `.crate` files into
-//!    `$CARGO_HOME/registry/src/-<hash>/<name>-<version>`, where the hash
-//!    depends only on the registry's path (so on the workspace's path), and
-//!    on a later run reuses a directory it finds there without unpacking
-//!    the new `.crate`. A CI that clones to the same path every time thus
-//!    verified `tempfs` against the `tempcore` of an earlier commit, and
-//!    failed. The step removes those unpacked copies of our crates before
-//!    packaging (so the check sees this tree) and after (so it leaves no
-//!    litter in the cargo home but its lock file; a local registry's
-//!    directory goes once it is empty), and reports, without failing,
-//!    copies it cannot remove. It touches nothing else: only directories
-//!    named after our crates, only in local registries (a `file://` URL has
-//!    no host, so their directory names start with `-`; crates.io's is
-//!    `index.crates.io-<hash>`). Another clone's package step may be
-//!    using its copies at that moment, so the step holds an exclusive
-//!    lock on `$CARGO_HOME/.tempkit-package.lock` throughout: package
-//!    steps of several clones take turns instead of pulling each other's
-//!    sources away.
+//!    `$CARGO_HOME/registry/src/-<hash>/<name>-<version>`, the hash
+//!    depending only on the registry's path, and on a later run reuses a
+//!    directory it finds there without unpacking the new `.crate` (it takes
+//!    a version's contents as fixed once unpacked: rust-lang/cargo#10071),
+//!    so a CI cloning to the same path verified `tempfs` against the
+//!    `tempcore` of an earlier commit. Cargo runs here with a home of its
+//!    own, `target/package-home`, made afresh each run, and never writes to
+//!    the user's: its `registry/index` and `registry/cache` are links to
+//!    the user's, which it only reads (`--offline`, after `cargo fetch` in
+//!    the user's home has downloaded what `Cargo.lock` names, as any build
+//!    would). Where links cannot be made it downloads its own copies.
+//!    Package steps of one clone take turns on `target/.tempkit-package.lock`.
 //! 5. Cargo also takes a registry crate's compiled artifacts as up to date
 //!    when its name and version match, whatever its sources, so the
 //!    verification builds in a target directory of its own,
@@ -68,41 +63,24 @@ pub(crate) fn package() -> Result<String, String> {
             problems.join("\n  ")
         ));
     }
-    let home = cargo_home();
-    let _turn = match &home {
-        Some(home) => Some(take_turn(home)?),
-        None => None,
-    };
-    let before = home
-        .as_deref()
-        .map(|home| forget_unpacked(home, LIBRARY_CRATES))
-        .unwrap_or_default();
-    let target = root().join("target").join("xtask-package");
-    remove_tree(&target)?;
+    let target = root().join("target");
+    let _turn = take_turn(&target)?;
+    let home = target.join("package-home");
+    let shared = package_home(&home)?;
+    let packaged = target.join("xtask-package");
+    remove_tree(&packaged)?;
     let mut command = cargo();
     command.args(["package", "--locked", "--allow-dirty", "--target-dir"]);
-    command.arg(&target);
+    command.arg(&packaged);
     for name in LIBRARY_CRATES {
         command.args(["-p", name]);
     }
-    let packaged = capture(&mut command);
-    let after = home
-        .as_deref()
-        .map(|home| forget_unpacked(home, LIBRARY_CRATES))
-        .unwrap_or_default();
-    let mut unremoved = before.failed.clone();
-    unremoved.extend(after.failed);
-    unremoved.dedup();
-    let out = packaged.map_err(|e| {
-        if unremoved.is_empty() {
-            e
-        } else {
-            format!(
-                "{e}\n(unpacked copies that could not be removed, which cargo may have used: {})",
-                unremoved.join("; ")
-            )
-        }
-    })?;
+    if shared {
+        command.arg("--offline");
+    }
+    // Nothing of the user's cache is ever cleaned from here.
+    command.env("CARGO_CACHE_AUTO_CLEAN_FREQUENCY", "never");
+    let out = capture(command.env("CARGO_HOME", &home))?;
     let log = String::from_utf8_lossy(&out.stderr);
     let sizes: Vec<String> = log
         .lines()
@@ -119,18 +97,35 @@ pub(crate) fn package() -> Result<String, String> {
             "cargo package did not report one package per crate:\n{log}"
         ));
     }
-    let mut summary = format!("verified {}", listed.join(", "));
-    let stale = before.removed.len();
-    if stale > 0 {
-        summary += &format!(
-            "; removed {stale} stale unpacked cop{} first",
-            if stale == 1 { "y" } else { "ies" }
-        );
+    Ok(format!("verified {}", listed.join(", ")))
+}
+
+/// Makes `home`, a cargo home for the package step, afresh (see step 4 of
+/// the module docs); `true` when it shares the user's index and
+/// downloads, which must then be complete: `cargo fetch` sees to that.
+fn package_home(home: &Path) -> Result<bool, String> {
+    remove_tree(home)?;
+    let registry = home.join("registry");
+    std::fs::create_dir_all(&registry).map_err(|e| format!("{}: {e}", registry.display()))?;
+    let Some(user) = cargo_home() else {
+        return Ok(false);
+    };
+    capture(cargo().args(["fetch", "--locked"]))?;
+    let linked = ["index", "cache"].iter().all(|dir| {
+        let from = user.join("registry").join(dir);
+        #[cfg(unix)]
+        let linked = std::os::unix::fs::symlink(&from, registry.join(dir));
+        #[cfg(windows)]
+        let linked = std::os::windows::fs::symlink_dir(&from, registry.join(dir));
+        linked.is_ok()
+    });
+    if !linked {
+        // Cargo must not download into the user's directories through a
+        // link that was made: start again, unshared.
+        remove_tree(home)?;
+        std::fs::create_dir_all(&registry).map_err(|e| format!("{}: {e}", registry.display()))?;
     }
-    if !unremoved.is_empty() {
-        summary += &format!("; could not remove {}", unremoved.join("; "));
-    }
-    Ok(summary)
+    Ok(linked)
 }
 
 /// Cargo's home: `$CARGO_HOME`, else `$HOME/.cargo` (`%USERPROFILE%` on
@@ -143,12 +138,12 @@ fn cargo_home() -> Option<PathBuf> {
     std::env::var_os(user).map(|home| Path::new(&home).join(".cargo"))
 }
 
-/// Waits for, and holds until dropped, the exclusive lock that package
-/// steps of every clone share (see step 4 of the module docs).
-fn take_turn(cargo_home: &Path) -> Result<std::fs::File, String> {
-    let path = cargo_home.join(".tempkit-package.lock");
+/// Waits for, and holds until dropped, the exclusive lock in `dir` that
+/// the package steps of one clone share (see step 4 of the module docs).
+fn take_turn(dir: &Path) -> Result<std::fs::File, String> {
+    let path = dir.join(".tempkit-package.lock");
     let show = |e: std::io::Error| format!("{}: {e}", path.display());
-    std::fs::create_dir_all(cargo_home).map_err(show)?;
+    std::fs::create_dir_all(dir).map_err(show)?;
     let file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
@@ -157,85 +152,12 @@ fn take_turn(cargo_home: &Path) -> Result<std::fs::File, String> {
         .map_err(show)?;
     if let Err(std::fs::TryLockError::WouldBlock) = file.try_lock() {
         eprintln!(
-            "package: waiting for {} (another clone's package step holds it)",
+            "package: waiting for {} (another package step holds it)",
             path.display()
         );
         file.lock().map_err(show)?;
     }
     Ok(file)
-}
-
-/// Removes the copies of `crates` that cargo unpacked from local
-/// registries under `cargo_home` (see step 4 of the module docs) and
-/// returns their paths. A cargo home without registry sources is fine.
-fn forget_unpacked(cargo_home: &Path, crates: &[&str]) -> Sweep {
-    let mut sweep = Sweep::default();
-    let sources = cargo_home.join("registry").join("src");
-    let registries = match std::fs::read_dir(&sources) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return sweep,
-        Err(e) => {
-            sweep.failed.push(format!("{}: {e}", sources.display()));
-            return sweep;
-        }
-    };
-    for registry in registries.flatten() {
-        if !registry.file_name().to_string_lossy().starts_with('-') {
-            continue;
-        }
-        let dir = registry.path();
-        let unpacked = match std::fs::read_dir(&dir) {
-            Ok(entries) => entries,
-            Err(e) => {
-                sweep.failed.push(format!("{}: {e}", dir.display()));
-                continue;
-            }
-        };
-        for entry in unpacked.flatten() {
-            let name = entry.file_name();
-            if !crates
-                .iter()
-                .any(|c| is_unpacked_copy(&name.to_string_lossy(), c))
-            {
-                continue;
-            }
-            let path = entry.path();
-            // A symlink is never cargo's own unpacking: leave it, and
-            // never remove what it points at.
-            if !entry.file_type().is_ok_and(|t| t.is_dir()) {
-                continue;
-            }
-            match std::fs::remove_dir_all(&path) {
-                Ok(()) => sweep.removed.push(path),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => sweep.failed.push(format!("{}: {e}", path.display())),
-            }
-        }
-        // A local registry's directory holds nothing else of cargo's:
-        // once empty it is litter (anything else in it keeps it).
-        let _ = std::fs::remove_dir(&dir);
-    }
-    sweep
-}
-
-/// What [`forget_unpacked`] did: the copies it removed, and the ones it
-/// could not (another user's, say), which do not stop the step: only a
-/// copy at this workspace's own registry would matter, and then cargo's
-/// verification fails and says so.
-#[derive(Debug, Default)]
-struct Sweep {
-    removed: Vec<PathBuf>,
-    failed: Vec<String>,
-}
-
-/// Whether `entry` is cargo's name for an unpacked `krate`:
-/// `<krate>-<version>`, the version starting with a digit (so `tempfs`
-/// does not match `tempfs-extra-1.0.0`).
-fn is_unpacked_copy(entry: &str, krate: &str) -> bool {
-    entry
-        .strip_prefix(krate)
-        .and_then(|rest| rest.strip_prefix('-'))
-        .is_some_and(|version| version.starts_with(|c: char| c.is_ascii_digit()))
 }
 
 /// What is missing or wrong in crate `name`, one line each.
@@ -264,69 +186,43 @@ fn check_crate(name: &str) -> Vec<String> {
     problems
 }
 
-/// What a library crate's manifest text lacks.
+/// What a library crate's manifest text lacks (a field set with
+/// `key.workspace = true` counts as set: the workspace sets it).
 fn manifest_problems(manifest: &str) -> Vec<String> {
-    let package = table(manifest, "[package]");
+    let manifest: toml::Table = match manifest.parse() {
+        Ok(table) => table,
+        Err(e) => return vec![format!("Cargo.toml does not parse: {e}")],
+    };
+    let Some(package) = manifest.get("package") else {
+        return vec!["no [package]".to_string()];
+    };
     let mut problems: Vec<String> = REQUIRED
         .iter()
-        .filter(|key| value(&package, key).is_none())
+        .filter(|key| package.get(key).is_none())
         .map(|key| format!("[package] has no {key}"))
         .collect();
-    if value(&package, "readme").is_some_and(|v| v != "\"README.md\"") {
+    if package
+        .get("readme")
+        .is_some_and(|v| v.as_str() != Some("README.md"))
+    {
         problems.push("readme should be \"README.md\"".to_string());
     }
-    if let Some(keywords) = value(&package, "keywords") {
-        problems.extend(keyword_problems(keywords));
+    if let Some(keywords) = package.get("keywords").and_then(toml::Value::as_array) {
+        let words: Vec<&str> = keywords.iter().filter_map(toml::Value::as_str).collect();
+        problems.extend(keyword_problems(&words));
     }
-    let docs_rs = table(manifest, "[package.metadata.docs.rs]");
-    if value(&docs_rs, "targets").is_none() {
+    let docs_rs = ["metadata", "docs", "rs", "targets"]
+        .iter()
+        .try_fold(package, |table, key| table.get(key));
+    if docs_rs.is_none() {
         problems.push("[package.metadata.docs.rs] names no targets".to_string());
     }
     problems
 }
 
-/// The entries of the table headed `header`, one string each: an array
-/// written over several lines is joined into one (comments dropped).
-fn table(manifest: &str, header: &str) -> Vec<String> {
-    let mut entries: Vec<String> = Vec::new();
-    let mut inside = false;
-    let mut open_array = false;
-    for line in manifest.lines().map(str::trim) {
-        if open_array {
-            let line = line.split('#').next().unwrap_or_default().trim();
-            let entry = entries.last_mut().expect("an array continues an entry");
-            entry.push(' ');
-            entry.push_str(line);
-            open_array = !line.contains(']');
-        } else if line.starts_with('[') {
-            inside = line == header;
-        } else if inside {
-            open_array = line.contains("= [") && !line.contains(']');
-            entries.push(line.to_string());
-        }
-    }
-    entries
-}
-
-/// The value of `key` in a table's entries (`key = v` or `key.workspace =
-/// true`, which counts as set when the workspace sets it).
-fn value<'a>(entries: &'a [String], key: &str) -> Option<&'a str> {
-    entries.iter().find_map(|entry| {
-        let (k, v) = entry.split_once('=')?;
-        let k = k.trim();
-        (k == key || k == format!("{key}.workspace")).then(|| v.trim())
-    })
-}
-
 /// crates.io's rules for keywords: at most five, each at most 20 ASCII
 /// characters, starting with a letter, then letters, digits, `_`, `-`, `+`.
-fn keyword_problems(list: &str) -> Vec<String> {
-    let words: Vec<&str> = list
-        .trim_matches(|c| c == '[' || c == ']')
-        .split(',')
-        .map(|w| w.trim().trim_matches('"'))
-        .filter(|w| !w.is_empty())
-        .collect();
+fn keyword_problems(words: &[&str]) -> Vec<String> {
     let mut problems = Vec::new();
     if words.len() > 5 {
         problems.push(format!("{} keywords; crates.io takes 5", words.len()));
@@ -416,64 +312,6 @@ targets = ["x86_64-unknown-linux-gnu"]
     }
 
     #[test]
-    fn unpacked_copies_are_named_crate_dash_version() {
-        assert!(is_unpacked_copy("tempcore-0.1.0", "tempcore"));
-        assert!(is_unpacked_copy("tempfs-12.0.0-rc.1", "tempfs"));
-        assert!(!is_unpacked_copy("tempfs-extra-1.0.0", "tempfs"));
-        assert!(!is_unpacked_copy("tempcore", "tempcore"));
-        assert!(!is_unpacked_copy("tempcorex-0.1.0", "tempcore"));
-        assert!(!is_unpacked_copy("tempfs-0.1.0", "tempcore"));
-    }
-
-    #[test]
-    fn only_our_crates_unpacked_from_local_registries_are_removed() {
-        let home = tempfs::TempDir::with_prefix("cargo-home-").unwrap();
-        let src = home.path().join("registry").join("src");
-        let local = src.join("-22c3805da5a543b4");
-        let crates_io = src.join("index.crates.io-1949cf8c6b5b557f");
-        let stale = [local.join("tempcore-0.1.0"), local.join("tempfs-0.1.0")];
-        let kept = [
-            crates_io.join("tempcore-0.1.0"),
-            local.join("rustix-1.1.6"),
-            local.join("tempfs-extra-1.0.0"),
-        ];
-        for dir in stale.iter().chain(&kept) {
-            std::fs::create_dir_all(dir.join("src")).unwrap();
-            std::fs::write(dir.join("src").join("lib.rs"), "//! old\n").unwrap();
-        }
-        let sweep = forget_unpacked(home.path(), LIBRARY_CRATES);
-        assert_eq!(sweep.failed, Vec::<String>::new());
-        let mut removed = sweep.removed;
-        removed.sort();
-        assert_eq!(removed, stale.to_vec());
-        for dir in &stale {
-            assert!(!dir.exists(), "{} is still there", dir.display());
-        }
-        for dir in &kept {
-            assert!(
-                dir.join("src").join("lib.rs").is_file(),
-                "{} was touched",
-                dir.display()
-            );
-        }
-        assert_eq!(
-            forget_unpacked(home.path(), LIBRARY_CRATES).removed,
-            Vec::<PathBuf>::new()
-        );
-        assert!(local.is_dir(), "kept: it still holds other crates");
-    }
-
-    #[test]
-    fn an_emptied_local_registry_directory_goes_too() {
-        let home = tempfs::TempDir::with_prefix("cargo-home-").unwrap();
-        let local = home.path().join("registry").join("src").join("-0badc0de");
-        std::fs::create_dir_all(local.join("tempspool-0.1.0").join("src")).unwrap();
-        let sweep = forget_unpacked(home.path(), LIBRARY_CRATES);
-        assert_eq!(sweep.removed, [local.join("tempspool-0.1.0")]);
-        assert!(!local.exists(), "an empty -<hash> directory is litter");
-    }
-
-    #[test]
     fn package_steps_take_turns() {
         let home = tempfs::TempDir::with_prefix("cargo-home-").unwrap();
         let first = take_turn(home.path()).unwrap();
@@ -488,32 +326,6 @@ targets = ["x86_64-unknown-linux-gnu"]
             .try_lock()
             .expect("the turn is free once the first step is done");
     }
-
-    #[test]
-    fn a_cargo_home_without_registry_sources_is_fine() {
-        let home = tempfs::TempDir::with_prefix("cargo-home-").unwrap();
-        assert_eq!(
-            forget_unpacked(home.path(), LIBRARY_CRATES).removed,
-            Vec::<PathBuf>::new()
-        );
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn a_symlink_named_like_our_crate_is_left_and_its_target_untouched() {
-        let home = tempfs::TempDir::with_prefix("cargo-home-").unwrap();
-        let outside = tempfs::TempDir::with_prefix("outside-").unwrap();
-        std::fs::write(outside.path().join("keep"), "x").unwrap();
-        let local = home.path().join("registry").join("src").join("-0123");
-        std::fs::create_dir_all(&local).unwrap();
-        std::os::unix::fs::symlink(outside.path(), local.join("tempcore-0.1.0")).unwrap();
-        assert_eq!(
-            forget_unpacked(home.path(), LIBRARY_CRATES).removed,
-            Vec::<PathBuf>::new()
-        );
-        assert!(outside.path().join("keep").is_file());
-    }
-
     #[test]
     fn every_library_crate_is_ready() {
         for name in LIBRARY_CRATES {
