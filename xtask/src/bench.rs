@@ -1,27 +1,17 @@
-//! `cargo xtask bench [--quick]` and `cargo xtask syscalls`: the criterion
-//! benches of `crates/bench`, side by side with the `tempfile` crate and
-//! the system-call floor, and the system calls per operation against
-//! their budgets.
-//!
-//! The measuring and the reporting live in `crates/bench` (`bench::report`,
-//! run as its `report` binary beside `syscall_probe`); this builds them,
-//! runs criterion and hands over:
-//!
-//! - `bench`: criterion over every group, then `report write`: the
-//!   contenders interleaved, system calls (`strace`) and user-space
-//!   instructions (`valgrind --tool=callgrind`) counted, and the generated
-//!   part of `docs/performance.md` rewritten from criterion's result files
-//!   (`<target>/criterion/<id>/<contender>/new/estimates.json`).
-//! - `bench --quick` (the `bench` step): every bench once (criterion's
-//!   `--test`); `report quick` checks that none is missing.
-//! - `syscalls` (and its step, on the budgeted contenders only):
-//!   `report syscalls`, failing when one of ours exceeds its budget.
+//! `cargo xtask bench [--quick]` and `cargo xtask syscalls`. The measuring
+//! and the reporting live in `crates/bench` (`bench::report`, run as its
+//! `report` binary beside `syscall_probe`); this builds them, runs
+//! criterion and hands over: `bench` runs criterion, then `report write`
+//! (which rewrites `docs/performance.md`); `bench --quick` (the `bench`
+//! step) runs every bench once (criterion's `--test`) and `report quick`
+//! checks that none is missing; `syscalls` runs `report syscalls`, which
+//! fails when one of ours exceeds its system-call budget.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::SystemTime;
 
-use crate::run::{capture, cargo, root};
+use crate::run::{capture, cargo_args, root, show};
 use crate::tools::{self, find_program, skipped};
 
 /// `cargo xtask bench [--quick]`.
@@ -128,17 +118,9 @@ fn cannot_count() -> Result<Option<String>, String> {
 /// the `bench` profile (sharing the benchmarks' build) and returns the
 /// directory they are in.
 fn build() -> Result<PathBuf, String> {
-    let mut c = cargo();
-    c.args([
-        "build",
-        "--locked",
-        "--profile",
-        "bench",
-        "--package",
-        "bench",
-    ]);
-    c.args(["--bins", "--message-format", "json"]);
-    let out = capture(&mut c)?;
+    let out = capture(&mut cargo_args(
+        "build --locked --profile bench --package bench --bins --message-format json",
+    ))?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     stdout
         .lines()
@@ -167,29 +149,18 @@ fn status_of(mut command: Command) -> Result<(), String> {
     let status = command
         .stdin(Stdio::null())
         .status()
-        .map_err(|e| format!("cannot run `{}`: {e}", crate::run::show(&command)))?;
+        .map_err(|e| format!("cannot run `{}`: {e}", show(&command)))?;
     if status.success() {
         Ok(())
     } else {
-        Err(format!(
-            "`{}` failed ({status})",
-            crate::run::show(&command)
-        ))
+        Err(format!("`{}` failed ({status})", show(&command)))
     }
 }
 
 /// `cargo bench` of the `tempkit` bench, results in [`criterion_home`].
 fn criterion(bins: &Path) -> Command {
-    let mut c = cargo();
-    c.args([
-        "bench",
-        "--locked",
-        "--package",
-        "bench",
-        "--bench",
-        "tempkit",
-    ]);
-    c.arg("--").env("CRITERION_HOME", criterion_home(bins));
+    let mut c = cargo_args("bench --locked --package bench --bench tempkit --");
+    c.env("CRITERION_HOME", criterion_home(bins));
     c
 }
 

@@ -3,7 +3,7 @@
 use std::process::Command;
 
 use crate::litter::Watched;
-use crate::run::{capture, cargo, step};
+use crate::run::{Tally, capture, cargo_args, step};
 
 /// One named check.
 pub(crate) struct Step {
@@ -110,35 +110,22 @@ fn quiet(mut command: Command) -> Result<String, String> {
 }
 
 fn fmt() -> Result<String, String> {
-    let mut c = cargo();
-    c.args(["fmt", "--all", "--check"]);
-    quiet(c)
+    quiet(cargo_args("fmt --all --check"))
 }
 
 fn clippy() -> Result<String, String> {
-    let mut c = cargo();
-    c.args([
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--locked",
-        "--",
-        "-D",
-        "warnings",
-    ]);
-    quiet(c)
+    quiet(cargo_args(
+        "clippy --workspace --all-targets --locked -- -D warnings",
+    ))
 }
 
 fn test() -> Result<String, String> {
     // Built first, outside the watched directory: what the compilers and
     // linkers leave in theirs is not the tests' doing. (Doc tests are
     // compiled as they run.)
-    let mut build = cargo();
-    build.args(["test", "--workspace", "--locked", "--no-run"]);
-    capture(&mut build)?;
+    capture(&mut cargo_args("test --workspace --locked --no-run"))?;
     let temp = Watched::shared()?;
-    let mut c = cargo();
-    c.args(["test", "--workspace", "--locked"]);
+    let mut c = cargo_args("test --workspace --locked");
     temp.apply(&mut c);
     let out = capture(&mut c)?;
     temp.finish("the tests")?;
@@ -150,39 +137,23 @@ fn test() -> Result<String, String> {
 
 /// "N passed" summed over every test binary's result line.
 fn summarise_tests(stdout: &str) -> String {
-    let passed: u64 = stdout
-        .lines()
-        .filter_map(|l| l.strip_prefix("test result: ok. "))
-        .filter_map(|l| l.split(' ').next()?.parse::<u64>().ok())
-        .sum();
-    format!("{passed} passed")
+    format!("{} passed", Tally::of(stdout).passed())
 }
 
 fn doc() -> Result<String, String> {
-    let mut c = cargo();
-    c.args(["doc", "--workspace", "--no-deps", "--locked"]);
+    let mut c = cargo_args("doc --workspace --no-deps --locked");
     c.env("RUSTDOCFLAGS", "-D warnings");
     quiet(c)
 }
 
 fn examples() -> Result<String, String> {
-    let mut build = cargo();
-    build.args(["build", "--workspace", "--locked", "--examples"]);
-    capture(&mut build)?;
+    capture(&mut cargo_args("build --workspace --locked --examples"))?;
     let temp = Watched::shared()?;
     let mut ran = Vec::new();
     for (package, example) in example_names()? {
-        let mut c = cargo();
+        let mut c = cargo_args("run --quiet --locked");
         temp.apply(&mut c);
-        c.args([
-            "run",
-            "--quiet",
-            "--locked",
-            "--package",
-            &package,
-            "--example",
-            &example,
-        ]);
+        c.args(["--package", &package, "--example", &example]);
         let out = capture(&mut c)?;
         if example == "tour" {
             let stdout = String::from_utf8_lossy(&out.stdout);
@@ -266,27 +237,10 @@ fn example_names() -> Result<Vec<(String, String)>, String> {
 fn cross() -> Result<String, String> {
     ensure_targets(CROSS_TARGETS)?;
     for target in CROSS_TARGETS {
-        let mut check = cargo();
-        check.args([
-            "check",
-            "--workspace",
-            "--lib",
-            "--locked",
-            "--target",
-            target,
-        ]);
-        capture(&mut check)?;
-        let mut clippy = cargo();
-        clippy.args([
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--locked",
-            "--target",
-            target,
-        ]);
-        clippy.args(["--", "-D", "warnings"]);
-        capture(&mut clippy)?;
+        let mut check = cargo_args("check --workspace --lib --locked --target");
+        capture(check.arg(target))?;
+        let mut clippy = cargo_args("clippy --workspace --all-targets --locked --target");
+        capture(clippy.arg(target).args(["--", "-D", "warnings"]))?;
     }
     Ok(CROSS_TARGETS.join(", "))
 }
@@ -306,8 +260,7 @@ pub(crate) fn ensure_targets(targets: &[&str]) -> Result<(), String> {
     }
     capture(
         Command::new("rustup")
-            .arg("target")
-            .arg("add")
+            .args(["target", "add"])
             .args(&missing),
     )
     .map_err(|e| {

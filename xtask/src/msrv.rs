@@ -10,9 +10,10 @@
 //! `x86_64-pc-windows-msvc`.
 
 use std::path::Path;
+use std::process::Command;
 
 use crate::run::{capture, root};
-use crate::tools::{have_rustup, missing, rustup_run};
+use crate::tools::{have_rustup, install_toolchain, missing, rustup_run};
 
 /// The crates users depend on; tests, benches and tools may need more.
 pub(crate) const LIBRARY_CRATES: &[&str] = &["tempcore", "tempfs", "tempspool"];
@@ -25,14 +26,16 @@ pub(crate) fn msrv() -> Result<String, String> {
             "rustup is not installed, so Rust {version} cannot be; the declared rust-version is unchecked"
         ));
     }
-    if let Err(why) = ensure_toolchain(&version) {
+    let installed = capture(rustup_run(&version, "rustc").arg("--version"));
+    if let Err(why) = installed.or_else(|_| install_toolchain(&version, &[])) {
         return missing(&format!(
             "rustup could not install Rust {version}, so the declared rust-version is unchecked:\n{why}"
         ));
     }
     let host = check(&version, None)?;
     let windows = "x86_64-pc-windows-msvc";
-    if !ensure_target(&version, windows) {
+    let add = ["target", "add", "--toolchain", &version, windows];
+    if capture(Command::new("rustup").args(add)).is_err() {
         let checked = missing(&format!(
             "rustup cannot add {windows} to Rust {version}, so the Windows backend's \
              rust-version is unchecked"
@@ -47,7 +50,7 @@ pub(crate) fn msrv() -> Result<String, String> {
 /// directory of its own.
 fn check(version: &str, target: Option<&str>) -> Result<String, String> {
     let mut command = rustup_run(version, "cargo");
-    command.args(["check", "--locked", "--target-dir", "target/msrv"]);
+    command.args("check --locked --target-dir target/msrv".split(' '));
     for name in LIBRARY_CRATES {
         command.args(["-p", name]);
     }
@@ -56,36 +59,6 @@ fn check(version: &str, target: Option<&str>) -> Result<String, String> {
     }
     capture(&mut command)?;
     Ok(target.unwrap_or("host").to_string())
-}
-
-/// Installs the toolchain `version` unless `rustup run` can use it already.
-fn ensure_toolchain(version: &str) -> Result<(), String> {
-    if capture(rustup_run(version, "rustc").arg("--version")).is_ok() {
-        return Ok(());
-    }
-    let install = || {
-        capture(std::process::Command::new("rustup").args([
-            "toolchain",
-            "install",
-            version,
-            "--profile",
-            "minimal",
-            "--no-self-update",
-        ]))
-    };
-    install().or_else(|_| install()).map(drop)
-}
-
-/// Whether the toolchain `version` has (or could be given) `target`.
-fn ensure_target(version: &str, target: &str) -> bool {
-    capture(std::process::Command::new("rustup").args([
-        "target",
-        "add",
-        "--toolchain",
-        version,
-        target,
-    ]))
-    .is_ok()
 }
 
 /// The `rust-version` of `[workspace.package]` in the manifest at `path`.

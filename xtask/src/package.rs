@@ -36,7 +36,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::msrv::LIBRARY_CRATES;
-use crate::run::{capture, cargo, remove_tree, root};
+use crate::run::{capture, cargo_args, remove_tree, root};
 
 /// Fields every library crate's `[package]` must set.
 const REQUIRED: &[&str] = &[
@@ -69,8 +69,7 @@ pub(crate) fn package() -> Result<String, String> {
     let shared = package_home(&home)?;
     let packaged = target.join("xtask-package");
     remove_tree(&packaged)?;
-    let mut command = cargo();
-    command.args(["package", "--locked", "--allow-dirty", "--target-dir"]);
+    let mut command = cargo_args("package --locked --allow-dirty --target-dir");
     command.arg(&packaged);
     for name in LIBRARY_CRATES {
         command.args(["-p", name]);
@@ -82,16 +81,12 @@ pub(crate) fn package() -> Result<String, String> {
     command.env("CARGO_CACHE_AUTO_CLEAN_FREQUENCY", "never");
     let out = capture(command.env("CARGO_HOME", &home))?;
     let log = String::from_utf8_lossy(&out.stderr);
-    let sizes: Vec<String> = log
+    let sizes = log
         .lines()
-        .filter_map(|l| l.trim().strip_prefix("Packaged "))
-        .map(|l| l.to_string())
-        .collect();
-    let listed = LIBRARY_CRATES
-        .iter()
-        .zip(&sizes)
+        .filter_map(|l| l.trim().strip_prefix("Packaged "));
+    let listed: Vec<String> = (LIBRARY_CRATES.iter().zip(sizes))
         .map(|(name, size)| format!("{name} ({size})"))
-        .collect::<Vec<_>>();
+        .collect();
     if listed.len() != LIBRARY_CRATES.len() {
         return Err(format!(
             "cargo package did not report one package per crate:\n{log}"
@@ -110,7 +105,7 @@ fn package_home(home: &Path) -> Result<bool, String> {
     let Some(user) = cargo_home() else {
         return Ok(false);
     };
-    capture(cargo().args(["fetch", "--locked"]))?;
+    capture(&mut cargo_args("fetch --locked"))?;
     let linked = ["index", "cache"].iter().all(|dir| {
         let from = user.join("registry").join(dir);
         #[cfg(unix)]

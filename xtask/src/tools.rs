@@ -80,6 +80,21 @@ pub(crate) fn rustup_run(toolchain: &str, program: &str) -> Command {
     command
 }
 
+/// `rustup toolchain install` of `toolchain` (minimal profile, with
+/// `components`), tried twice: the download sometimes fails once.
+pub(crate) fn install_toolchain(
+    toolchain: &str,
+    components: &[&str],
+) -> Result<std::process::Output, String> {
+    let mut install = Command::new("rustup");
+    install.args(["toolchain", "install", toolchain, "--profile", "minimal"]);
+    if !components.is_empty() {
+        install.args(["--component", &components.join(",")]);
+    }
+    install.arg("--no-self-update");
+    capture(&mut install).or_else(|_| capture(&mut install))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,14 +26,13 @@
 //! tests left anything in the prefix's Windows `Temp` directory (emptied
 //! before the run).
 
-use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::litter::Watched;
-use crate::run::{capture, cargo, remove_tree, root, show};
+use crate::run::{Tally, capture, cargo_args, remove_tree, root, show};
 use crate::tools::{find_program, missing, skipped};
 
 /// The Windows target Wine runs.
@@ -66,31 +65,27 @@ struct Tools {
 impl Tools {
     /// Finds every tool, or says which are missing and how to get them.
     fn find() -> Result<Tools, String> {
-        let wine = find_program(WINE_CANDIDATES);
-        let wineserver = find_program(WINESERVER_CANDIDATES);
+        let wine = find_program(WINE_CANDIDATES).zip(find_program(WINESERVER_CANDIDATES));
         let gcc = find_program(&[MINGW_GCC]);
-        match (wine, wineserver, gcc) {
-            (Some(wine), Some(wineserver), Some(gcc)) => Ok(Tools {
+        if let (Some((wine, wineserver)), Some(gcc)) = (&wine, &gcc) {
+            let (wine, wineserver, gcc) = (wine.clone(), wineserver.clone(), gcc.clone());
+            return Ok(Tools {
                 wine,
                 wineserver,
                 gcc,
-            }),
-            (wine, wineserver, gcc) => {
-                let mut absent = Vec::new();
-                if wine.is_none() || wineserver.is_none() {
-                    absent.push("Wine (wine64, wineserver)");
-                }
-                if gcc.is_none() {
-                    absent.push(MINGW_GCC);
-                }
-                Err(format!(
-                    "{} not found, so the Windows tests cannot run here; \
-                     install with `apt-get install --no-install-recommends \
-                     gcc-mingw-w64-x86-64 wine64`",
-                    absent.join(" and ")
-                ))
-            }
+            });
         }
+        let absent = [
+            wine.is_none().then_some("Wine (wine64, wineserver)"),
+            gcc.is_none().then_some(MINGW_GCC),
+        ];
+        let absent: Vec<&str> = absent.into_iter().flatten().collect();
+        Err(format!(
+            "{} not found, so the Windows tests cannot run here; \
+             install with `apt-get install --no-install-recommends \
+             gcc-mingw-w64-x86-64 wine64`",
+            absent.join(" and ")
+        ))
     }
 }
 
@@ -185,24 +180,11 @@ impl<'a> Prefix<'a> {
         }
     }
 
-    /// Runs `command` to completion with its output in `log` (Wine's
-    /// background processes inherit a pipe and would keep it open).
+    /// [`run_logged`], failing unless it succeeds.
     fn run_logged(&self, mut command: Command, log: &Path) -> Result<(), String> {
-        let out = File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
-        let err = out
-            .try_clone()
-            .map_err(|e| format!("{}: {e}", log.display()))?;
-        let status = command
-            .stdin(Stdio::null())
-            .stdout(out)
-            .stderr(err)
-            .status()
-            .map_err(|e| format!("cannot run `{}`: {e}", show(&command)))?;
-        if status.success() {
-            Ok(())
-        } else {
-            let text = std::fs::read_to_string(log).unwrap_or_default();
-            Err(format!("`{}` failed ({status})\n{text}", show(&command)))
+        match run_logged(&mut command, log)? {
+            (status, _) if status.success() => Ok(()),
+            (status, text) => Err(format!("`{}` failed ({status})\n{text}", show(&command))),
         }
     }
 
@@ -364,15 +346,8 @@ fn run_tests(
     scratch: &Path,
     log: &Path,
 ) -> Result<String, String> {
-    let mut command = cargo();
-    command.args([
-        "test",
-        "--workspace",
-        "--locked",
-        "--no-fail-fast",
-        "--target",
-        TARGET,
-    ]);
+    let mut command = cargo_args("test --workspace --locked --no-fail-fast --target");
+    command.arg(TARGET);
     let runner = format!(
         "CARGO_TARGET_{}_RUNNER",
         TARGET.to_uppercase().replace('-', "_")
@@ -390,35 +365,7 @@ fn run_tests(
     // TMPDIR (Wine would hand it on to them, and our discovery reads it).
     command.env("TMPDIR", scratch);
     command.env(runner, format!("env -u TMPDIR {}", tools.wine.display()));
-    let out = File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
-    let err = out
-        .try_clone()
-        .map_err(|e| format!("{}: {e}", log.display()))?;
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(out)
-        .stderr(err)
-        .spawn()
-        .map_err(|e| format!("cannot run `{}`: {e}", show(&command)))?;
-    let started = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if started.elapsed() > TEST_TIMEOUT => {
-                let _ = child.kill();
-                let _ = child.wait();
-                let text = std::fs::read_to_string(log).unwrap_or_default();
-                return Err(format!(
-                    "`{}` still running after {} s: killed\n{text}",
-                    show(&command),
-                    TEST_TIMEOUT.as_secs()
-                ));
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(200)),
-            Err(e) => return Err(format!("waiting for `{}`: {e}", show(&command))),
-        }
-    };
-    let text = std::fs::read_to_string(log).map_err(|e| format!("{}: {e}", log.display()))?;
+    let (status, text) = run_logged(&mut command, log)?;
     let tally = Tally::of(&text);
     if !status.success() || tally.failed > 0 {
         return Err(format!(
@@ -436,73 +383,36 @@ fn run_tests(
     Ok(tally.summary())
 }
 
-/// Test counts read from `cargo test` output, per crate.
-#[derive(Debug, Default)]
-struct Tally {
-    passed: BTreeMap<String, u64>,
-    failed: u64,
-}
-
-impl Tally {
-    /// Reads every `test result:` line, attributing it to the crate named
-    /// by the `Running .../deps/<crate>-<hash>.exe` or `Doc-tests <crate>`
-    /// line before it.
-    fn of(output: &str) -> Tally {
-        let mut tally = Tally::default();
-        let mut current = String::from("?");
-        for line in output.lines().map(str::trim) {
-            if let Some(rest) = line.strip_prefix("Running ") {
-                if let Some(name) = crate_of_binary(rest) {
-                    current = name;
-                }
-            } else if let Some(name) = line.strip_prefix("Doc-tests ") {
-                current = name.trim().to_string();
-            } else if let Some(result) = line.strip_prefix("test result: ") {
-                let count = |word: &str| {
-                    result
-                        .split(';')
-                        .filter_map(|part| part.trim().rsplit_once(' '))
-                        .find(|(_, w)| *w == word)
-                        .and_then(|(n, _)| n.rsplit(' ').next()?.parse::<u64>().ok())
-                        .unwrap_or(0)
-                };
-                *tally.passed.entry(current.clone()).or_default() += count("passed");
-                tally.failed += count("failed");
+/// Runs `command` to completion with its output in `log` (Wine's
+/// background processes inherit a pipe and would keep it open), killing
+/// it after [`TEST_TIMEOUT`]; returns its status and the log.
+fn run_logged(command: &mut Command, log: &Path) -> Result<(ExitStatus, String), String> {
+    let out = File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
+    let err = out
+        .try_clone()
+        .map_err(|e| format!("{}: {e}", log.display()))?;
+    let mut child = (command.stdin(Stdio::null()).stdout(out).stderr(err).spawn())
+        .map_err(|e| format!("cannot run `{}`: {e}", show(command)))?;
+    let started = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if started.elapsed() > TEST_TIMEOUT => {
+                let _ = child.kill();
+                let _ = child.wait();
+                let text = std::fs::read_to_string(log).unwrap_or_default();
+                let secs = TEST_TIMEOUT.as_secs();
+                let shown = show(command);
+                return Err(format!(
+                    "`{shown}` still running after {secs} s: killed\n{text}"
+                ));
             }
+            Ok(None) => std::thread::sleep(Duration::from_millis(200)),
+            Err(e) => return Err(format!("waiting for `{}`: {e}", show(command))),
         }
-        tally
-    }
-
-    fn passed(&self) -> u64 {
-        self.passed.values().sum()
-    }
-
-    /// "123 passed (tempcore 40, tempfs 83)".
-    fn summary(&self) -> String {
-        let parts: Vec<String> = self
-            .passed
-            .iter()
-            .filter(|(_, n)| **n > 0)
-            .map(|(name, n)| format!("{name} {n}"))
-            .collect();
-        format!("{} passed ({})", self.passed(), parts.join(", "))
-    }
-}
-
-/// `tempcore` from `unittests src/lib.rs (target/.../deps/tempcore-0123abcd.exe)`;
-/// `None` for an integration test binary, which is named after its file
-/// (`it`) and belongs to the crate whose unit tests ran just before.
-fn crate_of_binary(running: &str) -> Option<String> {
-    if !running.starts_with("unittests ") {
-        return None;
-    }
-    let path = running.rsplit_once('(')?.1.trim_end_matches(')');
-    let stem = Path::new(path).file_stem()?.to_str()?;
-    Some(
-        stem.rsplit_once('-')
-            .map_or(stem, |(name, _)| name)
-            .to_string(),
-    )
+    };
+    let text = std::fs::read_to_string(log).map_err(|e| format!("{}: {e}", log.display()))?;
+    Ok((status, text))
 }
 
 #[cfg(test)]
@@ -565,38 +475,5 @@ mod tests {
             Vec::<PathBuf>::new()
         );
         assert!(outside.join("keep").is_file());
-    }
-
-    const OUTPUT: &str = "\
-     Running unittests src/lib.rs (target/x86_64-pc-windows-gnu/debug/deps/tempcore-38372b4ebc09af69.exe)
-test result: ok. 17 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.02s
-     Running unittests src/lib.rs (target/x86_64-pc-windows-gnu/debug/deps/tempfs-a6ec2ffcc980c2e1.exe)
-test result: ok. 0 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s
-     Running tests/it/main.rs (target/x86_64-pc-windows-gnu/debug/deps/it-ac511d7b2f4cdb7a.exe)
-test result: FAILED. 20 passed; 3 failed; 0 ignored; 0 measured; 0 filtered out; finished in 61.74s
-   Doc-tests tempcore
-test result: ok. 10 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s
-";
-
-    #[test]
-    fn tally_counts_per_crate_and_sees_failures() {
-        let tally = Tally::of(OUTPUT);
-        assert_eq!(tally.passed(), 47);
-        assert_eq!(tally.failed, 3);
-        assert_eq!(tally.passed["tempcore"], 27);
-        assert_eq!(tally.passed["tempfs"], 20);
-        assert_eq!(tally.summary(), "47 passed (tempcore 27, tempfs 20)");
-    }
-
-    #[test]
-    fn binaries_are_named_by_their_crate() {
-        assert_eq!(
-            crate_of_binary("unittests src/lib.rs (target/t/debug/deps/tempspool-0123.exe)"),
-            Some("tempspool".to_string())
-        );
-        assert_eq!(
-            crate_of_binary("tests/it/main.rs (target/t/debug/deps/it-0123.exe)"),
-            None
-        );
     }
 }
