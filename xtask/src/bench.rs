@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::SystemTime;
 
-use crate::run::{capture, cargo_args, root, show};
+use crate::run::{at, capture, cargo_args, root, show};
 use crate::tools::{self, find_program, skipped};
 
 /// `cargo xtask bench [--quick]`.
@@ -32,12 +32,10 @@ pub(crate) fn ci_step() -> Result<String, String> {
         return Ok(skipped("the benches measure Linux system calls"));
     }
     let bins = build()?;
-    let mut c = criterion(&bins);
-    c.arg("--test");
-    let out = capture(&mut c)?;
+    let out = capture(criterion(&bins).arg("--test"))?;
     // Criterion's output, for the report to check (and for a look).
     let log = target_of(&bins).join("bench-quick.log");
-    std::fs::write(&log, &out.stdout).map_err(|e| format!("{}: {e}", log.display()))?;
+    std::fs::write(&log, &out.stdout).map_err(at(&log))?;
     let checked = capture(report(&bins).arg("quick").arg(&log))?;
     Ok(String::from_utf8_lossy(&checked.stdout).trim().to_string())
 }
@@ -58,19 +56,11 @@ fn full() -> Result<(), String> {
     let since = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let mut c = criterion(&bins);
-    let status = c
-        .stdin(Stdio::null())
-        .status()
-        .map_err(|e| format!("cannot run `cargo bench`: {e}"))?;
-    if !status.success() {
-        return Err(format!("`cargo bench` failed ({status})"));
-    }
+    status_of(&mut criterion(&bins))?;
     let mut c = report(&bins);
     c.arg("write").arg(criterion_home(&bins));
     c.arg(since.to_string()).arg(&load);
-    c.arg(root().join("docs").join("performance.md"));
-    status_of(c)
+    status_of(c.arg(root().join("docs").join("performance.md")))
 }
 
 /// `cargo xtask syscalls`: every contender counted, ours against the
@@ -78,16 +68,14 @@ fn full() -> Result<(), String> {
 pub(crate) fn syscalls(args: &[String]) -> Result<(), String> {
     if !args.is_empty() {
         return Err(format!(
-            "`cargo xtask syscalls` takes no arguments, got {args:?}"
+            "`cargo xtask syscalls` takes no arguments: {args:?}"
         ));
     }
     if let Some(why) = cannot_count()? {
         println!("syscalls: skipped: {why}");
         return Ok(());
     }
-    let mut c = report(&build()?);
-    c.arg("syscalls");
-    status_of(c)
+    status_of(report(&build()?).arg("syscalls"))
 }
 
 /// The `syscalls` step: the budgeted contenders only (the others are for
@@ -130,11 +118,10 @@ fn build() -> Result<PathBuf, String> {
         .ok_or_else(|| format!("cargo built no report executable:\n{stdout}"))
 }
 
-/// The string value of `key` at the top level of one line of cargo's
-/// JSON messages.
+/// The string value of `key` at the top level of one line of cargo's JSON.
 fn json_string(line: &str, key: &str) -> Option<String> {
     let message: serde_json::Value = serde_json::from_str(line).ok()?;
-    Some(message.get(key)?.as_str()?.to_string())
+    message.get(key)?.as_str().map(str::to_string)
 }
 
 /// The `report` binary in `bins`, run in the workspace.
@@ -145,15 +132,15 @@ fn report(bins: &Path) -> Command {
 }
 
 /// Runs `command` with the terminal as its output; a failure is an error.
-fn status_of(mut command: Command) -> Result<(), String> {
+fn status_of(command: &mut Command) -> Result<(), String> {
     let status = command
         .stdin(Stdio::null())
         .status()
-        .map_err(|e| format!("cannot run `{}`: {e}", show(&command)))?;
+        .map_err(|e| format!("cannot run `{}`: {e}", show(command)))?;
     if status.success() {
         Ok(())
     } else {
-        Err(format!("`{}` failed ({status})", show(&command)))
+        Err(format!("`{}` failed ({status})", show(command)))
     }
 }
 
@@ -165,9 +152,8 @@ fn criterion(bins: &Path) -> Command {
 }
 
 /// The target directory, `bins` being `<target>/release`.
-fn target_of(bins: &Path) -> PathBuf {
-    bins.parent()
-        .map_or_else(|| root().join("target"), Path::to_path_buf)
+fn target_of(bins: &Path) -> &Path {
+    bins.parent().unwrap_or(bins)
 }
 
 /// `<target>/criterion`.

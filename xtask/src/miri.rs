@@ -20,21 +20,14 @@ const NIGHTLY: &str = "nightly";
 /// no file) and its budget. Miri runs without the operating system
 /// underneath, and `rustix`'s system calls (opening directories to probe
 /// them, `mmap`) are beyond it, so tests are chosen by name, not all.
+#[rustfmt::skip]
 const SUITES: &[(&str, &[&str])] = &[
-    (
-        "tempcore",
-        &[
-            "name::",
-            "entropy::",
-            "error::",
-            "sys::unix::tests::normpath",
-            "sys::unix::tests::absolute",
-            "tmpdir::tests::environment_comes_first",
-            "tmpdir::tests::empty_variables",
-            "tmpdir::tests::relative_values",
-            "tmpdir::tests::without_a_current_directory",
-        ],
-    ),
+    ("tempcore", &[
+        "name::", "entropy::", "error::",
+        "sys::unix::tests::normpath", "sys::unix::tests::absolute",
+        "tmpdir::tests::environment_comes_first", "tmpdir::tests::empty_variables",
+        "tmpdir::tests::relative_values", "tmpdir::tests::without_a_current_directory",
+    ]),
     ("tempspool", &["model_tests::", "budget::"]),
 ];
 

@@ -1,18 +1,13 @@
 //! `cargo xtask ci msrv`: the library crates build with the Rust version
-//! they declare (`rust-version` in `[workspace.package]`).
-//!
-//! Installs that toolchain with `rustup` when missing (minimal profile,
-//! one retry: the download sometimes fails once). When `rustup` is absent
-//! or cannot install the toolchain or the Windows target, the step says so
-//! and is skipped locally, and fails under `TEMPKIT_CI=1` (`.ci/run`
-//! installs the toolchain first). A failed build is a failure. The unix
-//! backend is checked on this host and the Windows backend for
-//! `x86_64-pc-windows-msvc`.
+//! they declare (`rust-version` in `[workspace.package]`), the unix backend
+//! on this host and the Windows backend for `x86_64-pc-windows-msvc`. The
+//! toolchain is installed with `rustup` when missing; when that cannot be
+//! done the step is skipped locally and fails under `TEMPKIT_CI=1`.
 
 use std::path::Path;
 use std::process::Command;
 
-use crate::run::{capture, root};
+use crate::run::{at, capture, root};
 use crate::tools::{have_rustup, install_toolchain, missing, rustup_run};
 
 /// The crates users depend on; tests, benches and tools may need more.
@@ -63,7 +58,7 @@ fn check(version: &str, target: Option<&str>) -> Result<String, String> {
 
 /// The `rust-version` of `[workspace.package]` in the manifest at `path`.
 fn declared_rust_version(path: &Path) -> Result<String, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path).map_err(at(path))?;
     rust_version_in(&text)
         .ok_or_else(|| format!("{}: no rust-version in [workspace.package]", path.display()))
 }

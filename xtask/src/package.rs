@@ -1,62 +1,40 @@
 //! `cargo xtask ci package`: every library crate is ready for crates.io,
-//! without publishing anything.
+//! without publishing anything. Its manifest carries what crates.io shows
+//! and needs (description, licence, repository, readme, keywords: at most
+//! five, each valid; categories; the docs.rs targets), its readme exists,
+//! and it ships the licence texts, identical to the root's. Then `cargo
+//! package -p tempcore -p tempfs -p tempspool --allow-dirty` packages them
+//! together and verifies each by building it alone ("Releases" in
+//! `docs/platforms.md` says why that needs a recent cargo).
 //!
-//! 1. Each manifest carries what crates.io shows and needs: description,
-//!    licence, repository, readme, keywords (at most five, each a valid
-//!    keyword), categories and the docs.rs targets; the readme exists.
-//! 2. Each crate ships the licence texts, identical to the root's.
-//! 3. `cargo package -p tempcore -p tempfs -p tempspool` builds each
-//!    `.crate` and verifies it by compiling the packaged sources alone.
-//!    `tempfs` and `tempspool` depend on crates that are not on crates.io
-//!    yet; recent cargo (1.95 here) packages several crates of a workspace
-//!    together and resolves those dependencies to the freshly packaged
-//!    `.crate` files through a temporary local registry, so nothing needs
-//!    `--no-verify`. (Cargo 1.85 looks them up on crates.io and fails,
-//!    verifying or not.) The working tree may be dirty (`--allow-dirty`):
-//!    this checks what would be packaged, not what is committed.
-//! 4. Cargo unpacks that local registry's `.crate` files into
-//!    `$CARGO_HOME/registry/src/-<hash>/<name>-<version>`, the hash
-//!    depending only on the registry's path, and on a later run reuses a
-//!    directory it finds there without unpacking the new `.crate` (it takes
-//!    a version's contents as fixed once unpacked: rust-lang/cargo#10071),
-//!    so a CI cloning to the same path verified `tempfs` against the
-//!    `tempcore` of an earlier commit. Cargo runs here with a home of its
-//!    own, `target/package-home`, made afresh each run, and never writes to
-//!    the user's: its `registry/index` and `registry/cache` are links to
-//!    the user's, which it only reads (`--offline`, after `cargo fetch` in
-//!    the user's home has downloaded what `Cargo.lock` names, as any build
-//!    would). Where links cannot be made it downloads its own copies.
-//!    Package steps of one clone take turns on `target/.tempkit-package.lock`.
-//! 5. Cargo also takes a registry crate's compiled artifacts as up to date
-//!    when its name and version match, whatever its sources, so the
-//!    verification builds in a target directory of its own,
-//!    `target/xtask-package`, emptied first: our crates' old builds cannot
-//!    stand in for this tree's.
+//! Cargo resolves our unpublished crates through a temporary local
+//! registry, unpacks it into `$CARGO_HOME/registry/src/-<hash>/` (the hash
+//! depends only on the registry's path) and on a later run reuses what it
+//! finds there (rust-lang/cargo#10071): `tempfs` was verified against an
+//! earlier commit's `tempcore`. So cargo runs with a home of its own,
+//! `target/package-home`, made afresh, and never writes to the user's: it
+//! links the user's `registry/index` and `registry/cache` and reads them
+//! `--offline`, after `cargo fetch` (where links cannot be made it
+//! downloads its own). Cargo also takes a registry crate's old build as
+//! up to date when name and version match, so it verifies in
+//! `target/xtask-package`, emptied first. Package steps take turns on a
+//! lock in `target/`.
 
 use std::path::{Path, PathBuf};
 
 use crate::msrv::LIBRARY_CRATES;
-use crate::run::{capture, cargo_args, remove_tree, root};
+use crate::run::{at, capture, cargo_args, remove_tree, root};
 
 /// Fields every library crate's `[package]` must set.
-const REQUIRED: &[&str] = &[
-    "description",
-    "license",
-    "repository",
-    "readme",
-    "keywords",
-    "categories",
-];
+#[rustfmt::skip]
+const REQUIRED: &[&str] = &["description", "license", "repository", "readme", "keywords", "categories"];
 
 /// Licence texts each crate ships, copies of the root's.
 const LICENCES: &[&str] = &["LICENSE-MIT", "LICENSE-APACHE"];
 
 /// The step.
 pub(crate) fn package() -> Result<String, String> {
-    let mut problems = Vec::new();
-    for name in LIBRARY_CRATES {
-        problems.extend(check_crate(name));
-    }
+    let problems: Vec<String> = LIBRARY_CRATES.iter().flat_map(|c| check_crate(c)).collect();
     if !problems.is_empty() {
         return Err(format!(
             "library crates not ready for crates.io:\n  {}",
@@ -95,13 +73,12 @@ pub(crate) fn package() -> Result<String, String> {
     Ok(format!("verified {}", listed.join(", ")))
 }
 
-/// Makes `home`, a cargo home for the package step, afresh (see step 4 of
-/// the module docs); `true` when it shares the user's index and
-/// downloads, which must then be complete: `cargo fetch` sees to that.
+/// Makes `home`, the package step's cargo home, afresh; `true` when it
+/// shares the user's index and downloads (complete: `cargo fetch` ran).
 fn package_home(home: &Path) -> Result<bool, String> {
     remove_tree(home)?;
     let registry = home.join("registry");
-    std::fs::create_dir_all(&registry).map_err(|e| format!("{}: {e}", registry.display()))?;
+    std::fs::create_dir_all(&registry).map_err(at(&registry))?;
     let Some(user) = cargo_home() else {
         return Ok(false);
     };
@@ -118,7 +95,7 @@ fn package_home(home: &Path) -> Result<bool, String> {
         // Cargo must not download into the user's directories through a
         // link that was made: start again, unshared.
         remove_tree(home)?;
-        std::fs::create_dir_all(&registry).map_err(|e| format!("{}: {e}", registry.display()))?;
+        std::fs::create_dir_all(&registry).map_err(at(&registry))?;
     }
     Ok(linked)
 }
@@ -134,7 +111,7 @@ fn cargo_home() -> Option<PathBuf> {
 }
 
 /// Waits for, and holds until dropped, the exclusive lock in `dir` that
-/// the package steps of one clone share (see step 4 of the module docs).
+/// the package steps of one clone share.
 fn take_turn(dir: &Path) -> Result<std::fs::File, String> {
     let path = dir.join(".tempkit-package.lock");
     let show = |e: std::io::Error| format!("{}: {e}", path.display());
@@ -163,22 +140,22 @@ fn check_crate(name: &str) -> Vec<String> {
         Ok(text) => text,
         Err(e) => return vec![format!("{}: {e}", manifest_path.display())],
     };
-    let mut problems = manifest_problems(&manifest)
-        .into_iter()
-        .map(|p| format!("{name}: {p}"))
-        .collect::<Vec<_>>();
+    let mut problems = manifest_problems(&manifest);
     if !dir.join("README.md").is_file() {
-        problems.push(format!("{name}: no README.md"));
+        problems.push("no README.md".to_string());
     }
     for licence in LICENCES {
         let ours = std::fs::read(root().join(licence)).unwrap_or_default();
         match std::fs::read(dir.join(licence)) {
             Ok(copy) if copy == ours => {}
-            Ok(_) => problems.push(format!("{name}: {licence} differs from the root's")),
-            Err(_) => problems.push(format!("{name}: no {licence} (copy the root's)")),
+            Ok(_) => problems.push(format!("{licence} differs from the root's")),
+            Err(_) => problems.push(format!("no {licence} (copy the root's)")),
         }
     }
     problems
+        .into_iter()
+        .map(|p| format!("{name}: {p}"))
+        .collect()
 }
 
 /// What a library crate's manifest text lacks (a field set with

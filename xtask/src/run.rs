@@ -14,12 +14,15 @@ pub(crate) fn root() -> PathBuf {
         .to_path_buf()
 }
 
+/// An I/O error as a message naming `path`, for `map_err`.
+pub(crate) fn at(path: &Path) -> impl Fn(std::io::Error) -> String + '_ {
+    move |e| format!("{}: {e}", path.display())
+}
+
 /// Removes the directory tree at `path`; one that is not there is fine.
 pub(crate) fn remove_tree(path: &Path) -> Result<(), String> {
     match std::fs::remove_dir_all(path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            Err(format!("{}: {e}", path.display()))
-        }
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(at(path)(e)),
         _ => Ok(()),
     }
 }
@@ -41,13 +44,11 @@ pub(crate) fn cargo_args(args: &str) -> Command {
 
 /// A command line for display.
 pub(crate) fn show(command: &Command) -> String {
-    let mut words = vec![command.get_program().to_string_lossy().into_owned()];
-    words.extend(
-        command
-            .get_args()
-            .map(|a: &OsStr| a.to_string_lossy().into_owned()),
-    );
-    words.join(" ")
+    let words = std::iter::once(command.get_program()).chain(command.get_args());
+    words
+        .map(OsStr::to_string_lossy)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Runs `command` with its output captured; a failure becomes an error

@@ -1,30 +1,11 @@
 //! `cargo xtask ci wine`: the workspace's tests, built for
-//! `x86_64-pc-windows-gnu`, run as Windows binaries under Wine.
-//!
-//! On Linux x86_64 with Wine and mingw-w64 installed (`apt-get install
-//! --no-install-recommends gcc-mingw-w64-x86-64 wine64`):
-//!
-//! 1. compiles `xtask/wine/bcryptprimitives.c` into a DLL exporting
-//!    `ProcessPrng`, which Rust's std imports and Wine 8 lacks;
-//! 2. makes a Wine prefix under `target/wine/prefix` (never in `$HOME`),
-//!    starts its server (`wineserver -p`), boots it (`wineboot`) and puts
-//!    the DLL in its `system32`;
-//! 3. runs `cargo test --workspace --target x86_64-pc-windows-gnu` with
-//!    Wine as the runner, doc tests included, output in
-//!    `target/wine/test.log`;
-//! 4. stops the server (`wineserver -k`), whatever happened, and removes
-//!    the directory it made for its socket (`/tmp/wine-XXXXXX/server-…`).
-//!
-//! It leaves nothing outside `target/wine`: the build's temporary files go
-//! to `target/wine/tmp` (binutils' `dlltool`, which rustc runs for each
-//! Windows binary, leaves empty `ccXXXXXX` files behind: about 50 a run),
-//! emptied afterwards, while Wine itself and the Windows programs see no
-//! `TMPDIR` at all.
-//!
-//! It reports how many tests passed per crate, and fails if any failed,
-//! if none ran, if the run takes longer than [`TEST_TIMEOUT`], or if the
-//! tests left anything in the prefix's Windows `Temp` directory (emptied
-//! before the run).
+//! `x86_64-pc-windows-gnu`, run as Windows binaries under Wine, with a
+//! `ProcessPrng` shim DLL (`xtask/wine/`), in a prefix of our own under
+//! `target/wine`; nothing is left outside it. It reports how many tests
+//! passed per crate, and fails if any failed, if none ran, if the run takes
+//! longer than [`TEST_TIMEOUT`], or if the tests left anything in the
+//! prefix's Windows `Temp` directory. Each step, and why: "The Windows tests
+//! under Wine" in `docs/platforms.md`.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -32,10 +13,10 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::litter::Watched;
-use crate::run::{Tally, capture, cargo_args, remove_tree, root, show};
+use crate::run::{Tally, at, capture, cargo_args, remove_tree, root, show};
 use crate::tools::{find_program, missing, skipped};
 
-/// The Windows target Wine runs.
+/// The Windows target Wine runs (its cargo runner is set below).
 pub(crate) const TARGET: &str = "x86_64-pc-windows-gnu";
 
 /// The longest the test run may take before it is killed: far beyond the
@@ -104,19 +85,22 @@ pub(crate) fn wine() -> Result<String, String> {
     };
     crate::ci::ensure_targets(&[TARGET])?;
     let work = root().join("target").join("wine");
-    std::fs::create_dir_all(&work).map_err(|e| format!("{}: {e}", work.display()))?;
+    std::fs::create_dir_all(&work).map_err(at(&work))?;
     let dll = build_shim(&tools, &work)?;
-    let prefix = Prefix::new(&tools, work.join("prefix"));
+    let prefix = Prefix {
+        tools: &tools,
+        dir: work.join("prefix"),
+    };
     let server = prefix.start_server()?;
     prefix.boot(&dll)?;
     let version = wine_version(&tools);
     // The build's temporary files, removed afterwards.
     let scratch = work.join("tmp");
     remove_tree(&scratch)?;
-    std::fs::create_dir(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
+    std::fs::create_dir(&scratch).map_err(at(&scratch))?;
     let windows_temp = prefix.windows_temp()?;
     let result = run_tests(&tools, &prefix, &scratch, &work.join("test.log"));
-    server.stop();
+    drop(server);
     let cleared = remove_tree(&scratch);
     let summary = result?;
     cleared?;
@@ -153,11 +137,7 @@ struct Prefix<'a> {
     dir: PathBuf,
 }
 
-impl<'a> Prefix<'a> {
-    fn new(tools: &'a Tools, dir: PathBuf) -> Prefix<'a> {
-        Prefix { tools, dir }
-    }
-
+impl Prefix<'_> {
     /// `program` with this prefix's environment.
     fn command(&self, program: &Path) -> Command {
         let mut command = Command::new(program);
@@ -188,12 +168,12 @@ impl<'a> Prefix<'a> {
         }
     }
 
-    /// `wineserver -p`: a server that lives until [`Server::stop`], so
+    /// `wineserver -p`: a server that lives until the [`Server`] is dropped, so
     /// that test binaries do not each start and stop one.
     /// A server left by an interrupted run is stopped first (`-p` refuses
     /// to start a second one).
     fn start_server(&self) -> Result<Server<'_>, String> {
-        std::fs::create_dir_all(&self.dir).map_err(|e| format!("{}: {e}", self.dir.display()))?;
+        std::fs::create_dir_all(&self.dir).map_err(at(&self.dir))?;
         drop(Server { prefix: self });
         let mut command = self.command(&self.tools.wineserver);
         command.arg("-p");
@@ -216,21 +196,16 @@ impl<'a> Prefix<'a> {
             .map(drop)
             .map_err(|e| format!("copying the shim to {}: {e}", installed.display()))
     }
-}
 
-impl Prefix<'_> {
     /// The Windows temporary directory of each user in the prefix
     /// (`drive_c/users/<name>/Temp`, where Windows programs' `TEMP` and
     /// `TMP` point), emptied, to be checked after the run.
     fn windows_temp(&self) -> Result<Vec<Watched>, String> {
         let users = self.dir.join("drive_c").join("users");
-        let entries = std::fs::read_dir(&users).map_err(|e| format!("{}: {e}", users.display()))?;
+        let entries = std::fs::read_dir(&users).map_err(at(&users))?;
         let mut watched = Vec::new();
         for entry in entries {
-            let temp = entry
-                .map_err(|e| format!("{}: {e}", users.display()))?
-                .path()
-                .join("Temp");
+            let temp = entry.map_err(at(&users))?.path().join("Temp");
             if temp.is_dir() {
                 watched.push(Watched::existing(temp)?);
             }
@@ -245,20 +220,14 @@ impl Prefix<'_> {
     }
 }
 
-/// The running server of a prefix; stopped on drop if not before.
+/// The running server of a prefix, stopped when dropped.
 struct Server<'a> {
     prefix: &'a Prefix<'a>,
 }
 
-impl Server<'_> {
+impl Drop for Server<'_> {
     /// `wineserver -k` (ends every Wine process of the prefix), then
     /// `wineserver -w` (waits until the server is gone).
-    fn stop(self) {
-        drop(self);
-    }
-}
-
-impl Drop for Server<'_> {
     fn drop(&mut self) {
         for flag in ["-k", "-w"] {
             let mut command = self.prefix.command(&self.prefix.tools.wineserver);
@@ -329,13 +298,12 @@ fn remove_server_dir(_prefix: &Path, _base: &Path) -> Vec<PathBuf> {
 
 /// "Wine 8.0" or whatever `wine --version` says.
 fn wine_version(tools: &Tools) -> String {
-    capture(Command::new(&tools.wine).arg("--version"))
-        .map(|out| {
-            String::from_utf8_lossy(&out.stdout)
-                .trim()
-                .replace("wine-", "Wine ")
-        })
-        .unwrap_or_else(|_| "Wine".to_string())
+    let Ok(out) = capture(Command::new(&tools.wine).arg("--version")) else {
+        return "Wine".to_string();
+    };
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .replace("wine-", "Wine ")
 }
 
 /// `cargo test` for the Windows target with Wine as the runner; output in
@@ -348,10 +316,6 @@ fn run_tests(
 ) -> Result<String, String> {
     let mut command = cargo_args("test --workspace --locked --no-fail-fast --target");
     command.arg(TARGET);
-    let runner = format!(
-        "CARGO_TARGET_{}_RUNNER",
-        TARGET.to_uppercase().replace('-', "_")
-    );
     // Cargo splits the runner at white space.
     if tools.wine.to_string_lossy().contains(char::is_whitespace) {
         return Err(format!(
@@ -364,21 +328,18 @@ fn run_tests(
     // scratch directory; Wine and the Windows programs it runs see no
     // TMPDIR (Wine would hand it on to them, and our discovery reads it).
     command.env("TMPDIR", scratch);
-    command.env(runner, format!("env -u TMPDIR {}", tools.wine.display()));
+    let runner = format!("env -u TMPDIR {}", tools.wine.display());
+    command.env("CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER", runner);
     let (status, text) = run_logged(&mut command, log)?;
-    let tally = Tally::of(&text);
+    let (tally, log) = (Tally::of(&text), log.display());
     if !status.success() || tally.failed > 0 {
+        let shown = show(&command);
         return Err(format!(
-            "`{}` failed ({status}); the log is {}\n{text}",
-            show(&command),
-            log.display()
+            "`{shown}` failed ({status}); the log is {log}\n{text}"
         ));
     }
     if tally.passed() == 0 {
-        return Err(format!(
-            "no test ran under Wine: the log is {}\n{text}",
-            log.display()
-        ));
+        return Err(format!("no test ran under Wine: the log is {log}\n{text}"));
     }
     Ok(tally.summary())
 }
@@ -387,10 +348,8 @@ fn run_tests(
 /// background processes inherit a pipe and would keep it open), killing
 /// it after [`TEST_TIMEOUT`]; returns its status and the log.
 fn run_logged(command: &mut Command, log: &Path) -> Result<(ExitStatus, String), String> {
-    let out = File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
-    let err = out
-        .try_clone()
-        .map_err(|e| format!("{}: {e}", log.display()))?;
+    let out = File::create(log).map_err(at(log))?;
+    let err = out.try_clone().map_err(at(log))?;
     let mut child = (command.stdin(Stdio::null()).stdout(out).stderr(err).spawn())
         .map_err(|e| format!("cannot run `{}`: {e}", show(command)))?;
     let started = Instant::now();
@@ -411,7 +370,7 @@ fn run_logged(command: &mut Command, log: &Path) -> Result<(ExitStatus, String),
             Err(e) => return Err(format!("waiting for `{}`: {e}", show(command))),
         }
     };
-    let text = std::fs::read_to_string(log).map_err(|e| format!("{}: {e}", log.display()))?;
+    let text = std::fs::read_to_string(log).map_err(at(log))?;
     Ok((status, text))
 }
 
