@@ -374,11 +374,11 @@ fn run_logged(command: &mut Command, log: &Path) -> Result<(ExitStatus, String),
     Ok((status, text))
 }
 
-#[cfg(test)]
+/// The server directory is a unix thing: so are its tests.
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
 
-    #[cfg(unix)]
     #[test]
     fn only_the_server_directory_of_our_prefix_is_removed() {
         use std::os::unix::fs::MetadataExt;
@@ -413,7 +413,6 @@ mod tests {
         assert_eq!(remove_server_dir(&prefix, &base), Vec::<PathBuf>::new());
     }
 
-    #[cfg(unix)]
     #[test]
     fn a_symlink_where_the_server_directory_would_be_is_left_alone() {
         use std::os::unix::fs::MetadataExt;
