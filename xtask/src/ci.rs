@@ -3,7 +3,7 @@
 use std::process::Command;
 
 use crate::litter::Watched;
-use crate::run::{capture, cargo, step};
+use crate::run::{Tally, capture, cargo_args, step};
 
 /// One named check.
 pub(crate) struct Step {
@@ -13,76 +13,27 @@ pub(crate) struct Step {
 }
 
 /// Every step, in order.
+#[rustfmt::skip]
 pub(crate) const STEPS: &[Step] = &[
-    Step {
-        name: "fmt",
-        about: "cargo fmt --check",
-        run: fmt,
-    },
-    Step {
-        name: "clippy",
-        about: "clippy, all targets, warnings are errors",
-        run: clippy,
-    },
-    Step {
-        name: "test",
-        about: "all tests and doc tests",
-        run: test,
-    },
-    Step {
-        name: "doc",
-        about: "rustdoc with warnings as errors",
-        run: doc,
-    },
-    Step {
-        name: "examples",
-        about: "run every example",
-        run: examples,
-    },
-    Step {
-        name: "cross",
-        about: "check + clippy for Windows, macOS, FreeBSD",
-        run: cross,
-    },
-    Step {
-        name: "wine",
-        about: "the tests as Windows binaries under Wine",
-        run: crate::wine::wine,
-    },
-    Step {
-        name: "package",
-        about: "crates.io metadata; cargo package each library crate",
-        run: crate::package::package,
-    },
-    Step {
-        name: "msrv",
-        about: "library crates build with the declared rust-version",
-        run: crate::msrv::msrv,
-    },
-    Step {
-        name: "miri",
-        about: "pure-logic unit tests under Miri (optional)",
-        run: crate::miri::miri,
-    },
-    Step {
-        name: "bench",
-        about: "every benchmark runs once (cargo xtask bench --quick)",
-        run: crate::bench::ci_step,
-    },
-    Step {
-        name: "syscalls",
-        about: "system calls per operation within budget",
-        run: crate::syscalls::ci_step,
-    },
+    Step { name: "fmt", about: "cargo fmt --check", run: fmt },
+    Step { name: "clippy", about: "clippy, all targets, warnings are errors", run: clippy },
+    Step { name: "test", about: "all tests and doc tests", run: test },
+    Step { name: "doc", about: "rustdoc with warnings as errors", run: doc },
+    Step { name: "examples", about: "run every example", run: examples },
+    Step { name: "cross", about: "check + clippy for Windows, macOS, FreeBSD", run: cross },
+    Step { name: "wine", about: "the tests as Windows binaries under Wine", run: crate::wine::wine },
+    Step { name: "package", about: "crates.io metadata; cargo package each library crate", run: crate::package::package },
+    Step { name: "msrv", about: "library crates build with the declared rust-version", run: crate::msrv::msrv },
+    Step { name: "miri", about: "pure-logic unit tests under Miri (optional)", run: crate::miri::miri },
+    Step { name: "bench", about: "every benchmark runs once (cargo xtask bench --quick)", run: crate::bench::ci_step },
+    Step { name: "syscalls", about: "system calls per operation within budget", run: crate::bench::syscalls_step },
 ];
 
 /// Targets checked from Linux: the platforms users run on that CI here
 /// cannot execute natively.
+#[rustfmt::skip]
 pub(crate) const CROSS_TARGETS: &[&str] = &[
-    "x86_64-pc-windows-msvc",
-    "x86_64-apple-darwin",
-    "aarch64-apple-darwin",
-    "x86_64-unknown-freebsd",
+    "x86_64-pc-windows-msvc", "x86_64-apple-darwin", "aarch64-apple-darwin", "x86_64-unknown-freebsd",
 ];
 
 /// Runs the named steps (all when none are named).
@@ -110,79 +61,48 @@ fn quiet(mut command: Command) -> Result<String, String> {
 }
 
 fn fmt() -> Result<String, String> {
-    let mut c = cargo();
-    c.args(["fmt", "--all", "--check"]);
-    quiet(c)
+    quiet(cargo_args("fmt --all --check"))
 }
 
 fn clippy() -> Result<String, String> {
-    let mut c = cargo();
-    c.args([
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--locked",
-        "--",
-        "-D",
-        "warnings",
-    ]);
-    quiet(c)
+    quiet(cargo_args(
+        "clippy --workspace --all-targets --locked -- -D warnings",
+    ))
 }
 
 fn test() -> Result<String, String> {
     // Built first, outside the watched directory: what the compilers and
     // linkers leave in theirs is not the tests' doing. (Doc tests are
     // compiled as they run.)
-    let mut build = cargo();
-    build.args(["test", "--workspace", "--locked", "--no-run"]);
-    capture(&mut build)?;
+    capture(&mut cargo_args("test --workspace --locked --no-run"))?;
     let temp = Watched::shared()?;
-    let mut c = cargo();
-    c.args(["test", "--workspace", "--locked"]);
+    let mut c = cargo_args("test --workspace --locked");
     temp.apply(&mut c);
     let out = capture(&mut c)?;
     temp.finish("the tests")?;
-    Ok(format!(
-        "{}, nothing left behind",
-        summarise_tests(&String::from_utf8_lossy(&out.stdout))
-    ))
+    let passed = summarise_tests(&String::from_utf8_lossy(&out.stdout));
+    Ok(format!("{passed}, nothing left behind"))
 }
 
 /// "N passed" summed over every test binary's result line.
 fn summarise_tests(stdout: &str) -> String {
-    let passed: u64 = stdout
-        .lines()
-        .filter_map(|l| l.strip_prefix("test result: ok. "))
-        .filter_map(|l| l.split(' ').next()?.parse::<u64>().ok())
-        .sum();
-    format!("{passed} passed")
+    format!("{} passed", Tally::of(stdout).passed())
 }
 
 fn doc() -> Result<String, String> {
-    let mut c = cargo();
-    c.args(["doc", "--workspace", "--no-deps", "--locked"]);
+    let mut c = cargo_args("doc --workspace --no-deps --locked");
     c.env("RUSTDOCFLAGS", "-D warnings");
     quiet(c)
 }
 
 fn examples() -> Result<String, String> {
-    let mut build = cargo();
-    build.args(["build", "--workspace", "--locked", "--examples"]);
-    capture(&mut build)?;
+    capture(&mut cargo_args("build --workspace --locked --examples"))?;
     let temp = Watched::shared()?;
     let mut ran = Vec::new();
     for (package, example) in example_names()? {
-        let mut c = cargo();
+        let mut c = cargo_args("run --quiet --locked");
         temp.apply(&mut c);
-        c.args([
-            "run",
-            "--quiet",
-            "--locked",
-            "--package",
-            &package,
-            "--example",
-            &example,
-        ]);
+        c.args(["--package", &package, "--example", &example]);
         let out = capture(&mut c)?;
         if example == "tour" {
             let stdout = String::from_utf8_lossy(&out.stdout);
@@ -202,31 +122,17 @@ fn examples() -> Result<String, String> {
 /// What the tour must print, in this order (each a part of one line):
 /// the results the Python page shows ("Python 3 Module of the Week",
 /// `tempfile`), section by section.
+#[rustfmt::skip]
 const TOUR_SAYS: &[&str] = &[
-    "## Temporary Files",
-    "guess_my_name.",
-    "Some data",
-    "first",
-    "second",
-    "## Named Files",
-    "Exists after close: false",
-    "Exists after the handle closes: true",
+    "## Temporary Files", "guess_my_name.", "Some data", "first", "second",
+    "## Named Files", "Exists after close: false", "Exists after the handle closes: true",
     "Exists after the scope: false",
-    "## Spooled Files",
-    "rolled: false (37 bytes",
-    "rolled: false (74 bytes",
-    "rolled: true  (111 bytes in the file",
-    "max_size=1000",
-    "rolled: false (111 bytes",
-    "rolling over",
-    "rolled: true  (111 bytes in the file",
-    "## Temporary Directories",
-    "exists after: false",
-    "## Predicting Names",
-    "prefix_",
-    "## Temporary File Location",
-    "gettempdir():",
-    "gettempprefix(): \"tmp\"",
+    "## Spooled Files", "rolled: false (37 bytes", "rolled: false (74 bytes",
+    "rolled: true  (111 bytes in the file", "max_size=1000", "rolled: false (111 bytes",
+    "rolling over", "rolled: true  (111 bytes in the file",
+    "## Temporary Directories", "exists after: false",
+    "## Predicting Names", "prefix_",
+    "## Temporary File Location", "gettempdir():", "gettempprefix(): \"tmp\"",
 ];
 
 /// The first of `expected` that no line of `output` contains after the
@@ -239,23 +145,20 @@ fn first_missing<'a>(output: &str, expected: &[&'a str]) -> Option<&'a str> {
         .find(|want| !lines.any(|line| line.contains(want)))
 }
 
-/// Every example of every crate (`examples/*.rs` and
-/// `examples/*/main.rs`), as (package, example).
+/// Every example of every crate of the workspace, as (package, example),
+/// as `cargo metadata` lists them.
 fn example_names() -> Result<Vec<(String, String)>, String> {
-    let crates = crate::run::root().join("crates");
+    let out = capture(&mut cargo_args(
+        "metadata --locked --no-deps --format-version 1",
+    ))?;
+    let metadata: serde_json::Value =
+        serde_json::from_slice(&out.stdout).map_err(|e| format!("cargo metadata: {e}"))?;
     let mut found = Vec::new();
-    let list = std::fs::read_dir(&crates).map_err(|e| format!("{}: {e}", crates.display()))?;
-    for entry in list.flatten() {
-        let package = entry.file_name().to_string_lossy().into_owned();
-        let Ok(examples) = std::fs::read_dir(entry.path().join("examples")) else {
-            continue;
-        };
-        for example in examples.flatten() {
-            let name = example.file_name().to_string_lossy().into_owned();
-            if let Some(stem) = name.strip_suffix(".rs") {
-                found.push((package.clone(), stem.to_string()));
-            } else if example.path().join("main.rs").is_file() {
-                found.push((package.clone(), name));
+    for package in metadata["packages"].as_array().into_iter().flatten() {
+        for target in package["targets"].as_array().into_iter().flatten() {
+            if target["kind"][0] == "example" {
+                let name = |v: &serde_json::Value| v.as_str().unwrap_or("?").to_string();
+                found.push((name(&package["name"]), name(&target["name"])));
             }
         }
     }
@@ -266,54 +169,24 @@ fn example_names() -> Result<Vec<(String, String)>, String> {
 fn cross() -> Result<String, String> {
     ensure_targets(CROSS_TARGETS)?;
     for target in CROSS_TARGETS {
-        let mut check = cargo();
-        check.args([
-            "check",
-            "--workspace",
-            "--lib",
-            "--locked",
-            "--target",
-            target,
-        ]);
-        capture(&mut check)?;
-        let mut clippy = cargo();
-        clippy.args([
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--locked",
-            "--target",
-            target,
-        ]);
-        clippy.args(["--", "-D", "warnings"]);
-        capture(&mut clippy)?;
+        let mut check = cargo_args("check --workspace --lib --locked --target");
+        capture(check.arg(target))?;
+        let mut clippy = cargo_args("clippy --workspace --all-targets --locked --target");
+        capture(clippy.arg(target).args(["--", "-D", "warnings"]))?;
     }
     Ok(CROSS_TARGETS.join(", "))
 }
 
-/// Installs the missing `targets` with rustup, or fails saying how.
+/// Installs the `targets` with rustup (a no-op for those installed), or
+/// fails saying how.
 pub(crate) fn ensure_targets(targets: &[&str]) -> Result<(), String> {
-    let installed = capture(Command::new("rustup").args(["target", "list", "--installed"]))
-        .map_err(|e| format!("cannot ask rustup which targets are installed: {e}"))?;
-    let installed = String::from_utf8_lossy(&installed.stdout).into_owned();
-    let missing: Vec<&str> = targets
-        .iter()
-        .copied()
-        .filter(|t| !installed.lines().any(|l| l.trim() == *t))
-        .collect();
-    if missing.is_empty() {
-        return Ok(());
-    }
-    capture(
-        Command::new("rustup")
-            .arg("target")
-            .arg("add")
-            .args(&missing),
-    )
-    .map_err(|e| {
-        format!("could not install the targets {missing:?} with rustup; install them by hand:\n{e}")
-    })?;
-    Ok(())
+    capture(Command::new("rustup").args(["target", "add"]).args(targets))
+        .map(drop)
+        .map_err(|e| {
+            format!(
+                "could not install the targets {targets:?} with rustup; install them by hand:\n{e}"
+            )
+        })
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@
 //! check) nor watch what the tests write. The wine step empties the
 //! prefix's Windows `Temp` directory before the run and checks it after.
 
+use crate::run::at;
 use std::path::PathBuf;
 
 /// How many leftover names a failure lists.
@@ -52,23 +53,19 @@ impl Watched {
     /// Empties `dir`, which someone else made and keeps, and watches it.
     /// A symlink is refused: emptying it would empty its target.
     pub(crate) fn existing(dir: PathBuf) -> Result<Watched, String> {
-        let meta =
-            std::fs::symlink_metadata(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let meta = std::fs::symlink_metadata(&dir).map_err(at(&dir))?;
         if !meta.is_dir() {
             return Err(format!("{}: not a directory (a symlink?)", dir.display()));
         }
-        let entries = std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let entries = std::fs::read_dir(&dir).map_err(at(&dir))?;
         for entry in entries {
-            let path = entry.map_err(|e| format!("{}: {e}", dir.display()))?.path();
-            let kind = std::fs::symlink_metadata(&path)
-                .map_err(|e| format!("{}: {e}", path.display()))?
-                .file_type();
-            let removed = if kind.is_dir() {
-                std::fs::remove_dir_all(&path)
-            } else {
-                std::fs::remove_file(&path)
+            let path = entry.map_err(at(&dir))?.path();
+            let meta = std::fs::symlink_metadata(&path).map_err(at(&path))?;
+            let removed = match meta.is_dir() {
+                true => std::fs::remove_dir_all(&path),
+                false => std::fs::remove_file(&path),
             };
-            removed.map_err(|e| format!("{}: {e}", path.display()))?;
+            removed.map_err(at(&path))?;
         }
         Ok(Watched { dir, parent: None })
     }
@@ -77,15 +74,10 @@ impl Watched {
     /// left (the first few names, sorted, and how many in all), which
     /// stays there to be looked at.
     pub(crate) fn check(&self, who: &str) -> Result<(), String> {
-        let entries =
-            std::fs::read_dir(&self.dir).map_err(|e| format!("{}: {e}", self.dir.display()))?;
-        let mut left: Vec<String> = entries
-            .map(|entry| {
-                entry
-                    .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .map_err(|e| format!("{}: {e}", self.dir.display()))
-            })
-            .collect::<Result<_, _>>()?;
+        let entries = std::fs::read_dir(&self.dir).map_err(at(&self.dir))?;
+        let names = entries.map(|e| Ok(e?.file_name().to_string_lossy().into_owned()));
+        let left: std::io::Result<Vec<String>> = names.collect();
+        let mut left = left.map_err(at(&self.dir))?;
         if left.is_empty() {
             return Ok(());
         }
@@ -119,7 +111,7 @@ impl Watched {
         self.check(who)?;
         if let Some(parent) = &self.parent {
             for dir in [&self.dir, parent] {
-                std::fs::remove_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+                std::fs::remove_dir(dir).map_err(at(dir))?;
             }
         }
         Ok(())

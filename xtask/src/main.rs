@@ -1,14 +1,8 @@
-//! The contributor's one command.
-//!
-//! - `cargo xtask ci [STEP...]`: every check CI runs, in order, one line
-//!   per step with its time, stopping at the first failure with that
-//!   step's output. Name steps to run only those (`cargo xtask ci test`).
-//! - `cargo xtask bench [--quick]`: the benchmarks side by side with the
-//!   `tempfile` crate and the system-call floor; the full run writes
-//!   `docs/performance.md`, `--quick` only checks that every bench runs.
-//! - `cargo xtask syscalls`: system calls per operation under `strace`,
-//!   failing when one of ours exceeds its budget.
-//! - `cargo xtask help`: this list.
+//! The contributor's one command: `cargo xtask ci [STEP...]` runs every
+//! check CI runs, in order, one line per step with its time, stopping at
+//! the first failure with that step's output; `cargo xtask bench` and
+//! `cargo xtask syscalls` run the benchmarks and the system-call budgets
+//! (see `bench.rs`). `cargo xtask help` lists the commands and steps.
 
 mod bench;
 mod ci;
@@ -17,7 +11,6 @@ mod miri;
 mod msrv;
 mod package;
 mod run;
-mod syscalls;
 mod tools;
 mod wine;
 
@@ -32,7 +25,7 @@ fn main() -> ExitCode {
     let result = match command {
         "ci" => ci::run(rest),
         "bench" => bench::run(rest),
-        "syscalls" => syscalls::run(rest),
+        "syscalls" => bench::syscalls(rest),
         "help" | "--help" | "-h" => {
             println!("{}", usage());
             Ok(())

@@ -9,8 +9,8 @@
 //! [`SUITES`], and every name must match at least one test: a renamed
 //! module fails the step instead of quietly dropping out of it.
 
-use crate::run::capture;
-use crate::tools::{have_rustup, missing, rustup_run, skipped};
+use crate::run::{Tally, capture};
+use crate::tools::{have_rustup, install_toolchain, missing, rustup_run, skipped};
 
 /// The toolchain Miri ships with.
 const NIGHTLY: &str = "nightly";
@@ -20,21 +20,14 @@ const NIGHTLY: &str = "nightly";
 /// no file) and its budget. Miri runs without the operating system
 /// underneath, and `rustix`'s system calls (opening directories to probe
 /// them, `mmap`) are beyond it, so tests are chosen by name, not all.
+#[rustfmt::skip]
 const SUITES: &[(&str, &[&str])] = &[
-    (
-        "tempcore",
-        &[
-            "name::",
-            "entropy::",
-            "error::",
-            "sys::unix::tests::normpath",
-            "sys::unix::tests::absolute",
-            "tmpdir::tests::environment_comes_first",
-            "tmpdir::tests::empty_variables",
-            "tmpdir::tests::relative_values",
-            "tmpdir::tests::without_a_current_directory",
-        ],
-    ),
+    ("tempcore", &[
+        "name::", "entropy::", "error::",
+        "sys::unix::tests::normpath", "sys::unix::tests::absolute",
+        "tmpdir::tests::environment_comes_first", "tmpdir::tests::empty_variables",
+        "tmpdir::tests::relative_values", "tmpdir::tests::without_a_current_directory",
+    ]),
     ("tempspool", &["model_tests::", "budget::"]),
 ];
 
@@ -50,7 +43,8 @@ pub(crate) fn miri() -> Result<String, String> {
     if !have_rustup() {
         return missing("rustup is not installed, so Miri cannot be");
     }
-    if let Err(why) = ensure_miri() {
+    let installed = capture(rustup_run(NIGHTLY, "cargo").args(["miri", "--version"]));
+    if let Err(why) = installed.or_else(|_| install_toolchain(NIGHTLY, &["miri", "rust-src"])) {
         return missing(&format!("Miri could not be installed with rustup:\n{why}"));
     }
     let mut ran = Vec::new();
@@ -76,31 +70,9 @@ pub(crate) fn miri() -> Result<String, String> {
     Ok(format!("passed: {}", ran.join(", ")))
 }
 
-/// `cargo miri` on nightly, installing the components if needed.
-fn ensure_miri() -> Result<(), String> {
-    if capture(rustup_run(NIGHTLY, "cargo").args(["miri", "--version"])).is_ok() {
-        return Ok(());
-    }
-    capture(std::process::Command::new("rustup").args([
-        "toolchain",
-        "install",
-        NIGHTLY,
-        "--profile",
-        "minimal",
-        "--component",
-        "miri,rust-src",
-        "--no-self-update",
-    ]))
-    .map(drop)
-}
-
 /// The number of tests passed in one test binary's output.
 fn passed(stdout: &str) -> u64 {
-    stdout
-        .lines()
-        .filter_map(|l| l.strip_prefix("test result: ok. "))
-        .filter_map(|l| l.split(' ').next()?.parse::<u64>().ok())
-        .sum()
+    Tally::of(stdout).passed()
 }
 
 /// The filters of `filters` that no test that passed in `stdout`

@@ -1,18 +1,14 @@
 //! `cargo xtask ci msrv`: the library crates build with the Rust version
-//! they declare (`rust-version` in `[workspace.package]`).
-//!
-//! Installs that toolchain with `rustup` when missing (minimal profile,
-//! one retry: the download sometimes fails once). When `rustup` is absent
-//! or cannot install the toolchain or the Windows target, the step says so
-//! and is skipped locally, and fails under `TEMPKIT_CI=1` (`.ci/run`
-//! installs the toolchain first). A failed build is a failure. The unix
-//! backend is checked on this host and the Windows backend for
-//! `x86_64-pc-windows-msvc`.
+//! they declare (`rust-version` in `[workspace.package]`), the unix backend
+//! on this host and the Windows backend for `x86_64-pc-windows-msvc`. The
+//! toolchain is installed with `rustup` when missing; when that cannot be
+//! done the step is skipped locally and fails under `TEMPKIT_CI=1`.
 
 use std::path::Path;
+use std::process::Command;
 
-use crate::run::{capture, root};
-use crate::tools::{have_rustup, missing, rustup_run};
+use crate::run::{at, capture, root};
+use crate::tools::{have_rustup, install_toolchain, missing, rustup_run};
 
 /// The crates users depend on; tests, benches and tools may need more.
 pub(crate) const LIBRARY_CRATES: &[&str] = &["tempcore", "tempfs", "tempspool", "tempkit"];
@@ -25,14 +21,16 @@ pub(crate) fn msrv() -> Result<String, String> {
             "rustup is not installed, so Rust {version} cannot be; the declared rust-version is unchecked"
         ));
     }
-    if let Err(why) = ensure_toolchain(&version) {
+    let installed = capture(rustup_run(&version, "rustc").arg("--version"));
+    if let Err(why) = installed.or_else(|_| install_toolchain(&version, &[])) {
         return missing(&format!(
             "rustup could not install Rust {version}, so the declared rust-version is unchecked:\n{why}"
         ));
     }
     let host = check(&version, None)?;
     let windows = "x86_64-pc-windows-msvc";
-    if !ensure_target(&version, windows) {
+    let add = ["target", "add", "--toolchain", &version, windows];
+    if capture(Command::new("rustup").args(add)).is_err() {
         let checked = missing(&format!(
             "rustup cannot add {windows} to Rust {version}, so the Windows backend's \
              rust-version is unchecked"
@@ -47,7 +45,7 @@ pub(crate) fn msrv() -> Result<String, String> {
 /// directory of its own.
 fn check(version: &str, target: Option<&str>) -> Result<String, String> {
     let mut command = rustup_run(version, "cargo");
-    command.args(["check", "--locked", "--target-dir", "target/msrv"]);
+    command.args("check --locked --target-dir target/msrv".split(' '));
     for name in LIBRARY_CRATES {
         command.args(["-p", name]);
     }
@@ -58,39 +56,9 @@ fn check(version: &str, target: Option<&str>) -> Result<String, String> {
     Ok(target.unwrap_or("host").to_string())
 }
 
-/// Installs the toolchain `version` unless `rustup run` can use it already.
-fn ensure_toolchain(version: &str) -> Result<(), String> {
-    if capture(rustup_run(version, "rustc").arg("--version")).is_ok() {
-        return Ok(());
-    }
-    let install = || {
-        capture(std::process::Command::new("rustup").args([
-            "toolchain",
-            "install",
-            version,
-            "--profile",
-            "minimal",
-            "--no-self-update",
-        ]))
-    };
-    install().or_else(|_| install()).map(drop)
-}
-
-/// Whether the toolchain `version` has (or could be given) `target`.
-fn ensure_target(version: &str, target: &str) -> bool {
-    capture(std::process::Command::new("rustup").args([
-        "target",
-        "add",
-        "--toolchain",
-        version,
-        target,
-    ]))
-    .is_ok()
-}
-
 /// The `rust-version` of `[workspace.package]` in the manifest at `path`.
 fn declared_rust_version(path: &Path) -> Result<String, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path).map_err(at(path))?;
     rust_version_in(&text)
         .ok_or_else(|| format!("{}: no rust-version in [workspace.package]", path.display()))
 }
@@ -98,16 +66,12 @@ fn declared_rust_version(path: &Path) -> Result<String, String> {
 /// The value of `rust-version` in the `[workspace.package]` table of a
 /// manifest's text.
 fn rust_version_in(manifest: &str) -> Option<String> {
-    let mut in_table = false;
-    for line in manifest.lines().map(str::trim) {
-        if line.starts_with('[') {
-            in_table = line == "[workspace.package]";
-        } else if in_table && let Some(value) = line.strip_prefix("rust-version") {
-            let value = value.trim_start().strip_prefix('=')?.trim();
-            return Some(value.trim_matches('"').to_string());
-        }
-    }
-    None
+    let manifest: toml::Table = manifest.parse().ok()?;
+    let version = manifest
+        .get("workspace")?
+        .get("package")?
+        .get("rust-version")?;
+    Some(version.as_str()?.to_string())
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! Running commands as timed steps.
 
+use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -13,12 +14,15 @@ pub(crate) fn root() -> PathBuf {
         .to_path_buf()
 }
 
+/// An I/O error as a message naming `path`, for `map_err`.
+pub(crate) fn at(path: &Path) -> impl Fn(std::io::Error) -> String + '_ {
+    move |e| format!("{}: {e}", path.display())
+}
+
 /// Removes the directory tree at `path`; one that is not there is fine.
 pub(crate) fn remove_tree(path: &Path) -> Result<(), String> {
     match std::fs::remove_dir_all(path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            Err(format!("{}: {e}", path.display()))
-        }
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(at(path)(e)),
         _ => Ok(()),
     }
 }
@@ -31,15 +35,20 @@ pub(crate) fn cargo() -> Command {
     command
 }
 
+/// `cargo` with `args`, split at spaces, as in a shell.
+pub(crate) fn cargo_args(args: &str) -> Command {
+    let mut command = cargo();
+    command.args(args.split(' '));
+    command
+}
+
 /// A command line for display.
 pub(crate) fn show(command: &Command) -> String {
-    let mut words = vec![command.get_program().to_string_lossy().into_owned()];
-    words.extend(
-        command
-            .get_args()
-            .map(|a: &OsStr| a.to_string_lossy().into_owned()),
-    );
-    words.join(" ")
+    let words = std::iter::once(command.get_program()).chain(command.get_args());
+    words
+        .map(OsStr::to_string_lossy)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Runs `command` with its output captured; a failure becomes an error
@@ -84,4 +93,111 @@ pub(crate) fn step(
         Err(_) => println!("FAILED  {secs:>7.1}s"),
     }
     result.map(|_| ())
+}
+
+/// Test counts read from `cargo test` output, per crate.
+#[derive(Debug, Default)]
+pub(crate) struct Tally {
+    passed: BTreeMap<String, u64>,
+    pub(crate) failed: u64,
+}
+
+impl Tally {
+    /// Reads every `test result:` line, attributing it to the crate named
+    /// by the `Running .../deps/<crate>-<hash>.exe` or `Doc-tests <crate>`
+    /// line before it.
+    pub(crate) fn of(output: &str) -> Tally {
+        let mut tally = Tally::default();
+        let mut current = String::from("?");
+        for line in output.lines().map(str::trim) {
+            if let Some(rest) = line.strip_prefix("Running ") {
+                if let Some(name) = crate_of_binary(rest) {
+                    current = name;
+                }
+            } else if let Some(name) = line.strip_prefix("Doc-tests ") {
+                current = name.trim().to_string();
+            } else if let Some(result) = line.strip_prefix("test result: ") {
+                let count = |word: &str| {
+                    result
+                        .split(';')
+                        .filter_map(|part| part.trim().rsplit_once(' '))
+                        .find(|(_, w)| *w == word)
+                        .and_then(|(n, _)| n.rsplit(' ').next()?.parse::<u64>().ok())
+                        .unwrap_or(0)
+                };
+                *tally.passed.entry(current.clone()).or_default() += count("passed");
+                tally.failed += count("failed");
+            }
+        }
+        tally
+    }
+
+    pub(crate) fn passed(&self) -> u64 {
+        self.passed.values().sum()
+    }
+
+    /// "123 passed (tempcore 40, tempfs 83)".
+    pub(crate) fn summary(&self) -> String {
+        let parts: Vec<String> = self
+            .passed
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(name, n)| format!("{name} {n}"))
+            .collect();
+        format!("{} passed ({})", self.passed(), parts.join(", "))
+    }
+}
+
+/// `tempcore` from `unittests src/lib.rs (target/.../deps/tempcore-0123abcd.exe)`;
+/// `None` for an integration test binary, which is named after its file
+/// (`it`) and belongs to the crate whose unit tests ran just before.
+fn crate_of_binary(running: &str) -> Option<String> {
+    if !running.starts_with("unittests ") {
+        return None;
+    }
+    let path = running.rsplit_once('(')?.1.trim_end_matches(')');
+    let stem = Path::new(path).file_stem()?.to_str()?;
+    Some(
+        stem.rsplit_once('-')
+            .map_or(stem, |(name, _)| name)
+            .to_string(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OUTPUT: &str = "\
+     Running unittests src/lib.rs (target/x86_64-pc-windows-gnu/debug/deps/tempcore-38372b4ebc09af69.exe)
+test result: ok. 17 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.02s
+     Running unittests src/lib.rs (target/x86_64-pc-windows-gnu/debug/deps/tempfs-a6ec2ffcc980c2e1.exe)
+test result: ok. 0 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s
+     Running tests/it/main.rs (target/x86_64-pc-windows-gnu/debug/deps/it-ac511d7b2f4cdb7a.exe)
+test result: FAILED. 20 passed; 3 failed; 0 ignored; 0 measured; 0 filtered out; finished in 61.74s
+   Doc-tests tempcore
+test result: ok. 10 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s
+";
+
+    #[test]
+    fn tally_counts_per_crate_and_sees_failures() {
+        let tally = Tally::of(OUTPUT);
+        assert_eq!(tally.passed(), 47);
+        assert_eq!(tally.failed, 3);
+        assert_eq!(tally.passed["tempcore"], 27);
+        assert_eq!(tally.passed["tempfs"], 20);
+        assert_eq!(tally.summary(), "47 passed (tempcore 27, tempfs 20)");
+    }
+
+    #[test]
+    fn binaries_are_named_by_their_crate() {
+        assert_eq!(
+            crate_of_binary("unittests src/lib.rs (target/t/debug/deps/tempspool-0123.exe)"),
+            Some("tempspool".to_string())
+        );
+        assert_eq!(
+            crate_of_binary("tests/it/main.rs (target/t/debug/deps/it-0123.exe)"),
+            None
+        );
+    }
 }

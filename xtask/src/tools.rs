@@ -10,15 +10,13 @@ use std::process::Command;
 
 use crate::run::capture;
 
-/// Whether nothing may be skipped: `TEMPKIT_CI=1`.
-pub(crate) fn in_ci() -> bool {
-    std::env::var_os("TEMPKIT_CI").is_some_and(|v| v == "1")
-}
-
 /// The step's outcome when something it needs is missing: skipped with
 /// `reason` locally, a failure under `TEMPKIT_CI=1`.
 pub(crate) fn missing(reason: &str) -> Result<String, String> {
-    missing_when(reason, in_ci())
+    missing_when(
+        reason,
+        std::env::var_os("TEMPKIT_CI").is_some_and(|v| v == "1"),
+    )
 }
 
 /// [`missing`], with whether this is CI given.
@@ -68,16 +66,25 @@ pub(crate) fn rustup_run(toolchain: &str, program: &str) -> Command {
     command
         .args(["run", toolchain, program])
         .current_dir(crate::run::root());
-    for var in [
-        "CARGO",
-        "RUSTC",
-        "RUSTDOC",
-        "RUSTUP_TOOLCHAIN",
-        "RUSTC_WRAPPER",
-    ] {
+    for var in "CARGO RUSTC RUSTDOC RUSTUP_TOOLCHAIN RUSTC_WRAPPER".split(' ') {
         command.env_remove(var);
     }
     command
+}
+
+/// `rustup toolchain install` of `toolchain` (minimal profile, with
+/// `components`), tried twice: the download sometimes fails once.
+pub(crate) fn install_toolchain(
+    toolchain: &str,
+    components: &[&str],
+) -> Result<std::process::Output, String> {
+    let mut install = Command::new("rustup");
+    install.args(["toolchain", "install", toolchain, "--profile", "minimal"]);
+    if !components.is_empty() {
+        install.args(["--component", &components.join(",")]);
+    }
+    install.arg("--no-self-update");
+    capture(&mut install).or_else(|_| capture(&mut install))
 }
 
 #[cfg(test)]

@@ -1,42 +1,22 @@
 //! `cargo xtask ci wine`: the workspace's tests, built for
-//! `x86_64-pc-windows-gnu`, run as Windows binaries under Wine.
-//!
-//! On Linux x86_64 with Wine and mingw-w64 installed (`apt-get install
-//! --no-install-recommends gcc-mingw-w64-x86-64 wine64`):
-//!
-//! 1. compiles `xtask/wine/bcryptprimitives.c` into a DLL exporting
-//!    `ProcessPrng`, which Rust's std imports and Wine 8 lacks;
-//! 2. makes a Wine prefix under `target/wine/prefix` (never in `$HOME`),
-//!    starts its server (`wineserver -p`), boots it (`wineboot`) and puts
-//!    the DLL in its `system32`;
-//! 3. runs `cargo test --workspace --target x86_64-pc-windows-gnu` with
-//!    Wine as the runner, doc tests included, output in
-//!    `target/wine/test.log`;
-//! 4. stops the server (`wineserver -k`), whatever happened, and removes
-//!    the directory it made for its socket (`/tmp/wine-XXXXXX/server-…`).
-//!
-//! It leaves nothing outside `target/wine`: the build's temporary files go
-//! to `target/wine/tmp` (binutils' `dlltool`, which rustc runs for each
-//! Windows binary, leaves empty `ccXXXXXX` files behind: about 50 a run),
-//! emptied afterwards, while Wine itself and the Windows programs see no
-//! `TMPDIR` at all.
-//!
-//! It reports how many tests passed per crate, and fails if any failed,
-//! if none ran, if the run takes longer than [`TEST_TIMEOUT`], or if the
-//! tests left anything in the prefix's Windows `Temp` directory (emptied
-//! before the run).
+//! `x86_64-pc-windows-gnu`, run as Windows binaries under Wine, with a
+//! `ProcessPrng` shim DLL (`xtask/wine/`), in a prefix of our own under
+//! `target/wine`; nothing is left outside it. It reports how many tests
+//! passed per crate, and fails if any failed, if none ran, if the run takes
+//! longer than [`TEST_TIMEOUT`], or if the tests left anything in the
+//! prefix's Windows `Temp` directory. Each step, and why: "The Windows tests
+//! under Wine" in `docs/platforms.md`.
 
-use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::litter::Watched;
-use crate::run::{capture, cargo, remove_tree, root, show};
+use crate::run::{Tally, at, capture, cargo_args, remove_tree, root, show};
 use crate::tools::{find_program, missing, skipped};
 
-/// The Windows target Wine runs.
+/// The Windows target Wine runs (its cargo runner is set below).
 pub(crate) const TARGET: &str = "x86_64-pc-windows-gnu";
 
 /// The longest the test run may take before it is killed: far beyond the
@@ -66,31 +46,27 @@ struct Tools {
 impl Tools {
     /// Finds every tool, or says which are missing and how to get them.
     fn find() -> Result<Tools, String> {
-        let wine = find_program(WINE_CANDIDATES);
-        let wineserver = find_program(WINESERVER_CANDIDATES);
+        let wine = find_program(WINE_CANDIDATES).zip(find_program(WINESERVER_CANDIDATES));
         let gcc = find_program(&[MINGW_GCC]);
-        match (wine, wineserver, gcc) {
-            (Some(wine), Some(wineserver), Some(gcc)) => Ok(Tools {
+        if let (Some((wine, wineserver)), Some(gcc)) = (&wine, &gcc) {
+            let (wine, wineserver, gcc) = (wine.clone(), wineserver.clone(), gcc.clone());
+            return Ok(Tools {
                 wine,
                 wineserver,
                 gcc,
-            }),
-            (wine, wineserver, gcc) => {
-                let mut absent = Vec::new();
-                if wine.is_none() || wineserver.is_none() {
-                    absent.push("Wine (wine64, wineserver)");
-                }
-                if gcc.is_none() {
-                    absent.push(MINGW_GCC);
-                }
-                Err(format!(
-                    "{} not found, so the Windows tests cannot run here; \
-                     install with `apt-get install --no-install-recommends \
-                     gcc-mingw-w64-x86-64 wine64`",
-                    absent.join(" and ")
-                ))
-            }
+            });
         }
+        let absent = [
+            wine.is_none().then_some("Wine (wine64, wineserver)"),
+            gcc.is_none().then_some(MINGW_GCC),
+        ];
+        let absent: Vec<&str> = absent.into_iter().flatten().collect();
+        Err(format!(
+            "{} not found, so the Windows tests cannot run here; \
+             install with `apt-get install --no-install-recommends \
+             gcc-mingw-w64-x86-64 wine64`",
+            absent.join(" and ")
+        ))
     }
 }
 
@@ -109,19 +85,22 @@ pub(crate) fn wine() -> Result<String, String> {
     };
     crate::ci::ensure_targets(&[TARGET])?;
     let work = root().join("target").join("wine");
-    std::fs::create_dir_all(&work).map_err(|e| format!("{}: {e}", work.display()))?;
+    std::fs::create_dir_all(&work).map_err(at(&work))?;
     let dll = build_shim(&tools, &work)?;
-    let prefix = Prefix::new(&tools, work.join("prefix"));
+    let prefix = Prefix {
+        tools: &tools,
+        dir: work.join("prefix"),
+    };
     let server = prefix.start_server()?;
     prefix.boot(&dll)?;
     let version = wine_version(&tools);
     // The build's temporary files, removed afterwards.
     let scratch = work.join("tmp");
     remove_tree(&scratch)?;
-    std::fs::create_dir(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
+    std::fs::create_dir(&scratch).map_err(at(&scratch))?;
     let windows_temp = prefix.windows_temp()?;
     let result = run_tests(&tools, &prefix, &scratch, &work.join("test.log"));
-    server.stop();
+    drop(server);
     let cleared = remove_tree(&scratch);
     let summary = result?;
     cleared?;
@@ -158,11 +137,7 @@ struct Prefix<'a> {
     dir: PathBuf,
 }
 
-impl<'a> Prefix<'a> {
-    fn new(tools: &'a Tools, dir: PathBuf) -> Prefix<'a> {
-        Prefix { tools, dir }
-    }
-
+impl Prefix<'_> {
     /// `program` with this prefix's environment.
     fn command(&self, program: &Path) -> Command {
         let mut command = Command::new(program);
@@ -185,33 +160,20 @@ impl<'a> Prefix<'a> {
         }
     }
 
-    /// Runs `command` to completion with its output in `log` (Wine's
-    /// background processes inherit a pipe and would keep it open).
+    /// [`run_logged`], failing unless it succeeds.
     fn run_logged(&self, mut command: Command, log: &Path) -> Result<(), String> {
-        let out = File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
-        let err = out
-            .try_clone()
-            .map_err(|e| format!("{}: {e}", log.display()))?;
-        let status = command
-            .stdin(Stdio::null())
-            .stdout(out)
-            .stderr(err)
-            .status()
-            .map_err(|e| format!("cannot run `{}`: {e}", show(&command)))?;
-        if status.success() {
-            Ok(())
-        } else {
-            let text = std::fs::read_to_string(log).unwrap_or_default();
-            Err(format!("`{}` failed ({status})\n{text}", show(&command)))
+        match run_logged(&mut command, log)? {
+            (status, _) if status.success() => Ok(()),
+            (status, text) => Err(format!("`{}` failed ({status})\n{text}", show(&command))),
         }
     }
 
-    /// `wineserver -p`: a server that lives until [`Server::stop`], so
+    /// `wineserver -p`: a server that lives until the [`Server`] is dropped, so
     /// that test binaries do not each start and stop one.
     /// A server left by an interrupted run is stopped first (`-p` refuses
     /// to start a second one).
     fn start_server(&self) -> Result<Server<'_>, String> {
-        std::fs::create_dir_all(&self.dir).map_err(|e| format!("{}: {e}", self.dir.display()))?;
+        std::fs::create_dir_all(&self.dir).map_err(at(&self.dir))?;
         drop(Server { prefix: self });
         let mut command = self.command(&self.tools.wineserver);
         command.arg("-p");
@@ -234,21 +196,16 @@ impl<'a> Prefix<'a> {
             .map(drop)
             .map_err(|e| format!("copying the shim to {}: {e}", installed.display()))
     }
-}
 
-impl Prefix<'_> {
     /// The Windows temporary directory of each user in the prefix
     /// (`drive_c/users/<name>/Temp`, where Windows programs' `TEMP` and
     /// `TMP` point), emptied, to be checked after the run.
     fn windows_temp(&self) -> Result<Vec<Watched>, String> {
         let users = self.dir.join("drive_c").join("users");
-        let entries = std::fs::read_dir(&users).map_err(|e| format!("{}: {e}", users.display()))?;
+        let entries = std::fs::read_dir(&users).map_err(at(&users))?;
         let mut watched = Vec::new();
         for entry in entries {
-            let temp = entry
-                .map_err(|e| format!("{}: {e}", users.display()))?
-                .path()
-                .join("Temp");
+            let temp = entry.map_err(at(&users))?.path().join("Temp");
             if temp.is_dir() {
                 watched.push(Watched::existing(temp)?);
             }
@@ -263,20 +220,14 @@ impl Prefix<'_> {
     }
 }
 
-/// The running server of a prefix; stopped on drop if not before.
+/// The running server of a prefix, stopped when dropped.
 struct Server<'a> {
     prefix: &'a Prefix<'a>,
 }
 
-impl Server<'_> {
+impl Drop for Server<'_> {
     /// `wineserver -k` (ends every Wine process of the prefix), then
     /// `wineserver -w` (waits until the server is gone).
-    fn stop(self) {
-        drop(self);
-    }
-}
-
-impl Drop for Server<'_> {
     fn drop(&mut self) {
         for flag in ["-k", "-w"] {
             let mut command = self.prefix.command(&self.prefix.tools.wineserver);
@@ -347,13 +298,12 @@ fn remove_server_dir(_prefix: &Path, _base: &Path) -> Vec<PathBuf> {
 
 /// "Wine 8.0" or whatever `wine --version` says.
 fn wine_version(tools: &Tools) -> String {
-    capture(Command::new(&tools.wine).arg("--version"))
-        .map(|out| {
-            String::from_utf8_lossy(&out.stdout)
-                .trim()
-                .replace("wine-", "Wine ")
-        })
-        .unwrap_or_else(|_| "Wine".to_string())
+    let Ok(out) = capture(Command::new(&tools.wine).arg("--version")) else {
+        return "Wine".to_string();
+    };
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .replace("wine-", "Wine ")
 }
 
 /// `cargo test` for the Windows target with Wine as the runner; output in
@@ -364,19 +314,8 @@ fn run_tests(
     scratch: &Path,
     log: &Path,
 ) -> Result<String, String> {
-    let mut command = cargo();
-    command.args([
-        "test",
-        "--workspace",
-        "--locked",
-        "--no-fail-fast",
-        "--target",
-        TARGET,
-    ]);
-    let runner = format!(
-        "CARGO_TARGET_{}_RUNNER",
-        TARGET.to_uppercase().replace('-', "_")
-    );
+    let mut command = cargo_args("test --workspace --locked --no-fail-fast --target");
+    command.arg(TARGET);
     // Cargo splits the runner at white space.
     if tools.wine.to_string_lossy().contains(char::is_whitespace) {
         return Err(format!(
@@ -389,17 +328,30 @@ fn run_tests(
     // scratch directory; Wine and the Windows programs it runs see no
     // TMPDIR (Wine would hand it on to them, and our discovery reads it).
     command.env("TMPDIR", scratch);
-    command.env(runner, format!("env -u TMPDIR {}", tools.wine.display()));
-    let out = File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
-    let err = out
-        .try_clone()
-        .map_err(|e| format!("{}: {e}", log.display()))?;
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(out)
-        .stderr(err)
-        .spawn()
-        .map_err(|e| format!("cannot run `{}`: {e}", show(&command)))?;
+    let runner = format!("env -u TMPDIR {}", tools.wine.display());
+    command.env("CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER", runner);
+    let (status, text) = run_logged(&mut command, log)?;
+    let (tally, log) = (Tally::of(&text), log.display());
+    if !status.success() || tally.failed > 0 {
+        let shown = show(&command);
+        return Err(format!(
+            "`{shown}` failed ({status}); the log is {log}\n{text}"
+        ));
+    }
+    if tally.passed() == 0 {
+        return Err(format!("no test ran under Wine: the log is {log}\n{text}"));
+    }
+    Ok(tally.summary())
+}
+
+/// Runs `command` to completion with its output in `log` (Wine's
+/// background processes inherit a pipe and would keep it open), killing
+/// it after [`TEST_TIMEOUT`]; returns its status and the log.
+fn run_logged(command: &mut Command, log: &Path) -> Result<(ExitStatus, String), String> {
+    let out = File::create(log).map_err(at(log))?;
+    let err = out.try_clone().map_err(at(log))?;
+    let mut child = (command.stdin(Stdio::null()).stdout(out).stderr(err).spawn())
+        .map_err(|e| format!("cannot run `{}`: {e}", show(command)))?;
     let started = Instant::now();
     let status = loop {
         match child.try_wait() {
@@ -408,108 +360,25 @@ fn run_tests(
                 let _ = child.kill();
                 let _ = child.wait();
                 let text = std::fs::read_to_string(log).unwrap_or_default();
+                let secs = TEST_TIMEOUT.as_secs();
+                let shown = show(command);
                 return Err(format!(
-                    "`{}` still running after {} s: killed\n{text}",
-                    show(&command),
-                    TEST_TIMEOUT.as_secs()
+                    "`{shown}` still running after {secs} s: killed\n{text}"
                 ));
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(200)),
-            Err(e) => return Err(format!("waiting for `{}`: {e}", show(&command))),
+            Err(e) => return Err(format!("waiting for `{}`: {e}", show(command))),
         }
     };
-    let text = std::fs::read_to_string(log).map_err(|e| format!("{}: {e}", log.display()))?;
-    let tally = Tally::of(&text);
-    if !status.success() || tally.failed > 0 {
-        return Err(format!(
-            "`{}` failed ({status}); the log is {}\n{text}",
-            show(&command),
-            log.display()
-        ));
-    }
-    if tally.passed() == 0 {
-        return Err(format!(
-            "no test ran under Wine: the log is {}\n{text}",
-            log.display()
-        ));
-    }
-    Ok(tally.summary())
+    let text = std::fs::read_to_string(log).map_err(at(log))?;
+    Ok((status, text))
 }
 
-/// Test counts read from `cargo test` output, per crate.
-#[derive(Debug, Default)]
-struct Tally {
-    passed: BTreeMap<String, u64>,
-    failed: u64,
-}
-
-impl Tally {
-    /// Reads every `test result:` line, attributing it to the crate named
-    /// by the `Running .../deps/<crate>-<hash>.exe` or `Doc-tests <crate>`
-    /// line before it.
-    fn of(output: &str) -> Tally {
-        let mut tally = Tally::default();
-        let mut current = String::from("?");
-        for line in output.lines().map(str::trim) {
-            if let Some(rest) = line.strip_prefix("Running ") {
-                if let Some(name) = crate_of_binary(rest) {
-                    current = name;
-                }
-            } else if let Some(name) = line.strip_prefix("Doc-tests ") {
-                current = name.trim().to_string();
-            } else if let Some(result) = line.strip_prefix("test result: ") {
-                let count = |word: &str| {
-                    result
-                        .split(';')
-                        .filter_map(|part| part.trim().rsplit_once(' '))
-                        .find(|(_, w)| *w == word)
-                        .and_then(|(n, _)| n.rsplit(' ').next()?.parse::<u64>().ok())
-                        .unwrap_or(0)
-                };
-                *tally.passed.entry(current.clone()).or_default() += count("passed");
-                tally.failed += count("failed");
-            }
-        }
-        tally
-    }
-
-    fn passed(&self) -> u64 {
-        self.passed.values().sum()
-    }
-
-    /// "123 passed (tempcore 40, tempfs 83)".
-    fn summary(&self) -> String {
-        let parts: Vec<String> = self
-            .passed
-            .iter()
-            .filter(|(_, n)| **n > 0)
-            .map(|(name, n)| format!("{name} {n}"))
-            .collect();
-        format!("{} passed ({})", self.passed(), parts.join(", "))
-    }
-}
-
-/// `tempcore` from `unittests src/lib.rs (target/.../deps/tempcore-0123abcd.exe)`;
-/// `None` for an integration test binary, which is named after its file
-/// (`it`) and belongs to the crate whose unit tests ran just before.
-fn crate_of_binary(running: &str) -> Option<String> {
-    if !running.starts_with("unittests ") {
-        return None;
-    }
-    let path = running.rsplit_once('(')?.1.trim_end_matches(')');
-    let stem = Path::new(path).file_stem()?.to_str()?;
-    Some(
-        stem.rsplit_once('-')
-            .map_or(stem, |(name, _)| name)
-            .to_string(),
-    )
-}
-
-#[cfg(test)]
+/// The server directory is a unix thing: so are its tests.
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
 
-    #[cfg(unix)]
     #[test]
     fn only_the_server_directory_of_our_prefix_is_removed() {
         use std::os::unix::fs::MetadataExt;
@@ -544,7 +413,6 @@ mod tests {
         assert_eq!(remove_server_dir(&prefix, &base), Vec::<PathBuf>::new());
     }
 
-    #[cfg(unix)]
     #[test]
     fn a_symlink_where_the_server_directory_would_be_is_left_alone() {
         use std::os::unix::fs::MetadataExt;
@@ -565,38 +433,5 @@ mod tests {
             Vec::<PathBuf>::new()
         );
         assert!(outside.join("keep").is_file());
-    }
-
-    const OUTPUT: &str = "\
-     Running unittests src/lib.rs (target/x86_64-pc-windows-gnu/debug/deps/tempcore-38372b4ebc09af69.exe)
-test result: ok. 17 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.02s
-     Running unittests src/lib.rs (target/x86_64-pc-windows-gnu/debug/deps/tempfs-a6ec2ffcc980c2e1.exe)
-test result: ok. 0 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s
-     Running tests/it/main.rs (target/x86_64-pc-windows-gnu/debug/deps/it-ac511d7b2f4cdb7a.exe)
-test result: FAILED. 20 passed; 3 failed; 0 ignored; 0 measured; 0 filtered out; finished in 61.74s
-   Doc-tests tempcore
-test result: ok. 10 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s
-";
-
-    #[test]
-    fn tally_counts_per_crate_and_sees_failures() {
-        let tally = Tally::of(OUTPUT);
-        assert_eq!(tally.passed(), 47);
-        assert_eq!(tally.failed, 3);
-        assert_eq!(tally.passed["tempcore"], 27);
-        assert_eq!(tally.passed["tempfs"], 20);
-        assert_eq!(tally.summary(), "47 passed (tempcore 27, tempfs 20)");
-    }
-
-    #[test]
-    fn binaries_are_named_by_their_crate() {
-        assert_eq!(
-            crate_of_binary("unittests src/lib.rs (target/t/debug/deps/tempspool-0123.exe)"),
-            Some("tempspool".to_string())
-        );
-        assert_eq!(
-            crate_of_binary("tests/it/main.rs (target/t/debug/deps/it-0123.exe)"),
-            None
-        );
     }
 }

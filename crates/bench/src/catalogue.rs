@@ -1,7 +1,11 @@
-//! Every benchmark group, described: what the report (`cargo xtask
-//! bench`) needs to find criterion's results and explain them. The probe
-//! prints it with `syscall_probe list`.
+//! Every benchmark group, described, and the places they run in: what
+//! the report (`cargo xtask bench`, [`crate::report`]) needs to find
+//! criterion's results and explain them. The probe prints it with
+//! `syscall_probe list`.
 
+use std::io;
+
+use crate::places::Place;
 use crate::{interleave, ops, tree};
 
 /// One benchmark group, as the report sees it.
@@ -49,6 +53,97 @@ pub fn groups() -> Vec<GroupInfo> {
     single.chain(trees).collect()
 }
 
+/// The groups, and the places of this machine they run in.
+#[derive(Debug)]
+pub struct Catalogue {
+    /// Every group, as [`groups`] lists them.
+    pub groups: Vec<GroupInfo>,
+    /// (label, path, file system), the default temporary directory first.
+    pub places: Vec<(String, String, String)>,
+}
+
+impl Catalogue {
+    /// Every group, in the places [`Place::all`] finds here.
+    pub fn here() -> io::Result<Catalogue> {
+        let places = Place::all()?
+            .iter()
+            .map(|p| {
+                let path = p.path().display().to_string();
+                (p.label().to_string(), path, p.file_system())
+            })
+            .collect();
+        Ok(Catalogue {
+            groups: groups(),
+            places,
+        })
+    }
+
+    /// The places a group runs in: all, or the first (the default
+    /// temporary directory).
+    pub fn places_of(&self, group: &GroupInfo) -> &[(String, String, String)] {
+        if group.per_place {
+            &self.places
+        } else {
+            &self.places[..1]
+        }
+    }
+
+    /// The criterion group id of `group` in the place labelled `place`.
+    pub fn id(group: &GroupInfo, place: &str) -> String {
+        if group.per_place {
+            format!("{}-{place}", group.name)
+        } else {
+            group.name.clone()
+        }
+    }
+
+    /// Every benchmark id (`group-place/contender`) the benches must run.
+    pub fn bench_ids(&self) -> Vec<String> {
+        let mut ids = Vec::new();
+        for g in &self.groups {
+            for (label, _, _) in self.places_of(g) {
+                for (c, _) in &g.contenders {
+                    ids.push(format!("{}/{c}", Catalogue::id(g, label)));
+                }
+            }
+        }
+        ids
+    }
+
+    /// Two groups (one per place, with its floor; one not) in two places,
+    /// for the report's tests.
+    #[cfg(test)]
+    pub(crate) fn sample() -> Catalogue {
+        let group = |name: &str, per_place, about: &str, contenders| GroupInfo {
+            name: name.to_string(),
+            about: about.to_string(),
+            per_place,
+            rounds: 1000,
+            pairs: 100,
+            floor: "floor",
+            contenders,
+        };
+        let place = |label: &str, path: &str, fs: &str| {
+            (label.to_string(), path.to_string(), fs.to_string())
+        };
+        Catalogue {
+            groups: vec![
+                group(
+                    "anonymous",
+                    true,
+                    "anonymous file",
+                    vec![("ours", "x"), ("floor", "y")],
+                ),
+                group("names", false, "one name", vec![("ours", "z")]),
+            ],
+            places: vec![
+                place("tmp", "/tmp", "ext4"),
+                place("shm", "/dev/shm", "tmpfs"),
+            ],
+        }
+    }
+}
+
 /// The catalogue as tab-separated lines: `group NAME PER_PLACE ROUNDS
 /// PAIRS FLOOR ABOUT`, then `contender GROUP NAME ABOUT`.
 pub fn render() -> String {
@@ -94,5 +189,20 @@ mod tests {
         let lines = render().lines().count();
         let contenders: usize = groups.iter().map(|g| g.contenders.len()).sum();
         assert_eq!(lines, groups.len() + contenders);
+    }
+
+    #[test]
+    fn the_catalogue_lists_every_bench_id() {
+        let c = Catalogue::sample();
+        assert_eq!(
+            c.bench_ids(),
+            [
+                "anonymous-tmp/ours",
+                "anonymous-tmp/floor",
+                "anonymous-shm/ours",
+                "anonymous-shm/floor",
+                "names/ours"
+            ]
+        );
     }
 }

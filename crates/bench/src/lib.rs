@@ -6,7 +6,8 @@
 //! Every measured operation is written here once, so that the criterion
 //! benches (`benches/tempkit.rs`), the system-call probe
 //! (`src/bin/syscall_probe.rs`, run under `strace` and `callgrind`) and
-//! the report (`docs/performance.md`, written by `cargo xtask bench`)
+//! the report (`src/report/`, which writes `docs/performance.md` for
+//! `cargo xtask bench` and checks the budgets of `cargo xtask syscalls`)
 //! measure and describe the same code.
 //!
 //! The crate is Linux-only (`O_TMPFILE`, `getrandom`, tmpfs): elsewhere it
@@ -19,5 +20,6 @@ pub mod floor;
 pub mod interleave;
 pub mod ops;
 pub mod places;
+pub mod report;
 pub mod spool;
 pub mod tree;

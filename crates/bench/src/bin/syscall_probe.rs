@@ -20,6 +20,10 @@ mod linux {
     use bench::clock::Clock;
     use bench::ops::{self, Scratch};
     use bench::places::Place;
+    // The marks the report looks for in an `strace -f` log: the probe asks
+    // for the metadata of these paths, which do not exist, just before and
+    // just after the removal it measures.
+    use bench::report::syscalls::{BEGIN_MARK, END_MARK};
     use bench::{interleave, tree};
 
     pub(crate) fn main(args: &[String]) -> Result<(), String> {
@@ -72,13 +76,6 @@ mod linux {
         }
         Ok(())
     }
-
-    /// Marks that `cargo xtask syscalls` looks for in an `strace -f` log
-    /// (`xtask/src/syscalls.rs` names the same two paths): the probe asks
-    /// for the metadata of these paths, which do not exist, just before and
-    /// just after the removal it measures.
-    const BEGIN_MARK: &str = "/tempkit-probe-removal-begins";
-    const END_MARK: &str = "/tempkit-probe-removal-ends";
 
     /// Builds one tree (untimed, unmarked) and removes it between the marks.
     fn tree_calls(group: &str, contender: &str, place: &str) -> Result<(), String> {

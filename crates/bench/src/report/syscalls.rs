@@ -1,51 +1,49 @@
-//! `cargo xtask syscalls`: system calls per operation, counted with
-//! `strace -f -c`, printed next to the floor's and the `tempfile` crate's,
-//! and checked against the budgets below.
+//! System calls per operation, counted with `strace -f -c`, and the
+//! budgets that `cargo xtask syscalls` (and its CI step) enforces.
 //!
-//! The probe (`crates/bench/src/bin/syscall_probe.rs`) does one operation
-//! as many times as its group says (1000 for single files and names,
-//! enough that a once-per-process call shows as 0.001); a run with 0
-//! rounds does the same setup and is subtracted, so what remains is the
-//! operation's own calls.
+//! The probe (`src/bin/syscall_probe.rs`) does one operation as many times
+//! as its group says (1000 for single files and names, enough that a
+//! once-per-process call shows as 0.001); a run with 0 rounds does the
+//! same setup and is subtracted, so what remains is the operation's own
+//! calls.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use crate::bench::Catalogue;
-use crate::run::{capture, cargo, root};
-use crate::tools;
+use super::run;
+use crate::catalogue::Catalogue;
 
 /// Calls rarer than this per operation are amortised: `getrandom` refills
 /// (one per 314 names) and one-off setup inside the first operation.
-pub(crate) const AMORTISED: f64 = 0.01;
+pub const AMORTISED: f64 = 0.01;
 
 /// What one of our operations may cost, in system calls.
 #[derive(Debug)]
-pub(crate) struct Budget {
+pub struct Budget {
     /// The probe's group (and the benchmark group, without the place).
-    pub(crate) group: &'static str,
+    pub group: &'static str,
     /// The probe's contender held to the budget.
-    pub(crate) contender: &'static str,
+    pub contender: &'static str,
     /// The budget, in words, for the report.
-    pub(crate) text: &'static str,
+    pub text: &'static str,
     /// Each system call allowed, at most this many times per operation.
-    pub(crate) calls: &'static [(&'static str, f64)],
+    pub calls: &'static [(&'static str, f64)],
     /// At most this many calls per operation in all.
-    pub(crate) total: f64,
+    pub total: f64,
     /// What the operation must do: for each list of alternatives (`open`
     /// or `openat`), at least this many calls of them per operation, to
     /// within [`AMORTISED`]; a minimum below [`AMORTISED`] asks for at
     /// least one call in the whole run. A stub, or an operation that
     /// never reached the file system, fails here.
-    pub(crate) required: &'static [(&'static [&'static str], f64)],
+    pub required: &'static [(&'static [&'static str], f64)],
 }
 
 /// The budgets: the one table `cargo xtask syscalls` enforces and
 /// `docs/performance.md` prints. Any call not listed, and anything
 /// beyond a listed call's allowance, must be amortised (fewer than
 /// [`AMORTISED`] per operation).
-pub(crate) const BUDGETS: &[Budget] = &[
+pub const BUDGETS: &[Budget] = &[
     Budget {
         group: "anonymous",
         contender: "ours",
@@ -147,22 +145,25 @@ pub(crate) const BUDGETS: &[Budget] = &[
 
 /// Calls per operation of one contender in one place.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Count {
-    pub(crate) group: String,
-    pub(crate) contender: String,
-    pub(crate) place: String,
+pub struct Count {
+    /// The probe's group.
+    pub group: String,
+    /// The contender counted.
+    pub contender: String,
+    /// The label of the place it ran in.
+    pub place: String,
     /// System call name → calls per operation (baseline subtracted).
-    pub(crate) per_op: BTreeMap<String, f64>,
+    pub per_op: BTreeMap<String, f64>,
 }
 
 impl Count {
     /// All calls per operation.
-    pub(crate) fn total(&self) -> f64 {
+    pub fn total(&self) -> f64 {
         self.per_op.values().sum()
     }
 
     /// `openat 1.00, close 1.00, getrandom 0.003`, most frequent first.
-    pub(crate) fn breakdown(&self) -> String {
+    pub fn breakdown(&self) -> String {
         let mut calls: Vec<(&String, &f64)> =
             self.per_op.iter().filter(|(_, n)| **n > 0.0).collect();
         calls.sort_by(|a, b| b.1.total_cmp(a.1).then(a.0.cmp(b.0)));
@@ -179,7 +180,7 @@ impl Count {
 }
 
 /// Formats calls per operation: `1`, `2`, or `0.004` when amortised.
-pub(crate) fn per_op(n: f64) -> String {
+pub fn per_op(n: f64) -> String {
     if (n - n.round()).abs() < 0.0005 {
         // `+ 0.0` turns -0 (an empty sum, or a rounded -0.0001) into 0.
         format!("{}", n.round() + 0.0)
@@ -188,148 +189,40 @@ pub(crate) fn per_op(n: f64) -> String {
     }
 }
 
-/// Runs the check: counts, prints, fails on a budget exceeded.
-pub(crate) fn run(args: &[String]) -> Result<(), String> {
-    if !args.is_empty() {
-        return Err(format!(
-            "`cargo xtask syscalls` takes no arguments, got {args:?}"
-        ));
-    }
-    match counts_or_skip(Which::All)? {
-        Outcome::Skipped(why) => {
-            println!("syscalls: skipped: {why}");
-            Ok(())
-        }
-        Outcome::Counted(counts) => {
-            print!("{}", render(&counts));
-            let failures = check(&counts);
-            if failures.is_empty() {
-                println!("every operation is within its system-call budget");
-                Ok(())
-            } else {
-                Err(format!("over budget:\n  {}", failures.join("\n  ")))
-            }
-        }
-    }
-}
-
-/// The `ci` step: the same check on the budgeted contenders only (the
-/// others are for reading, and the `tempfile` crate's rolled spool alone
-/// makes 49,000 calls per operation), quiet unless it fails.
-pub(crate) fn ci_step() -> Result<String, String> {
-    match counts_or_skip(Which::Budgeted)? {
-        Outcome::Skipped(why) => Ok(format!("skipped: {why}")),
-        Outcome::Counted(counts) => {
-            let failures = check(&counts);
-            if failures.is_empty() {
-                let ours: Vec<String> = BUDGETS
-                    .iter()
-                    .filter_map(|b| {
-                        let c = counts
-                            .iter()
-                            .find(|c| c.group == b.group && c.contender == b.contender)?;
-                        Some(format!("{}/{} {}", b.group, b.contender, per_op(c.total())))
-                    })
-                    .collect();
-                Ok(format!("within budget: {}", ours.join(", ")))
-            } else {
-                Err(format!(
-                    "{}over budget:\n  {}",
-                    render(&counts),
-                    failures.join("\n  ")
-                ))
-            }
-        }
-    }
-}
-
-pub(crate) enum Outcome {
-    Skipped(String),
-    Counted(Vec<Count>),
+/// CI's line when every budget holds: each budgeted operation's calls.
+pub fn summary(counts: &[Count]) -> String {
+    let ours: Vec<String> = BUDGETS
+        .iter()
+        .filter_map(|b| {
+            let c = counts
+                .iter()
+                .find(|c| c.group == b.group && c.contender == b.contender)?;
+            Some(format!("{}/{} {}", b.group, b.contender, per_op(c.total())))
+        })
+        .collect();
+    format!("within budget: {}", ours.join(", "))
 }
 
 /// Which contenders to count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Which {
+pub enum Which {
+    /// Every contender of every group, for reading.
     All,
+    /// Only those with a budget: what CI checks (the others are for
+    /// reading, and the `tempfile` crate's rolled spool alone makes 49,000
+    /// calls per operation).
     Budgeted,
 }
 
 /// Counts the contenders of every group the probe can run, in every
-/// place, or says why it cannot here (not Linux; `strace` missing outside
-/// CI).
-pub(crate) fn counts_or_skip(which: Which) -> Result<Outcome, String> {
-    if !cfg!(target_os = "linux") {
-        return Ok(Outcome::Skipped(
-            "the budgets are Linux system calls".to_string(),
-        ));
-    }
-    if !tool_exists("strace") {
-        // Skipped locally, a failure in CI (`TEMPKIT_CI=1`).
-        return tools::missing("strace is not installed (apt-get install strace)")
-            .map(|note| Outcome::Skipped(note.trim_start_matches(tools::SKIPPED).to_string()));
-    }
-    let probe = build_probe()?;
-    Ok(Outcome::Counted(count(&probe, which)?))
-}
-
-/// Whether `tool` is on `PATH`.
-pub(crate) fn tool_exists(tool: &str) -> bool {
-    tools::find_program(&[tool]).is_some()
-}
-
-/// Builds the probe with the `bench` profile (sharing the benchmarks'
-/// build) and returns its path.
-pub(crate) fn build_probe() -> Result<PathBuf, String> {
-    let mut c = cargo();
-    c.args([
-        "build",
-        "--locked",
-        "--profile",
-        "bench",
-        "--package",
-        "bench",
-        "--bin",
-        "syscall_probe",
-        "--message-format",
-        "json",
-    ]);
-    let out = capture(&mut c)?;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    stdout
-        .lines()
-        .filter(|l| l.contains("\"name\":\"syscall_probe\""))
-        .find_map(|l| json_string(l, "executable"))
-        .map(PathBuf::from)
-        .ok_or_else(|| format!("cargo built no syscall_probe executable:\n{stdout}"))
-}
-
-/// The string value of `"key":"..."` in one line of cargo's JSON (paths
-/// only: backslash escapes are undone, nothing else).
-pub(crate) fn json_string(line: &str, key: &str) -> Option<String> {
-    let start = line.find(&format!("\"{key}\":\""))? + key.len() + 4;
-    let mut value = String::new();
-    let mut chars = line[start..].chars();
-    while let Some(ch) = chars.next() {
-        match ch {
-            '"' => return Some(value),
-            '\\' => value.push(chars.next()?),
-            other => value.push(other),
-        }
-    }
-    None
-}
-
-/// What the probe prints for `list` or `places`.
-pub(crate) fn probe_output(probe: &Path, what: &str) -> Result<String, String> {
-    let out = capture(Command::new(probe).arg(what))?;
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
-fn count(probe: &Path, which: Which) -> Result<Vec<Count>, String> {
-    let catalogue = Catalogue::read(probe)?;
-    let scratch = root().join("target").join("xtask-syscalls");
-    std::fs::create_dir_all(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
+/// place, with `strace`; `scratch` holds its reports.
+pub fn count(
+    probe: &Path,
+    catalogue: &Catalogue,
+    scratch: &Path,
+    which: Which,
+) -> Result<Vec<Count>, String> {
+    std::fs::create_dir_all(scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
     let mut counts = Vec::new();
     for group in &catalogue.groups {
         for (label, _, _) in catalogue.places_of(group) {
@@ -339,19 +232,19 @@ fn count(probe: &Path, which: Which) -> Result<Vec<Count>, String> {
                 }
                 let per_op = if group.rounds > 0 {
                     let rounds = group.rounds;
-                    let base = strace(probe, &scratch, &group.name, contender, label, 0)?;
-                    let full = strace(probe, &scratch, &group.name, contender, label, rounds)?;
+                    let base = strace(probe, scratch, &group.name, contender, label, 0)?;
+                    let full = strace(probe, scratch, &group.name, contender, label, rounds)?;
                     subtract(&full, &base, rounds)
                 } else {
                     // A tree: one removal, between the probe's markers.
-                    strace_marked(probe, &scratch, &group.name, contender, label)?
+                    strace_marked(probe, scratch, &group.name, contender, label)?
                         .into_iter()
                         .map(|(name, n)| (name, n as f64))
                         .collect()
                 };
                 counts.push(Count {
                     group: group.name.clone(),
-                    contender: contender.clone(),
+                    contender: contender.to_string(),
                     place: label.clone(),
                     per_op,
                 });
@@ -364,8 +257,9 @@ fn count(probe: &Path, which: Which) -> Result<Vec<Count>, String> {
 /// What the probe's `tree-calls` passes to a system call (a `stat` of a
 /// path that does not exist) just before and just after the removal it
 /// measures, so that the trace shows where the removal starts and ends.
-pub(crate) const BEGIN_MARK: &str = "/tempkit-probe-removal-begins";
-pub(crate) const END_MARK: &str = "/tempkit-probe-removal-ends";
+pub const BEGIN_MARK: &str = "/tempkit-probe-removal-begins";
+/// See [`BEGIN_MARK`].
+pub const END_MARK: &str = "/tempkit-probe-removal-ends";
 
 /// `strace -f` over one tree removal (`syscall_probe tree-calls`): calls
 /// by name between the markers. The tree's building is not counted.
@@ -380,7 +274,7 @@ fn strace_marked(
     let mut c = Command::new("strace");
     c.arg("-f").arg("-o").arg(&log).arg(probe);
     c.args(["tree-calls", group, contender, place]);
-    capture(&mut c)?;
+    run(&mut c)?;
     let text = std::fs::read_to_string(&log).map_err(|e| format!("{}: {e}", log.display()))?;
     let calls = parse_marked(&text).map_err(|e| format!("{}: {e}", log.display()));
     // A full trace of a tree is megabytes: keep it only when it is needed.
@@ -392,7 +286,7 @@ fn strace_marked(
 
 /// Counts the system calls of an `strace -f` log between the line naming
 /// [`BEGIN_MARK`] and the line naming [`END_MARK`].
-pub(crate) fn parse_marked(text: &str) -> Result<BTreeMap<String, u64>, String> {
+pub fn parse_marked(text: &str) -> Result<BTreeMap<String, u64>, String> {
     let mut calls = BTreeMap::new();
     let mut inside = false;
     for line in text.lines() {
@@ -435,7 +329,7 @@ fn strace(
     let mut c = Command::new("strace");
     c.arg("-f").arg("-c").arg("-o").arg(&report).arg(probe);
     c.args(["run", group, contender, place, &rounds.to_string()]);
-    capture(&mut c)?;
+    run(&mut c)?;
     let text =
         std::fs::read_to_string(&report).map_err(|e| format!("{}: {e}", report.display()))?;
     parse_strace_summary(&text).map_err(|e| format!("{}: {e}", report.display()))
@@ -443,7 +337,7 @@ fn strace(
 
 /// Reads the table of `strace -c`: `% time, seconds, usecs/call, calls,
 /// [errors,] syscall`, between dashed rules, ending with `total`.
-pub(crate) fn parse_strace_summary(text: &str) -> Result<BTreeMap<String, u64>, String> {
+pub fn parse_strace_summary(text: &str) -> Result<BTreeMap<String, u64>, String> {
     let mut calls = BTreeMap::new();
     let mut total = None;
     let mut rows = false;
@@ -480,7 +374,7 @@ pub(crate) fn parse_strace_summary(text: &str) -> Result<BTreeMap<String, u64>, 
 }
 
 /// `(full - base) / rounds` for every call seen in either run.
-pub(crate) fn subtract(
+pub fn subtract(
     full: &BTreeMap<String, u64>,
     base: &BTreeMap<String, u64>,
     rounds: u64,
@@ -498,7 +392,7 @@ pub(crate) fn subtract(
 
 /// Every way the counts break a budget, in words; empty when none. A
 /// budgeted operation with no count at all is a failure too.
-pub(crate) fn check(counts: &[Count]) -> Vec<String> {
+pub fn check(counts: &[Count]) -> Vec<String> {
     let mut failures = Vec::new();
     for budget in BUDGETS {
         let mine: Vec<&Count> = counts
@@ -564,7 +458,7 @@ pub(crate) fn check(counts: &[Count]) -> Vec<String> {
 }
 
 /// The budget of `group`'s `contender`, if it has one.
-pub(crate) fn budget_of(group: &str, contender: &str) -> Option<&'static Budget> {
+pub fn budget_of(group: &str, contender: &str) -> Option<&'static Budget> {
     BUDGETS
         .iter()
         .find(|b| b.group == group && b.contender == contender)
@@ -572,7 +466,7 @@ pub(crate) fn budget_of(group: &str, contender: &str) -> Option<&'static Budget>
 
 /// The counts as a plain-text table, grouped by operation and place;
 /// budgeted contenders show their budget.
-pub(crate) fn render(counts: &[Count]) -> String {
+pub fn render(counts: &[Count]) -> String {
     let mut text = String::new();
     let mut last = None;
     for c in counts {
@@ -789,16 +683,6 @@ mod tests {
         assert_eq!(calls, want);
         assert!(parse_marked("no markers").is_err());
         assert!(parse_marked(&format!("{END_MARK}\n{BEGIN_MARK}\n")).is_err());
-    }
-
-    #[test]
-    fn reads_paths_from_cargo_json() {
-        let line = r#"{"reason":"compiler-artifact","target":{"name":"syscall_probe"},"executable":"/w/t\\x/syscall_probe","fresh":true}"#;
-        assert_eq!(
-            json_string(line, "executable").as_deref(),
-            Some("/w/t\\x/syscall_probe")
-        );
-        assert_eq!(json_string(line, "missing"), None);
     }
 
     #[test]
