@@ -16,8 +16,8 @@
 //! call (`read_to_end` and `read_to_string`: the whole text in one call).
 //! The contenders run in the same process, in interleaved rounds (their
 //! order alternates), and the table shows medians over the rounds: of each
-//! one's time per call, and of the ratio of the spool's time to the
-//! baseline's within each round. Making the writer, filling and rewinding
+//! one's time per call, their ratio, and (`paired`) the median of the ratio
+//! of the spool's time to the baseline's within each round. Making the writer, filling and rewinding
 //! the reader, and checking every byte written or read happen outside the
 //! timed region.
 //!
@@ -277,7 +277,10 @@ fn round<C: Contender>(c: &mut C, call: Call, text: &[u8]) -> io::Result<Option<
                 at = out.len();
             }
             let elapsed = start.elapsed();
-            assert!(at == text.len() && out == text, "{call:?} read something else");
+            assert!(
+                at == text.len() && out == text,
+                "{call:?} read something else"
+            );
             (elapsed, lines)
         }
         Call::ReadToEnd => {
@@ -286,7 +289,10 @@ fn round<C: Contender>(c: &mut C, call: Call, text: &[u8]) -> io::Result<Option<
             let start = Instant::now();
             let n = r.read_to_end(&mut out)?;
             let elapsed = start.elapsed();
-            assert!(n == text.len() && out == text, "read_to_end read something else");
+            assert!(
+                n == text.len() && out == text,
+                "read_to_end read something else"
+            );
             (elapsed, 1)
         }
         Call::ReadToString => {
@@ -460,9 +466,8 @@ fn main() -> io::Result<()> {
             .and_then(|i| args.get(i + 1))
             .cloned()
     };
-    let number = |name: &str, default: usize| {
-        value(name).map_or(default, |v| v.parse().expect("a number"))
-    };
+    let number =
+        |name: &str, default: usize| value(name).map_or(default, |v| v.parse().expect("a number"));
     let dir = value("--dir").map_or_else(tempfs::temp_dir, |d| Ok(PathBuf::from(d)))?;
     let (rounds, lines) = if full {
         (number("--rounds", 201), number("--lines", 1024))
@@ -533,8 +538,8 @@ fn run(dir: &Path, text: &[u8], rounds: usize) -> io::Result<()> {
     let table = |title: &str, base: &str, samples: &[Samples]| {
         println!("\n{title}");
         println!(
-            "  {:<24} {:>12} {:>12} {:>8} {:>14}",
-            "call", "spool ns", base, "ratio", "tempfile crate"
+            "  {:<24} {:>10} {:>10} {:>7} {:>7} {:>14}",
+            "call", "spool ns", base, "ratio", "paired", "tempfile crate"
         );
         for (call, s) in CALLS.iter().zip(samples) {
             let crate_ = if s.crate_.is_empty() {
@@ -543,16 +548,21 @@ fn run(dir: &Path, text: &[u8], rounds: usize) -> io::Result<()> {
                 format!("{:.2}", median(&s.crate_))
             };
             println!(
-                "  {:<24} {:>12.2} {:>12.2} {:>7.2}x {:>14}",
+                "  {:<24} {:>10.2} {:>10.2} {:>6.2}x {:>6.2}x {:>14}",
                 call.name(),
                 median(&s.spool),
                 median(&s.base),
+                median(&s.spool) / median(&s.base),
                 median(&s.ratio),
                 crate_
             );
         }
     };
-    table("in memory (baseline: Cursor<Vec<u8>>)", "Cursor ns", &in_memory);
+    table(
+        "in memory (baseline: Cursor<Vec<u8>>)",
+        "Cursor ns",
+        &in_memory,
+    );
     table(
         "rolled over (baseline: BufWriter<File> for writes, BufReader<File> for reads)",
         "Buf* ns",
