@@ -521,9 +521,12 @@ impl Write for SpooledTempFile {
             Inner::Memory(memory) => memory.write_fast(buf),
             Inner::Disk(disk) => disk.write_fast(buf),
         };
-        match done {
-            Some(n) => Ok(n),
-            None => self.write_slow(buf),
+        // The fast paths take all of `buf` or nothing: saying so in the
+        // caller lets it drop its check for a short write.
+        if done.is_some() {
+            Ok(buf.len())
+        } else {
+            self.write_slow(buf)
         }
     }
 
@@ -654,9 +657,9 @@ impl Read for SpooledTempFile {
         }
     }
 
-    /// As std's: on `UnexpectedEof` every remaining byte has been read into
-    /// `out` and the position is at the end (or where it was, if it was
-    /// past the end); what `out` holds then is unspecified.
+    /// On `UnexpectedEof` the remaining bytes have been consumed: the
+    /// position is at the end (or stays where it was, past the end). What
+    /// `out` holds then is unspecified, as std says.
     #[inline(always)]
     fn read_exact(&mut self, out: &mut [u8]) -> io::Result<()> {
         let done = match &mut self.inner {
