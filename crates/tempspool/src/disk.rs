@@ -353,13 +353,24 @@ impl Write for Disk {
     /// (writing them again later is idempotent: the offsets are fixed).
     /// Buffered bytes never pass the file-size limit (see
     /// [`write`](Self::write)); the check here only makes sure of it.
+    ///
+    /// The empty buffer left behind starts at the position: it keeps
+    /// collecting writes only if a buffer's worth from there stays within
+    /// the limit (and the largest offset), as [`write`](Self::write)
+    /// requires of a new buffer; otherwise the next write goes through
+    /// `write` and its checks.
     fn flush(&mut self) -> io::Result<()> {
         if let Mode::Writing { len } = self.mode {
             if len > 0 {
                 let start = self.pos - len as u64;
                 self.check_limit(self.pos)?;
                 sys::write_all_at(&self.file, &self.buf[..len], start)?;
-                self.mode = Mode::Writing { len: 0 };
+                let reach = self.pos.saturating_add(self.capacity as u64);
+                self.mode = if reach > MAX_OFFSET || reach > self.limit {
+                    Mode::Idle
+                } else {
+                    Mode::Writing { len: 0 }
+                };
                 self.len = self.len.max(self.pos);
             }
         }
