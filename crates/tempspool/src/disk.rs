@@ -20,8 +20,10 @@
 //! of it, writes go straight to the file, each checked.
 
 use std::fs::File;
-use std::io::{self, BufRead, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufRead, IoSlice, Read, Seek, SeekFrom, Write};
+use std::mem;
 
+use crate::memory::{cannot_allocate, invalid_utf8};
 use crate::sys;
 
 /// The default size of the I/O buffer, as in std's `BufReader`/`BufWriter`.
@@ -119,6 +121,49 @@ impl Disk {
         None
     }
 
+    /// Copies all of `bufs` into the buffer if the buffer is collecting
+    /// writes and has space for them; `None` sends the caller to
+    /// [`write_vectored`](Write::write_vectored).
+    #[inline(always)]
+    pub(crate) fn write_vectored_fast(&mut self, bufs: &[IoSlice<'_>]) -> Option<usize> {
+        if let Mode::Writing { len } = &mut self.mode {
+            let total = bufs.iter().fold(0usize, |t, b| t.saturating_add(b.len()));
+            if total <= self.buf.len() - *len {
+                for part in bufs {
+                    let end = *len + part.len();
+                    self.buf[*len..end].copy_from_slice(part);
+                    *len = end;
+                }
+                self.pos += total as u64;
+                return Some(total);
+            }
+        }
+        None
+    }
+
+    /// Fills `out` from the read-ahead if it holds enough, answering
+    /// `true`; `false` sends the caller to [`read_exact`](Read::read_exact).
+    #[inline(always)]
+    pub(crate) fn read_exact_fast(&mut self, out: &mut [u8]) -> bool {
+        if let Mode::Reading { next, end } = &mut self.mode {
+            if out.len() <= *end - *next {
+                out.copy_from_slice(&self.buf[*next..*next + out.len()]);
+                *next += out.len();
+                self.pos += out.len() as u64;
+                return true;
+            }
+        }
+        false
+    }
+
+    /// The position (`Seek::stream_position`): no system call, unless the
+    /// file was lent and its offset is the truth.
+    #[inline]
+    pub(crate) fn stream_position(&mut self) -> io::Result<u64> {
+        self.reclaim()?;
+        Ok(self.pos)
+    }
+
     /// Reads from the buffer if it holds read-ahead; `None` sends the
     /// caller to [`read`](Self::read).
     #[inline(always)]
@@ -174,13 +219,21 @@ impl Disk {
 
     /// After the file was lent, takes its offset back as the position and
     /// its length as the length.
+    #[inline]
     fn reclaim(&mut self) -> io::Result<()> {
         if self.mode == Mode::Lent {
-            let pos = self.file.stream_position()?;
-            self.len = self.file.metadata()?.len();
-            self.pos = pos;
-            self.mode = Mode::Idle;
+            self.take_back()?;
         }
+        Ok(())
+    }
+
+    /// [`reclaim`](Self::reclaim)'s work, out of the way of the fast paths.
+    #[cold]
+    fn take_back(&mut self) -> io::Result<()> {
+        let pos = self.file.stream_position()?;
+        self.len = self.file.metadata()?.len();
+        self.pos = pos;
+        self.mode = Mode::Idle;
         Ok(())
     }
 
@@ -212,6 +265,21 @@ impl Disk {
             }
         }
         Ok(())
+    }
+
+    /// `fill_buf` when the read-ahead is used up: pending writes out, then
+    /// a buffer's worth read at the position.
+    #[inline(never)]
+    fn refill(&mut self) -> io::Result<&[u8]> {
+        self.prepare_read()?;
+        if self.pos >= self.len {
+            return Ok(&[]);
+        }
+        self.fill()?;
+        match self.mode {
+            Mode::Reading { next, end } => Ok(&self.buf[next..end]),
+            _ => Ok(&[]),
+        }
     }
 
     fn ensure_buffer(&mut self) {
@@ -285,13 +353,24 @@ impl Write for Disk {
     /// (writing them again later is idempotent: the offsets are fixed).
     /// Buffered bytes never pass the file-size limit (see
     /// [`write`](Self::write)); the check here only makes sure of it.
+    ///
+    /// The empty buffer left behind starts at the position: it keeps
+    /// collecting writes only if a buffer's worth from there stays within
+    /// the limit (and the largest offset), as [`write`](Self::write)
+    /// requires of a new buffer; otherwise the next write goes through
+    /// `write` and its checks.
     fn flush(&mut self) -> io::Result<()> {
         if let Mode::Writing { len } = self.mode {
             if len > 0 {
                 let start = self.pos - len as u64;
                 self.check_limit(self.pos)?;
                 sys::write_all_at(&self.file, &self.buf[..len], start)?;
-                self.mode = Mode::Writing { len: 0 };
+                let reach = self.pos.saturating_add(self.capacity as u64);
+                self.mode = if reach > MAX_OFFSET || reach > self.limit {
+                    Mode::Idle
+                } else {
+                    Mode::Writing { len: 0 }
+                };
                 self.len = self.len.max(self.pos);
             }
         }
@@ -324,29 +403,82 @@ impl Read for Disk {
         self.fill()?;
         Ok(self.read_fast(out).unwrap_or(0))
     }
+
+    /// Appends the read-ahead, then everything from the position to the
+    /// known length, read straight into `out`'s spare capacity: one
+    /// allocation and one system call (more only for partial reads), no
+    /// zero-filling and no probing for the end. On an error, what was read
+    /// stays in `out` and the position is past it.
+    fn read_to_end(&mut self, out: &mut Vec<u8>) -> io::Result<usize> {
+        let start = out.len();
+        if let Mode::Reading { next, end } = self.mode {
+            let ahead = &self.buf[next..end];
+            out.try_reserve(ahead.len())
+                .map_err(|_| cannot_allocate(ahead.len()))?;
+            out.extend_from_slice(ahead);
+            self.pos += ahead.len() as u64;
+        }
+        self.prepare_read()?;
+        while self.pos < self.len {
+            let want = usize::try_from(self.len - self.pos).unwrap_or(usize::MAX);
+            out.try_reserve(want).map_err(|_| cannot_allocate(want))?;
+            let before = out.len();
+            let n = sys::read_append_at(&self.file, out, self.pos)?;
+            if n == 0 {
+                break;
+            }
+            // Bytes past the known length (the file grew through a clone)
+            // are not the spool's.
+            let kept = n.min(want);
+            out.truncate(before + kept);
+            self.pos += kept as u64;
+        }
+        Ok(out.len() - start)
+    }
+
+    /// [`read_to_end`](Self::read_to_end), then a UTF-8 check, as std's
+    /// `read_to_string`: on bytes that are not UTF-8, `out` is unchanged and
+    /// the error is `InvalidData` (the bytes were read: the position is
+    /// past them, as for a file).
+    fn read_to_string(&mut self, out: &mut String) -> io::Result<usize> {
+        if !out.is_empty() {
+            let mut tail = String::new();
+            let result = self.read_to_string(&mut tail);
+            out.push_str(&tail);
+            return result;
+        }
+        let mut bytes = mem::take(out).into_bytes();
+        let result = self.read_to_end(&mut bytes);
+        match String::from_utf8(bytes) {
+            Ok(text) => {
+                *out = text;
+                result
+            }
+            Err(e) => {
+                let mut bytes = e.into_bytes();
+                bytes.clear();
+                *out = String::from_utf8(bytes).unwrap_or_default();
+                result.and(Err(invalid_utf8()))
+            }
+        }
+    }
 }
 
 impl BufRead for Disk {
     /// The buffered bytes from the position on, reading more when there are
     /// none (`BufRead::fill_buf`).
+    #[inline]
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        match self.mode {
-            Mode::Reading { next, end } if next < end => {}
-            _ => {
-                self.prepare_read()?;
-                if self.pos >= self.len {
-                    return Ok(&[]);
-                }
-                self.fill()?;
+        if let Mode::Reading { next, end } = self.mode {
+            if next < end {
+                return Ok(&self.buf[next..end]);
             }
         }
-        match self.mode {
-            Mode::Reading { next, end } => Ok(&self.buf[next..end]),
-            _ => Ok(&[]),
-        }
+        self.refill()
     }
 
     /// Moves past `amt` bytes returned by [`fill_buf`](Self::fill_buf).
+    #[inline]
     fn consume(&mut self, amt: usize) {
         if let Mode::Reading { next, end } = &mut self.mode {
             let n = amt.min(*end - *next);

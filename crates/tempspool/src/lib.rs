@@ -129,23 +129,47 @@
 //!
 //! # Speed
 //!
-//! In memory, a write or read that fits in the allocated buffer is a bounds
-//! check and a copy, as fast as `Cursor<Vec<u8>>`. After a rollover, the
-//! spool keeps an I/O buffer (8 KiB by default,
+//! In memory, every call costs what it costs on a `Cursor<Vec<u8>>`:
+//! `write`, `write_all`, `write_vectored` (and `write!`), `read`,
+//! `read_exact`, `seek`, `stream_position`, `fill_buf` and `consume`
+//! inline their common case into the caller (a bounds check and a copy,
+//! with one more check that the bytes fit in the memory already allocated
+//! and accounted), and everything else (growing, the rollover, the budget)
+//! is one call out of line. `read_to_end` and `read_to_string` copy the rest
+//! in one go.
+//!
+//! After a rollover, the spool keeps an I/O buffer (8 KiB by default,
 //! [`set_buffer_capacity`](SpooledTempFile::set_buffer_capacity)) for reads
 //! and writes in turn, so small operations cost what they cost through a
 //! `BufReader` or `BufWriter` around a `File`: no need to wrap the spool in
-//! one. The buffering is invisible: reads always see earlier writes,
-//! writes after reads land at the logical position (the read-ahead is
-//! dropped), and everything that looks at the file or leaves the buffered
-//! bytes behind writes them out first: a read, a `seek` that moves, `set_len`,
+//! one. The same calls inline their case within the buffer.
+//! `read_to_end` and `read_to_string` know the length: they allocate once
+//! and read the rest of the file in one system call, where `BufReader`
+//! asks the file for its size and probes for the end. `stream_position`,
+//! and `seek` unless buffered writes must go out first, make no system
+//! call at all.
+//!
+//! The spool is its own buffer: it implements [`BufRead`](std::io::BufRead)
+//! in both states, so read lines with `spool.lines()`, `read_line` or
+//! `read_until` directly (a `BufReader` around it would only copy every
+//! byte once more). `read_buf` is left to std's default (it is unstable on
+//! the crate's minimum Rust version), as is `is_write_vectored` (`false`,
+//! though a vectored write takes all of its slices in one call).
+//!
+//! The buffering is invisible: reads always see earlier writes, writes
+//! after reads land at the logical position (the read-ahead is dropped),
+//! and everything that looks at the file or leaves the buffered bytes
+//! behind writes them out first: a read, a `seek` that moves, `set_len`,
 //! [`as_file`](SpooledTempFile::as_file), [`fileno`](SpooledTempFile::fileno),
 //! `into_file`, `into_inner`, `flush` and drop. `len` counts buffered bytes
 //! without writing them. Every system call is positional
 //! (`pread`/`pwrite`), so switching between reading and writing costs no
-//! `lseek`. `cargo run --release -p tempspool --example spool_speed --
-//! --full` measures all of this side by side with `Cursor`, `BufWriter`,
-//! `BufReader` and the `tempfile` crate.
+//! `lseek`.
+//!
+//! `cargo run --release -p tempspool --example spool_speed -- --full`
+//! measures each of these calls on its own, in memory against `Cursor` and
+//! after a rollover against `BufWriter`/`BufReader` on a file in the same
+//! directory, with the `tempfile` crate alongside.
 //!
 //! # Coming from the `tempfile` crate
 //!

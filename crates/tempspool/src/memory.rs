@@ -1,7 +1,8 @@
 //! The in-memory state of a spool: a byte vector and a position, with the
 //! fast paths kept tiny so that they inline into the caller.
 
-use std::io::{self, Cursor};
+use std::io::{self, Cursor, IoSlice, SeekFrom};
+use std::str;
 
 use crate::budget::SpoolBudget;
 
@@ -44,11 +45,13 @@ impl Memory {
     }
 
     /// The position.
+    #[inline]
     pub(crate) fn pos(&self) -> u64 {
         self.pos
     }
 
     /// The length.
+    #[inline]
     pub(crate) fn len(&self) -> u64 {
         self.data.len() as u64
     }
@@ -85,6 +88,26 @@ impl Memory {
             }
         }
         None
+    }
+
+    /// Appends every part of `bufs` if the position is at the end and they
+    /// all fit in the room already allocated; `None` sends the caller to
+    /// the slow path. Inlined into every caller, as [`write_fast`](Self::write_fast).
+    #[inline(always)]
+    pub(crate) fn write_vectored_fast(&mut self, bufs: &[IoSlice<'_>]) -> Option<usize> {
+        let len = self.data.len();
+        if self.pos != len as u64 {
+            return None;
+        }
+        let total = bufs.iter().fold(0usize, |t, b| t.saturating_add(b.len()));
+        if total > self.room.saturating_sub(len) {
+            return None;
+        }
+        for part in bufs {
+            self.data.extend_from_slice(part);
+        }
+        self.pos = self.data.len() as u64;
+        Some(total)
     }
 
     /// Writes `buf` at the position within the room already made,
@@ -236,36 +259,73 @@ impl Memory {
         n
     }
 
-    /// Fills `out` or, if too few bytes remain, reads them all and fails
-    /// with `UnexpectedEof` (as `Cursor` does).
-    pub(crate) fn read_exact(&mut self, out: &mut [u8]) -> io::Result<()> {
-        let rest = self.remaining();
-        if rest.len() >= out.len() {
-            out.copy_from_slice(&rest[..out.len()]);
-            self.pos += out.len() as u64;
-            Ok(())
-        } else {
-            self.pos = self.pos.max(self.len());
-            Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "failed to fill whole buffer",
-            ))
+    /// Fills `out` if enough bytes remain, answering `true`; `false` sends
+    /// the caller to [`read_exact`](Self::read_exact). Inlined into every
+    /// caller: with a constant-size `out` the copy becomes a few moves.
+    #[inline(always)]
+    pub(crate) fn read_exact_fast(&mut self, out: &mut [u8]) -> bool {
+        let len = self.data.len();
+        if self.pos <= len as u64 {
+            let pos = self.pos as usize;
+            if out.len() <= len - pos {
+                out.copy_from_slice(&self.data[pos..pos + out.len()]);
+                self.pos += out.len() as u64;
+                return true;
+            }
         }
+        false
+    }
+
+    /// Fills `out` or, if too few bytes remain, reads them all and fails
+    /// with `UnexpectedEof`, leaving the position at the end (or where it
+    /// was, if past the end).
+    #[cold]
+    pub(crate) fn read_exact(&mut self, out: &mut [u8]) -> io::Result<()> {
+        // Past the end, the fast path leaves even an empty `out` here.
+        if out.is_empty() || self.read_exact_fast(out) {
+            return Ok(());
+        }
+        self.pos = self.pos.max(self.len());
+        Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "failed to fill whole buffer",
+        ))
     }
 
     /// Appends everything after the position to `out`.
+    #[inline]
     pub(crate) fn read_to_end(&mut self, out: &mut Vec<u8>) -> io::Result<usize> {
         let rest = self.remaining();
         let n = rest.len();
-        out.try_reserve(n).map_err(|e| {
-            io::Error::new(
-                io::ErrorKind::OutOfMemory,
-                format!("allocating {n} bytes to read a spooled temporary file: {e}"),
-            )
-        })?;
+        out.try_reserve(n).map_err(|_| cannot_allocate(n))?;
         out.extend_from_slice(rest);
         self.pos += n as u64;
         Ok(n)
+    }
+
+    /// Appends everything after the position to `out` if it is UTF-8;
+    /// otherwise fails with `InvalidData`, leaving `out` unchanged and the
+    /// position at the end, as after a rollover (std's `read_to_string` on a
+    /// file: the bytes were read). `Cursor` would not move.
+    #[inline]
+    pub(crate) fn read_to_string(&mut self, out: &mut String) -> io::Result<usize> {
+        let Ok(rest) = str::from_utf8(self.remaining()) else {
+            self.pos = self.pos.max(self.len());
+            return Err(invalid_utf8());
+        };
+        let n = rest.len();
+        out.try_reserve(n).map_err(|_| cannot_allocate(n))?;
+        out.push_str(rest);
+        self.pos += n as u64;
+        Ok(n)
+    }
+
+    /// Moves the position as `from` says (`Seek::seek`).
+    #[inline]
+    pub(crate) fn seek(&mut self, from: SeekFrom) -> io::Result<u64> {
+        let target = crate::spool::resolve_seek(from, self.pos, self.len())?;
+        self.pos = target;
+        Ok(target)
     }
 
     /// The bytes from the position to the end (empty past the end).
@@ -276,13 +336,9 @@ impl Memory {
     }
 
     /// Moves the position past `amt` bytes of [`remaining`](Self::remaining).
+    #[inline]
     pub(crate) fn consume(&mut self, amt: usize) {
         self.pos += amt.min(self.remaining().len()) as u64;
-    }
-
-    /// Sets the position; any value is allowed, as in `Cursor`.
-    pub(crate) fn set_pos(&mut self, pos: u64) {
-        self.pos = pos;
     }
 
     /// The bytes and the position as a `Cursor`, giving up the buffer.
@@ -291,6 +347,24 @@ impl Memory {
         cursor.set_position(self.pos);
         cursor
     }
+}
+
+/// The error of a read whose destination cannot grow by `n` bytes.
+#[cold]
+pub(crate) fn cannot_allocate(n: usize) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::OutOfMemory,
+        format!("allocating {n} bytes to read a spooled temporary file"),
+    )
+}
+
+/// The error of `read_to_string` on bytes that are not UTF-8 (std's).
+#[cold]
+pub(crate) fn invalid_utf8() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        "stream did not contain valid UTF-8",
+    )
 }
 
 fn beyond_memory(end: u64) -> io::Error {

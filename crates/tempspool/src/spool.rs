@@ -474,33 +474,27 @@ impl SpooledTempFile {
         self.rollover()?;
         Ok(false)
     }
-
-    #[inline(never)]
-    fn write_slow(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if self.admit(buf.len())? {
-            if let Inner::Memory(memory) = &mut self.inner {
-                return Ok(memory.write_in_room([buf]));
-            }
-        }
-        self.disk()?.write(buf)
-    }
 }
 
 /// The absolute position `from` names, given the position and the length;
 /// any `u64` is allowed, as in `Cursor` (the file system refuses offsets it
 /// cannot hold when they are used).
+#[inline]
 pub(crate) fn resolve_seek(from: SeekFrom, pos: u64, len: u64) -> io::Result<u64> {
     let target = match from {
         SeekFrom::Start(n) => Some(n),
         SeekFrom::Current(offset) => pos.checked_add_signed(offset),
         SeekFrom::End(offset) => len.checked_add_signed(offset),
     };
-    target.ok_or_else(|| {
-        io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "invalid seek to a negative or overflowing position",
-        )
-    })
+    target.ok_or_else(invalid_seek)
+}
+
+#[cold]
+fn invalid_seek() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        "invalid seek to a negative or overflowing position",
+    )
 }
 
 /// Writes go to memory until the rule says roll over, then to the file
@@ -511,25 +505,103 @@ pub(crate) fn resolve_seek(from: SeekFrom, pos: u64, len: u64) -> io::Result<u64
 /// written (the `Write` contract: an error means no bytes went in), while
 /// everything written before is still in memory. Writing again retries the
 /// rollover.
+///
+/// `write`, `write_all` and `write_vectored` (and `write!`, which goes
+/// through `write_all`) inline their common case into the caller: in
+/// memory, bytes that fit in the buffer already allocated; after a
+/// rollover, bytes that fit in the I/O buffer. Everything else (growing,
+/// the rollover, system calls) is one call out of line.
+/// (`is_write_vectored` is unstable, and so not implemented: it says
+/// `false`, though a vectored write takes all of its slices in one call
+/// in both states.)
 impl Write for SpooledTempFile {
-    /// The fast paths (in memory within the allocated buffer; after
-    /// rollover within the I/O buffer) are inlined into the caller.
     #[inline(always)]
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let done = match &mut self.inner {
             Inner::Memory(memory) => memory.write_fast(buf),
             Inner::Disk(disk) => disk.write_fast(buf),
         };
+        // The fast paths take all of `buf` or nothing: saying so in the
+        // caller lets it drop its check for a short write.
+        if done.is_some() {
+            Ok(buf.len())
+        } else {
+            self.write_slow(buf)
+        }
+    }
+
+    /// As std's: retries `Interrupted`, fails with `WriteZero` if a write
+    /// takes nothing. An error after part of `buf` went in leaves that part
+    /// written (a failed rollover writes nothing).
+    #[inline(always)]
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        let done = match &mut self.inner {
+            Inner::Memory(memory) => memory.write_fast(buf),
+            Inner::Disk(disk) => disk.write_fast(buf),
+        };
         match done {
-            Some(n) => Ok(n),
-            None => self.write_slow(buf),
+            Some(_) => Ok(()),
+            None => self.write_all_slow(buf),
         }
     }
 
     /// Writes all of `bufs` into memory at once, or rolls over first if the
     /// position after them would pass `max_size` (Python's `writelines`
     /// ends in the same state).
+    #[inline(always)]
     fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        let done = match &mut self.inner {
+            Inner::Memory(memory) => memory.write_vectored_fast(bufs),
+            Inner::Disk(disk) => disk.write_vectored_fast(bufs),
+        };
+        match done {
+            Some(n) => Ok(n),
+            None => self.write_vectored_slow(bufs),
+        }
+    }
+
+    /// Writes buffered bytes to the file after a rollover (no `fsync`: the
+    /// file dies with the spool). Nothing to do in memory.
+    #[inline]
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.inner {
+            Inner::Memory(_) => Ok(()),
+            Inner::Disk(disk) => disk.flush(),
+        }
+    }
+}
+
+impl SpooledTempFile {
+    #[inline(never)]
+    fn write_slow(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.admit(buf.len())? {
+            if let Inner::Memory(memory) = &mut self.inner {
+                return Ok(memory.write_in_room([buf]));
+            }
+        }
+        self.disk()?.write(buf)
+    }
+
+    #[inline(never)]
+    fn write_all_slow(&mut self, mut buf: &[u8]) -> io::Result<()> {
+        while !buf.is_empty() {
+            match self.write(buf) {
+                Ok(0) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::WriteZero,
+                        "failed to write whole buffer",
+                    ));
+                }
+                Ok(n) => buf = &buf[n..],
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    #[inline(never)]
+    fn write_vectored_slow(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
         let total = bufs.iter().fold(0usize, |t, b| t.saturating_add(b.len()));
         if self.admit(total)? {
             if let Inner::Memory(memory) = &mut self.inner {
@@ -539,17 +611,23 @@ impl Write for SpooledTempFile {
         self.disk()?.write_vectored(bufs)
     }
 
-    /// Writes buffered bytes to the file after a rollover (no `fsync`: the
-    /// file dies with the spool). Nothing to do in memory.
-    fn flush(&mut self) -> io::Result<()> {
+    #[inline(never)]
+    fn read_exact_slow(&mut self, out: &mut [u8]) -> io::Result<()> {
         match &mut self.inner {
-            Inner::Memory(_) => Ok(()),
-            Inner::Disk(disk) => disk.flush(),
+            Inner::Memory(memory) => memory.read_exact(out),
+            Inner::Disk(disk) => disk.read_exact(out),
         }
     }
 }
 
 /// Reads see every write, buffered or not; past the end they return 0.
+///
+/// `read` and `read_exact` inline their common case into the caller: in
+/// memory, a copy; after a rollover, a copy from the read-ahead.
+/// `read_to_end` and `read_to_string` know the length: they allocate once
+/// and, after a rollover, read the file in one system call. (`read_buf` is
+/// not implemented: it is unstable on the crate's minimum Rust version, and
+/// std's default for it calls `read`.)
 impl Read for SpooledTempFile {
     #[inline(always)]
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
@@ -579,25 +657,62 @@ impl Read for SpooledTempFile {
         }
     }
 
+    /// On `UnexpectedEof` the remaining bytes have been consumed: the
+    /// position is at the end (or stays where it was, past the end). What
+    /// `out` holds then is unspecified, as std says.
+    #[inline(always)]
     fn read_exact(&mut self, out: &mut [u8]) -> io::Result<()> {
-        match &mut self.inner {
-            Inner::Memory(memory) => memory.read_exact(out),
-            Inner::Disk(disk) => disk.read_exact(out),
+        let done = match &mut self.inner {
+            Inner::Memory(memory) => memory.read_exact_fast(out),
+            Inner::Disk(disk) => disk.read_exact_fast(out),
+        };
+        if done {
+            Ok(())
+        } else {
+            self.read_exact_slow(out)
         }
     }
 
+    #[inline]
     fn read_to_end(&mut self, out: &mut Vec<u8>) -> io::Result<usize> {
         match &mut self.inner {
             Inner::Memory(memory) => memory.read_to_end(out),
             Inner::Disk(disk) => disk.read_to_end(out),
         }
     }
+
+    /// As std's: bytes that are not UTF-8 leave `out` unchanged and fail
+    /// with `InvalidData`, with the position past them (at the end), in both
+    /// states. (`Cursor` would not move.)
+    #[inline]
+    fn read_to_string(&mut self, out: &mut String) -> io::Result<usize> {
+        match &mut self.inner {
+            Inner::Memory(memory) => memory.read_to_string(out),
+            Inner::Disk(disk) => disk.read_to_string(out),
+        }
+    }
 }
 
+/// A spool is its own buffer: read lines with
+/// [`lines`](BufRead::lines), [`read_line`](BufRead::read_line) or
+/// [`read_until`](BufRead::read_until) on the spool itself, without a
+/// `BufReader` around it (which would only copy every byte once more).
+///
 /// In memory, `fill_buf` returns everything from the position to the end,
 /// without copying; after a rollover it returns the I/O buffer's read-ahead
 /// (after writing out pending writes), like a `BufReader`.
+///
+/// ```
+/// use std::io::{BufRead, Seek, Write};
+/// let mut spool = tempspool::SpooledTempFile::new(1024);
+/// spool.write_all(b"first\nsecond\n")?;
+/// spool.rewind()?;
+/// let lines: Vec<String> = spool.lines().collect::<Result<_, _>>()?;
+/// assert_eq!(lines, ["first", "second"]);
+/// # Ok::<(), std::io::Error>(())
+/// ```
 impl BufRead for SpooledTempFile {
+    #[inline]
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
         match &mut self.inner {
             Inner::Memory(memory) => Ok(memory.remaining()),
@@ -605,6 +720,7 @@ impl BufRead for SpooledTempFile {
         }
     }
 
+    #[inline]
     fn consume(&mut self, amt: usize) {
         match &mut self.inner {
             Inner::Memory(memory) => memory.consume(amt),
@@ -615,15 +731,23 @@ impl BufRead for SpooledTempFile {
 
 /// Seeking never rolls over, even far past `max_size`, and any position is
 /// allowed (reads there return 0; a write there zero-fills the gap).
+/// `seek` in memory and `stream_position` in both states cost no system
+/// call (nor does `seek` after a rollover, unless buffered writes must go
+/// out first).
 impl Seek for SpooledTempFile {
+    #[inline]
     fn seek(&mut self, from: SeekFrom) -> io::Result<u64> {
         match &mut self.inner {
-            Inner::Memory(memory) => {
-                let target = resolve_seek(from, memory.pos(), memory.len())?;
-                memory.set_pos(target);
-                Ok(target)
-            }
+            Inner::Memory(memory) => memory.seek(from),
             Inner::Disk(disk) => disk.seek(from),
+        }
+    }
+
+    #[inline]
+    fn stream_position(&mut self) -> io::Result<u64> {
+        match &mut self.inner {
+            Inner::Memory(memory) => Ok(memory.pos()),
+            Inner::Disk(disk) => disk.stream_position(),
         }
     }
 }

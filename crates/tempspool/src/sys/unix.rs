@@ -24,6 +24,22 @@ pub(crate) fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<us
     }
 }
 
+/// `pread(fd, buf, offset)` into the spare capacity of `out` (no
+/// zero-filling first), retried on `EINTR`; appends what it read and
+/// answers how much: 0 at or past the end, or if `out` has no spare
+/// capacity.
+pub(crate) fn read_append_at(file: &File, out: &mut Vec<u8>, offset: u64) -> io::Result<usize> {
+    if out.capacity() == out.len() {
+        return Ok(0);
+    }
+    loop {
+        match rustix::io::pread(file, rustix::buffer::spare_capacity(out), offset) {
+            Err(rustix::io::Errno::INTR) => continue,
+            other => return other.map_err(io::Error::from),
+        }
+    }
+}
+
 /// `pwrite(fd, buf, offset)`, retried on `EINTR`; may write less than all.
 pub(crate) fn write_at(file: &File, buf: &[u8], offset: u64) -> io::Result<usize> {
     loop {

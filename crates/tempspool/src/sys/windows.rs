@@ -37,6 +37,17 @@ pub(crate) fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<us
     }
 }
 
+/// [`read_at`] into the spare capacity of `out`, zero-filled first;
+/// appends what it read and answers how much: 0 at or past the end, or if
+/// `out` has no spare capacity.
+pub(crate) fn read_append_at(file: &File, out: &mut Vec<u8>, offset: u64) -> io::Result<usize> {
+    let start = out.len();
+    out.resize(out.capacity(), 0);
+    let result = read_at(file, &mut out[start..], offset);
+    out.truncate(start + *result.as_ref().unwrap_or(&0));
+    result
+}
+
 /// `WriteFile` at `offset`, retried on interruption; may write less than
 /// all. An offset past [`MAX_OFFSET`] is `InvalidInput`, as `pwrite`'s
 /// `EINVAL` on unix: `WriteFile` would read all ones as "append".

@@ -202,6 +202,46 @@ fn dropping_a_spool_written_up_to_the_limit_does_not_kill_the_process() {
     });
 }
 
+/// A `flush` near the limit does not start a new buffer that could reach
+/// past it: the small writes after it stop at the limit as they do without
+/// the flush, instead of being taken into a buffer that could never be
+/// written out (its write-out refused whole, the bytes before the limit
+/// lost with those after it).
+#[test]
+fn small_writes_after_a_flush_near_the_limit_stop_at_the_limit() {
+    const LIMIT: u64 = 20_000;
+    let scratch = Scratch::new("spool-fsize-flush-near");
+    let dir = scratch.path().to_path_buf();
+    child::check(|| {
+        child::default_sigxfsz();
+        child::set_soft_rlimit(libc::RLIMIT_FSIZE, LIMIT);
+        let mut spool = SpooledTempFile::new_in(16, &dir);
+        spool.write_all(&[1; 10_000]).unwrap(); // rolls over, goes straight to the file
+        let file = spool.as_file().unwrap().try_clone().unwrap();
+        for _ in 0..81 {
+            spool.write_all(&[2; 100]).unwrap(); // buffered: 10_000 + 8 KiB fits
+        }
+        spool.flush().unwrap(); // at 18_100
+        let results: Vec<io::Result<usize>> = (0..30).map(|_| spool.write(&[3; 100])).collect();
+        drop(spool);
+
+        let taken = results.iter().take_while(|r| r.is_ok()).count();
+        assert_eq!(taken, 19, "every write up to the limit is taken, no more");
+        for result in &results[taken..] {
+            let err = result.as_ref().unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::FileTooLarge, "{err}");
+        }
+        let mut all = Vec::new();
+        (&file).seek(SeekFrom::Start(0)).unwrap();
+        (&file).read_to_end(&mut all).unwrap();
+        let mut expected = vec![1; 10_000];
+        expected.extend([2; 8_100]);
+        expected.extend([3; 1_900]);
+        assert_eq!(all.len(), expected.len());
+        assert!(all == expected, "the file holds every byte taken");
+    });
+}
+
 /// `set_len` past the limit (`ftruncate` would raise `SIGXFSZ`) is refused
 /// with `EFBIG`, also when it is what rolls the spool over.
 #[test]

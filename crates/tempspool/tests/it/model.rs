@@ -8,8 +8,16 @@
 //! read-after-write and seeks through the read-ahead); the other half only
 //! at random points and at the end, so that state carried in the buffer
 //! from one operation to the next is tested too.
+//!
+//! Every `Read`, `Write`, `Seek` and `BufRead` call the spool implements
+//! itself is here, so that its inlined fast paths (in memory, and within
+//! the I/O buffer after a rollover) and the slow paths behind them are
+//! checked against the same model: short reads and `UnexpectedEof` at the
+//! end, positions past the end, `InvalidData` from the text readers.
+//! Written bytes are mostly text, so that `read_to_string` and `read_line`
+//! see both valid and invalid UTF-8.
 
-use std::io::{self, BufRead, IoSlice, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufRead, IoSlice, IoSliceMut, Read, Seek, SeekFrom, Write};
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -18,10 +26,19 @@ use tempspool::SpooledTempFile;
 #[derive(Debug, Clone)]
 enum Op {
     Write(Vec<u8>),
+    WriteAll(Vec<u8>),
+    WriteFmt(String),
     WriteVectored(Vec<Vec<u8>>),
     Read(usize),
+    ReadVectored(Vec<usize>),
     ReadExact(usize),
+    ReadToEnd,
+    /// `read_to_string` into an empty string, or one holding something.
+    ReadToString(bool),
+    ReadUntil(u8),
+    ReadLine,
     FillBuf(usize),
+    StreamPosition,
     Seek(SeekFrom),
     SetLen(u64),
     Rollover,
@@ -29,17 +46,32 @@ enum Op {
     Check,
 }
 
+/// Mostly text (lowercase letters and newlines), sometimes any byte.
 fn bytes(max: usize) -> impl Strategy<Value = Vec<u8>> {
-    prop::collection::vec(any::<u8>(), 0..=max)
+    let byte = prop_oneof![12 => b'a'..=b'z', 3 => Just(b'\n'), 1 => any::<u8>()];
+    prop::collection::vec(byte, 0..=max)
+}
+
+fn text(max: usize) -> impl Strategy<Value = String> {
+    let byte = prop_oneof![4 => b'a'..=b'z', 1 => Just(b'\n')];
+    prop::collection::vec(byte, 0..=max).prop_map(|b| String::from_utf8(b).unwrap())
 }
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        6 => bytes(24).prop_map(Op::Write),
+        4 => bytes(24).prop_map(Op::Write),
+        3 => bytes(24).prop_map(Op::WriteAll),
+        1 => text(24).prop_map(Op::WriteFmt),
         2 => prop::collection::vec(bytes(12), 0..4).prop_map(Op::WriteVectored),
-        4 => (0usize..32).prop_map(Op::Read),
-        1 => (0usize..24).prop_map(Op::ReadExact),
+        3 => (0usize..32).prop_map(Op::Read),
+        1 => prop::collection::vec(0usize..12, 0..4).prop_map(Op::ReadVectored),
+        2 => (0usize..24).prop_map(Op::ReadExact),
+        1 => Just(Op::ReadToEnd),
+        1 => any::<bool>().prop_map(Op::ReadToString),
+        1 => prop_oneof![Just(b'\n'), b'a'..=b'z'].prop_map(Op::ReadUntil),
+        1 => Just(Op::ReadLine),
         1 => (0usize..24).prop_map(Op::FillBuf),
+        1 => Just(Op::StreamPosition),
         2 => (0u64..80).prop_map(|n| Op::Seek(SeekFrom::Start(n))),
         2 => (-40i64..40).prop_map(|n| Op::Seek(SeekFrom::Current(n))),
         2 => (-40i64..20).prop_map(|n| Op::Seek(SeekFrom::End(n))),
@@ -152,6 +184,21 @@ fn apply(spool: &mut SpooledTempFile, model: &mut Model, op: &Op) {
             assert!(n <= total && (n > 0 || total == 0), "wrote {n} of {total}");
             model.write(&parts.concat()[..n]);
         }
+        Op::WriteAll(bytes) => {
+            // An empty `write_all` writes nothing, so it does not roll over.
+            if !bytes.is_empty() {
+                model.before_write(bytes.len());
+            }
+            spool.write_all(bytes).unwrap();
+            model.write(bytes);
+        }
+        Op::WriteFmt(text) => {
+            if !text.is_empty() {
+                model.before_write(text.len());
+            }
+            write!(spool, "{text}").unwrap();
+            model.write(text.as_bytes());
+        }
         Op::Read(len) => {
             let mut buf = vec![0; *len];
             let n = spool.read(&mut buf).unwrap();
@@ -164,6 +211,21 @@ fn apply(spool: &mut SpooledTempFile, model: &mut Model, op: &Op) {
             assert_eq!(&buf[..n], &available[..n], "bytes read");
             model.pos += n as u64;
         }
+        Op::ReadVectored(lens) => {
+            let mut bufs: Vec<Vec<u8>> = lens.iter().map(|&n| vec![0; n]).collect();
+            let mut slices: Vec<IoSliceMut<'_>> =
+                bufs.iter_mut().map(|b| IoSliceMut::new(b)).collect();
+            let n = spool.read_vectored(&mut slices).unwrap();
+            let total: usize = lens.iter().sum();
+            let available = model.available();
+            assert!(n <= available.len().min(total), "read {n}");
+            assert!(
+                n > 0 || total == 0 || available.is_empty(),
+                "short read of 0"
+            );
+            assert_eq!(&bufs.concat()[..n], &available[..n], "bytes read");
+            model.pos += n as u64;
+        }
         Op::ReadExact(len) => {
             let mut buf = vec![0; *len];
             let result = spool.read_exact(&mut buf);
@@ -173,9 +235,65 @@ fn apply(spool: &mut SpooledTempFile, model: &mut Model, op: &Op) {
                 assert_eq!(&buf[..], &available[..*len]);
                 model.pos += *len as u64;
             } else {
+                // Everything left was read: the position is at the end (or
+                // stays past it).
                 assert_eq!(result.unwrap_err().kind(), io::ErrorKind::UnexpectedEof);
                 model.pos = model.pos.max(model.data.len() as u64);
             }
+        }
+        Op::ReadToEnd => {
+            let mut out = b"kept".to_vec();
+            let n = spool.read_to_end(&mut out).unwrap();
+            let available = model.available();
+            assert_eq!(n, available.len());
+            assert_eq!(&out[..4], b"kept");
+            assert_eq!(&out[4..], available);
+            model.pos = model.pos.max(model.data.len() as u64);
+        }
+        Op::ReadToString(prefilled) => {
+            let before = if *prefilled { "kept" } else { "" };
+            let mut out = before.to_string();
+            let result = spool.read_to_string(&mut out);
+            match std::str::from_utf8(model.available()) {
+                Ok(text) => {
+                    assert_eq!(result.unwrap(), text.len());
+                    assert_eq!(out, format!("{before}{text}"));
+                }
+                Err(_) => {
+                    assert_eq!(result.unwrap_err().kind(), io::ErrorKind::InvalidData);
+                    assert_eq!(out, before, "read_to_string changed its string");
+                }
+            }
+            // Read either way, as from a file.
+            model.pos = model.pos.max(model.data.len() as u64);
+        }
+        Op::ReadUntil(delim) => {
+            let mut out = b"kept".to_vec();
+            let n = spool.read_until(*delim, &mut out).unwrap();
+            let want = line(model.available(), *delim);
+            assert_eq!(n, want.len());
+            assert_eq!(&out[4..], want);
+            model.pos += n as u64;
+        }
+        Op::ReadLine => {
+            let mut out = "kept".to_string();
+            let result = spool.read_line(&mut out);
+            let want = line(model.available(), b'\n');
+            match std::str::from_utf8(want) {
+                Ok(text) => {
+                    assert_eq!(result.unwrap(), text.len());
+                    assert_eq!(out, format!("kept{text}"));
+                }
+                Err(_) => {
+                    assert_eq!(result.unwrap_err().kind(), io::ErrorKind::InvalidData);
+                    assert_eq!(out, "kept", "read_line changed its string");
+                }
+            }
+            // The line is consumed either way (std's `read_line`).
+            model.pos += want.len() as u64;
+        }
+        Op::StreamPosition => {
+            assert_eq!(spool.stream_position().unwrap(), model.pos);
         }
         Op::FillBuf(consume) => {
             let buf = spool.fill_buf().unwrap().to_vec();
@@ -215,6 +333,15 @@ fn apply(spool: &mut SpooledTempFile, model: &mut Model, op: &Op) {
         }
         Op::Flush => spool.flush().unwrap(),
         Op::Check => {}
+    }
+}
+
+/// The start of `available` up to and including the first `delim` (all of
+/// it if there is none).
+fn line(available: &[u8], delim: u8) -> &[u8] {
+    match available.iter().position(|&b| b == delim) {
+        Some(i) => &available[..=i],
+        None => available,
     }
 }
 
