@@ -104,6 +104,7 @@
 //! [`docs/platforms.md`](https://github.com/tempkit/tempkit/blob/main/docs/platforms.md)
 //! says how each platform does it, and what is tested where.
 
+mod atomic;
 mod builder;
 pub mod env;
 mod file;
@@ -125,6 +126,7 @@ use std::path::{Path, PathBuf};
 
 use tempcore::{FileOptions, Template};
 
+pub use atomic::{AtomicFile, AtomicOptions, Durability, write_atomic};
 pub use builder::Builder;
 pub use file::{TempFile, TempFilePersistError};
 pub use named::{NamedTempFile, PersistError};
