@@ -44,9 +44,9 @@ fn a_new_file_gets_what_file_create_gives_not_0600() {
     let scratch = Scratch::new("atomic-new-mode");
     let dir = nobodys_dir(&scratch, "home");
     as_nobody(|| {
-        for umask in [0o022, 0o027, 0o002] {
+        for umask in [0o022_u32, 0o027, 0o002] {
             // SAFETY: umask only changes this forked child's mask.
-            unsafe { libc::umask(umask) };
+            unsafe { libc::umask(umask as libc::mode_t) };
             let saved = dir.join(format!("saved-{umask:o}"));
             let created = dir.join(format!("created-{umask:o}"));
             write_atomic(&saved, b"x").unwrap();
@@ -87,11 +87,14 @@ fn a_member_of_the_files_group_keeps_the_group() {
     child::check(|| {
         // `nobody`, with OTHER_GID as a supplementary group.
         let groups = [OTHER_GID as libc::gid_t];
+        #[allow(clippy::useless_conversion, reason = "setgroups takes c_int on some systems")]
+        let count = 1usize.try_into().unwrap();
         // SAFETY: plain credential calls in a forked child.
         unsafe {
-            assert_eq!(libc::setgroups(1, groups.as_ptr()), 0);
-            assert_eq!(libc::setresgid(NOBODY, NOBODY, NOBODY), 0);
-            assert_eq!(libc::setresuid(NOBODY, NOBODY, NOBODY), 0);
+            assert_eq!(libc::setgroups(count, groups.as_ptr()), 0);
+            // As root, setgid and setuid set real, effective and saved ids.
+            assert_eq!(libc::setgid(NOBODY), 0);
+            assert_eq!(libc::setuid(NOBODY), 0);
         }
         write_atomic(&target, b"new").unwrap();
         assert_eq!(owner(&target), (NOBODY, OTHER_GID));
