@@ -391,7 +391,11 @@ fn link_retrying(
         if !transient(&error) {
             return Err(error);
         }
-        attempts.push(format!("attempt {} at {} ms: {error}", attempts.len() + 1, at.as_millis()));
+        attempts.push(format!(
+            "attempt {} at {} ms: {error}",
+            attempts.len() + 1,
+            at.as_millis()
+        ));
         let left = total.saturating_sub(start.elapsed());
         if left.is_zero() {
             if attempts.len() == 1 {
@@ -437,7 +441,11 @@ fn resolve(path: &Path, follow: bool) -> io::Result<(Dir, OsString, PathBuf, Opt
         match entry.kind {
             EntryKind::File => return Ok((dir, name, shown, Some(entry.kept))),
             EntryKind::Dir => {
-                return Err(refuse(io::ErrorKind::IsADirectory, &shown, "it is a directory"));
+                return Err(refuse(
+                    io::ErrorKind::IsADirectory,
+                    &shown,
+                    "it is a directory",
+                ));
             }
             EntryKind::Other(what) => {
                 let why = format!("it is a {what}, not a regular file");
@@ -449,9 +457,8 @@ fn resolve(path: &Path, follow: bool) -> io::Result<(Dir, OsString, PathBuf, Opt
             }
             EntryKind::Link => {}
         }
-        let link = sys::read_link_at(&dir, &name).map_err(|e| {
-            PathError::wrap(e, "reading the symbolic link", dir.join(&name))
-        })?;
+        let link = sys::read_link_at(&dir, &name)
+            .map_err(|e| PathError::wrap(e, "reading the symbolic link", dir.join(&name)))?;
         shown = dir.join(&link);
         let (next, next_name) = step(&dir, &link, &shown)?;
         if let Some(next) = next {
@@ -564,10 +571,19 @@ mod tests {
     #[test]
     fn retries_transient_failures_until_one_succeeds() {
         let mut calls = 0;
-        let linked = link_retrying(linkable(), Duration::from_secs(60), |_| true, |file| {
-            calls += 1;
-            if calls < 3 { busy(file) } else { Ok(file.detach().0) }
-        });
+        let linked = link_retrying(
+            linkable(),
+            Duration::from_secs(60),
+            |_| true,
+            |file| {
+                calls += 1;
+                if calls < 3 {
+                    busy(file)
+                } else {
+                    Ok(file.detach().0)
+                }
+            },
+        );
         assert!(linked.is_ok());
         assert_eq!(calls, 3);
     }
@@ -575,10 +591,15 @@ mod tests {
     #[test]
     fn lists_every_attempt_when_the_time_runs_out() {
         let mut calls = 0;
-        let err = link_retrying(linkable(), Duration::from_millis(20), |_| true, |file| {
-            calls += 1;
-            busy(file)
-        })
+        let err = link_retrying(
+            linkable(),
+            Duration::from_millis(20),
+            |_| true,
+            |file| {
+                calls += 1;
+                busy(file)
+            },
+        )
         .unwrap_err();
         assert!(calls >= 2, "{calls}");
         assert_eq!(err.kind(), io::ErrorKind::PermissionDenied);
@@ -586,24 +607,37 @@ mod tests {
         assert_eq!(detail.path(), Path::new("/busy/target"));
         let message = err.to_string();
         assert!(message.contains(&format!("{calls} attempts")), "{message}");
-        assert!(message.contains(&format!("attempt {calls} at")), "{message}");
+        assert!(
+            message.contains(&format!("attempt {calls} at")),
+            "{message}"
+        );
     }
 
     #[test]
     fn without_a_retry_or_for_other_errors_one_attempt() {
         let mut calls = 0;
-        let err = link_retrying(linkable(), Duration::ZERO, |_| true, |file| {
-            calls += 1;
-            busy(file)
-        })
+        let err = link_retrying(
+            linkable(),
+            Duration::ZERO,
+            |_| true,
+            |file| {
+                calls += 1;
+                busy(file)
+            },
+        )
         .unwrap_err();
         assert_eq!(calls, 1);
         assert!(!err.to_string().contains("attempts"), "{err}");
         let mut calls = 0;
-        link_retrying(linkable(), Duration::from_secs(60), |_| false, |file| {
-            calls += 1;
-            busy(file)
-        })
+        link_retrying(
+            linkable(),
+            Duration::from_secs(60),
+            |_| false,
+            |file| {
+                calls += 1;
+                busy(file)
+            },
+        )
         .unwrap_err();
         assert_eq!(calls, 1);
     }

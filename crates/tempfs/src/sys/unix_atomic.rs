@@ -100,7 +100,11 @@ pub(crate) fn read_link_at(dir: &Dir, name: &OsStr) -> io::Result<PathBuf> {
     loop {
         match rfs::readlinkat(dir, name, Vec::new()) {
             Err(Errno::INTR) => continue,
-            other => return Ok(PathBuf::from(std::ffi::OsString::from_vec(other?.into_bytes()))),
+            other => {
+                return Ok(PathBuf::from(std::ffi::OsString::from_vec(
+                    other?.into_bytes(),
+                )));
+            }
         }
     }
 }

@@ -47,7 +47,11 @@ fn full_durability_is_the_default_and_syncs_the_file_first() {
         fail_syscalls(&[libc::SYS_fsync, libc::SYS_fdatasync], libc::EDOM, None);
         let err = write_atomic(&target, b"new").unwrap_err();
         assert_injected(&err, "syncing the data", &target);
-        assert_eq!(read(&target), "old", "nothing is named before the data is safe");
+        assert_eq!(
+            read(&target),
+            "old",
+            "nothing is named before the data is safe"
+        );
         let err = save(&target, Durability::Full).unwrap_err();
         assert_injected(&err, "syncing the data", &target);
         save(&target, Durability::None).expect("no sync at all");
@@ -65,7 +69,11 @@ fn full_durability_syncs_the_directory_after() {
         let mut file = AtomicFile::new(&target).unwrap();
         file.write_all(b"new").unwrap();
         let fd = file.as_file().as_raw_fd() as u32;
-        fail_syscalls(&[libc::SYS_fsync, libc::SYS_fdatasync], libc::EDOM, Some(fd));
+        fail_syscalls(
+            &[libc::SYS_fsync, libc::SYS_fdatasync],
+            libc::EDOM,
+            Some(fd),
+        );
         let err = file.commit().unwrap_err();
         assert_injected(&err, "syncing the directory", scratch.path());
         // The name was given before the directory sync failed.
@@ -167,7 +175,10 @@ fn a_save_killed_at_any_step_leaves_the_old_or_the_new_file_never_a_stray() {
         std::os::unix::fs::chown(&target, Some(OTHER_UID), Some(OTHER_GID)).unwrap();
         set_mode(&target, 0o640);
         let outcome = child::run(|| {
-            let mut file = AtomicFile::options().keep_times(true).open(&target).unwrap();
+            let mut file = AtomicFile::options()
+                .keep_times(true)
+                .open(&target)
+                .unwrap();
             let fd = file.as_file().as_raw_fd() as u32;
             kill_at(nr, spare_file.then_some(fd));
             file.write_all(b"new").unwrap();
@@ -177,8 +188,16 @@ fn a_save_killed_at_any_step_leaves_the_old_or_the_new_file_never_a_stray() {
         let expected = if new { "new" } else { "old" };
         assert_eq!(read(&target), expected, "killed at {step}");
         let meta = std::fs::metadata(&target).unwrap();
-        assert_eq!(meta.permissions().mode() & 0o7777, 0o640, "killed at {step}");
-        assert_eq!((meta.uid(), meta.gid()), (OTHER_UID, OTHER_GID), "killed at {step}");
+        assert_eq!(
+            meta.permissions().mode() & 0o7777,
+            0o640,
+            "killed at {step}"
+        );
+        assert_eq!(
+            (meta.uid(), meta.gid()),
+            (OTHER_UID, OTHER_GID),
+            "killed at {step}"
+        );
         let entries = scratch.entries();
         if step == "rename" {
             // Linux cannot link an O_TMPFILE file over an existing name:
@@ -187,7 +206,10 @@ fn a_save_killed_at_any_step_leaves_the_old_or_the_new_file_never_a_stray() {
             // kept metadata (docs/security.md).
             assert_eq!(entries.len(), 2, "{entries:?}");
             let sibling = entries[0].to_str().unwrap();
-            assert!(sibling.starts_with(".tmp") && sibling.ends_with(".link"), "{entries:?}");
+            assert!(
+                sibling.starts_with(".tmp") && sibling.ends_with(".link"),
+                "{entries:?}"
+            );
             let sibling = scratch.join(sibling);
             assert_eq!(read(&sibling), "new");
             assert_eq!(std::fs::metadata(&sibling).unwrap().uid(), OTHER_UID);
@@ -237,8 +259,11 @@ fn a_full_quota_changes_nothing() {
         assert_eq!(detail.path(), target);
         drop(file);
         let err = write_atomic(&target, b"new").unwrap_err();
-        assert_eq!(err.raw_os_error().or_else(|| PathError::find(&err)
-            .and_then(|d| d.os_error().raw_os_error())), Some(libc::EDQUOT));
+        assert_eq!(
+            err.raw_os_error()
+                .or_else(|| PathError::find(&err).and_then(|d| d.os_error().raw_os_error())),
+            Some(libc::EDQUOT)
+        );
     });
     assert_eq!(read(&target), "old");
     assert_eq!(scratch.entries(), ["target"]);

@@ -22,7 +22,11 @@ const OTHER_UID: u32 = 4242;
 const OTHER_GID: u32 = 4343;
 
 fn mode(path: &Path) -> u32 {
-    std::fs::symlink_metadata(path).unwrap().permissions().mode() & 0o7777
+    std::fs::symlink_metadata(path)
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o7777
 }
 
 fn owner(path: &Path) -> (u32, u32) {
@@ -87,7 +91,10 @@ fn a_member_of_the_files_group_keeps_the_group() {
     child::check(|| {
         // `nobody`, with OTHER_GID as a supplementary group.
         let groups = [OTHER_GID as libc::gid_t];
-        #[allow(clippy::useless_conversion, reason = "setgroups takes c_int on some systems")]
+        #[allow(
+            clippy::useless_conversion,
+            reason = "setgroups takes c_int on some systems"
+        )]
         let count = 1usize.try_into().unwrap();
         // SAFETY: plain credential calls in a forked child.
         unsafe {
@@ -140,19 +147,35 @@ fn private_explicit_mode_and_kept_times() {
     let target = scratch.join("data");
     std::fs::write(&target, b"old").unwrap();
     set_mode(&target, 0o644);
-    AtomicFile::options().private().write(&target, b"p").unwrap();
+    AtomicFile::options()
+        .private()
+        .write(&target, b"p")
+        .unwrap();
     assert_eq!(mode(&target), 0o600);
-    AtomicFile::options().mode(0o604).write(&target, b"m").unwrap();
+    AtomicFile::options()
+        .mode(0o604)
+        .write(&target, b"m")
+        .unwrap();
     assert_eq!(mode(&target), 0o604);
-    AtomicFile::options().private().write(scratch.join("new"), b"n").unwrap();
+    AtomicFile::options()
+        .private()
+        .write(scratch.join("new"), b"n")
+        .unwrap();
     assert_eq!(mode(&scratch.join("new")), 0o600);
 
     let then = std::time::UNIX_EPOCH + std::time::Duration::new(1_000_000_000, 123_456_789);
     let file = std::fs::File::options().write(true).open(&target).unwrap();
-    file.set_times(std::fs::FileTimes::new().set_accessed(then).set_modified(then))
-        .unwrap();
+    file.set_times(
+        std::fs::FileTimes::new()
+            .set_accessed(then)
+            .set_modified(then),
+    )
+    .unwrap();
     drop(file);
-    AtomicFile::options().keep_times(true).write(&target, b"t").unwrap();
+    AtomicFile::options()
+        .keep_times(true)
+        .write(&target, b"t")
+        .unwrap();
     let meta = std::fs::metadata(&target).unwrap();
     assert_eq!(meta.modified().unwrap(), then);
     assert_eq!(meta.accessed().unwrap(), then);
@@ -176,7 +199,10 @@ fn a_symlink_is_followed_to_the_file_it_names_and_stays_a_link() {
     for link in ["relative", "absolute", "chain"] {
         let link = links.join(link);
         let file = AtomicFile::new(&link).unwrap();
-        assert_eq!(file.target().canonicalize().unwrap(), real.canonicalize().unwrap());
+        assert_eq!(
+            file.target().canonicalize().unwrap(),
+            real.canonicalize().unwrap()
+        );
         drop(file);
         write_atomic(&link, link.to_str().unwrap()).unwrap();
         assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
@@ -235,7 +261,11 @@ fn fifos_and_devices_are_refused_without_opening_them() {
     unsafe {
         assert_eq!(libc::mkfifo(c(&fifo).as_ptr(), 0o666), 0);
         assert_eq!(
-            libc::mknod(c(&device).as_ptr(), libc::S_IFCHR | 0o666, libc::makedev(1, 3)),
+            libc::mknod(
+                c(&device).as_ptr(),
+                libc::S_IFCHR | 0o666,
+                libc::makedev(1, 3)
+            ),
             0
         );
     }
@@ -250,7 +280,12 @@ fn fifos_and_devices_are_refused_without_opening_them() {
     let err = write_atomic(&link, b"x").unwrap_err();
     assert_names(&err, io::ErrorKind::InvalidInput, Path::new("/dev/null"));
     assert_eq!(scratch.entries(), ["fifo", "null", "to-dev-null"]);
-    assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
 }
 
 #[test]
@@ -295,7 +330,11 @@ fn two_processes_saving_at_once_leave_one_complete_version_never_none() {
             let mut reads = 0;
             while !done.load(Ordering::Relaxed) || reads == 0 {
                 let seen = std::fs::read(&target).expect("the target never disappears");
-                assert!(versions.contains(&seen), "a mixture of {} bytes", seen.len());
+                assert!(
+                    versions.contains(&seen),
+                    "a mixture of {} bytes",
+                    seen.len()
+                );
                 reads += 1;
             }
         });
