@@ -16,11 +16,11 @@ use tempcore::{
 use crate::place::open_parent;
 use crate::sys::{self, EntryKind, Kept};
 
-/// What [`write_atomic`] and [`AtomicFile`] do while saving, and the most
-/// symbolic links followed from the target to the file it names: as
-/// Linux's `MAXSYMLINKS`.
+/// The most symbolic links followed from a save's target to the file it
+/// names: Linux's `MAXSYMLINKS`.
 const MAX_HOPS: usize = 40;
 
+/// What errors about resolving the target say was being done.
 const SAVING: &str = "saving";
 
 /// Replaces the file at `path` with `contents` atomically and durably,

@@ -12,6 +12,7 @@
 //! |---|---|---|
 //! | scratch space nobody else can see | [`tempfile()`] → [`File`] | `TemporaryFile()` |
 //! | to write a file that appears complete or not at all | [`TempFile`], then [`TempFile::persist`] | — |
+//! | to replace a file safely, keeping its mode, owner and group | [`write_atomic`], [`AtomicFile`] | — |
 //! | a path to hand to another program, removed on drop | [`NamedTempFile`] | `NamedTemporaryFile()` |
 //! | the path to outlive the open handle | [`NamedTempFile::into_temp_path`] → [`TempPath`] | `delete_on_close=False` |
 //! | to keep the file after all | [`NamedTempFile::keep`], [`Builder::disable_cleanup`] | `delete=False` |
