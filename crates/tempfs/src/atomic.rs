@@ -316,8 +316,9 @@ impl AtomicFile {
     /// Replaces the target with the file written so far, atomically: the
     /// metadata is carried over, the data flushed (see [`Durability`]),
     /// then the file takes the target's name (Linux: `linkat` to a hidden
-    /// sibling and `renameat` over the target; elsewhere `renameat` of the
-    /// staged name), then the directory is flushed.
+    /// sibling and `renameat` over the target, or a single `linkat` when
+    /// there was no target; elsewhere `renameat` of the staged name), then
+    /// the directory is flushed.
     ///
     /// On failure the target is unchanged (unless only the final
     /// directory sync failed: the new file is in place, but may not
@@ -358,9 +359,26 @@ impl AtomicFile {
             }
             Durability::Full => LinkOptions::replace().durable(true),
         };
+        // Nothing was there: link straight at the name (Linux: one
+        // `linkat`, no hidden sibling for a kill to leave). Something that
+        // appeared since is replaced, as it would have been a moment later.
+        let fresh = kept.is_none();
+        let exclusive = if link.is_durable() {
+            LinkOptions::no_replace().durable(true)
+        } else {
+            LinkOptions::no_replace()
+        };
         let retry = opts.sharing_retry.unwrap_or(Duration::ZERO);
         link_retrying(file, retry, sys::is_sharing_violation, |file| {
-            file.link_at(&dir, &name, &link)
+            if !fresh {
+                return file.link_at(&dir, &name, &link);
+            }
+            match file.link_at(&dir, &name, &exclusive) {
+                Err(LinkError { error, file }) if error.kind() == io::ErrorKind::AlreadyExists => {
+                    file.link_at(&dir, &name, &link)
+                }
+                other => other,
+            }
         })
         .map(drop)
     }

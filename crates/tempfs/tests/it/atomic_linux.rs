@@ -285,3 +285,19 @@ fn a_read_only_file_system_changes_nothing() {
         assert_eq!(testkit::entries(&mount), ["target"]);
     });
 }
+
+#[test]
+fn a_new_file_is_linked_in_one_step_with_no_sibling_to_leave() {
+    let scratch = Scratch::new("atomic-kill-new");
+    let target = scratch.join("target");
+    let outcome = child::run(|| {
+        let mut file = AtomicFile::new(&target).unwrap();
+        // A rename would mean a hidden sibling first, which a kill leaves.
+        kill_at(libc::SYS_renameat, None);
+        file.write_all(b"new").unwrap();
+        file.commit().unwrap();
+    });
+    assert_eq!(outcome, Outcome::Passed);
+    assert_eq!(read(&target), "new");
+    assert_eq!(scratch.entries(), ["target"]);
+}
