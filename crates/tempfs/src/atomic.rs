@@ -184,9 +184,12 @@ impl AtomicOptions {
     /// On Windows, retry the final rename while another process (an
     /// antivirus, an indexer, a backup) holds the target open without
     /// sharing delete, for at most `total` in all, the pauses doubling
-    /// from 1 ms. If every attempt fails, the error lists them. Off by
-    /// default; never needed on unix, where an open file never stops a
-    /// rename.
+    /// from 1 ms. If every attempt fails, the error lists them. Retried:
+    /// `ERROR_SHARING_VIOLATION`, `ERROR_LOCK_VIOLATION` and
+    /// `ERROR_ACCESS_DENIED` (what a file held open or pending deletion
+    /// gives; a real lack of permission is then retried until the time is
+    /// up). Off by default; never needed on unix, where an open file never
+    /// stops a rename.
     pub const fn retry_sharing_violations(mut self, total: Duration) -> Self {
         self.sharing_retry = Some(total);
         self
