@@ -12,6 +12,7 @@
 //! |---|---|---|
 //! | scratch space nobody else can see | [`tempfile()`] → [`File`] | `TemporaryFile()` |
 //! | to write a file that appears complete or not at all | [`TempFile`], then [`TempFile::persist`] | — |
+//! | to replace a file safely, keeping its mode, owner and group | [`write_atomic`], [`AtomicFile`] | — |
 //! | a path to hand to another program, removed on drop | [`NamedTempFile`] | `NamedTemporaryFile()` |
 //! | the path to outlive the open handle | [`NamedTempFile::into_temp_path`] → [`TempPath`] | `delete_on_close=False` |
 //! | to keep the file after all | [`NamedTempFile::keep`], [`Builder::disable_cleanup`] | `delete=False` |
@@ -104,6 +105,7 @@
 //! [`docs/platforms.md`](https://github.com/tempkit/tempkit/blob/main/docs/platforms.md)
 //! says how each platform does it, and what is tested where.
 
+mod atomic;
 mod builder;
 pub mod env;
 mod file;
@@ -125,6 +127,7 @@ use std::path::{Path, PathBuf};
 
 use tempcore::{FileOptions, Template};
 
+pub use atomic::{AtomicFile, AtomicOptions, Durability, write_atomic};
 pub use builder::Builder;
 pub use file::{TempFile, TempFilePersistError};
 pub use named::{NamedTempFile, PersistError};

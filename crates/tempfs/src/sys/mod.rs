@@ -19,3 +19,13 @@ pub(crate) use unix_tempdir::*;
 mod windows_tempdir;
 #[cfg(windows)]
 pub(crate) use windows_tempdir::*;
+
+#[cfg(unix)]
+mod unix_atomic;
+#[cfg(unix)]
+pub(crate) use unix_atomic::*;
+
+#[cfg(windows)]
+mod windows_atomic;
+#[cfg(windows)]
+pub(crate) use windows_atomic::*;

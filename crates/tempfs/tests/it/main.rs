@@ -1,5 +1,9 @@
 //! Behaviour tests of tempfs, one module per topic, in one binary.
 
+mod atomic_basic;
+mod atomic_linux;
+mod atomic_unix;
+mod atomic_windows;
 mod file_anonymous;
 mod file_bad_input;
 mod file_cross_device;

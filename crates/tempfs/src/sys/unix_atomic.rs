@@ -1,0 +1,184 @@
+//! Unix primitives of the atomic save (`crate::atomic`): what is at the
+//! target (`fstatat`), where a symbolic link points (`readlinkat`), the
+//! directory a relative link leads to (`openat`), and the metadata carried
+//! over to the new file (`fchown`, `fchmod`, `futimens`), all relative to
+//! held handles.
+
+use std::ffi::OsStr;
+use std::fs::File;
+use std::io;
+use std::os::unix::ffi::OsStringExt;
+use std::path::{Path, PathBuf};
+
+use rustix::fs::{self as rfs, AtFlags, FileType, Gid, Mode, OFlags, Timestamps, Uid};
+use rustix::io::Errno;
+use tempcore::Dir;
+
+/// The mode a new file is created with when nothing says otherwise, as
+/// `File::create` asks for it: 0666, less the umask (or as the
+/// directory's default ACL says), applied by the kernel at creation.
+pub(crate) const NEW_FILE_MODE: u32 = 0o666;
+
+/// What is at a name: its type, and what a replacing save keeps of it.
+#[derive(Debug)]
+pub(crate) struct Entry {
+    pub(crate) kind: EntryKind,
+    pub(crate) kept: Kept,
+}
+
+/// The type of an existing entry, as far as saving over it cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EntryKind {
+    /// A regular file: replaced.
+    File,
+    /// A directory: refused.
+    Dir,
+    /// A symbolic link: followed or refused, as the options say.
+    Link,
+    /// Anything else (FIFO, device, socket): refused; names the type.
+    Other(&'static str),
+}
+
+/// The metadata of the replaced file that a save carries over: owner,
+/// group, permission bits and times.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Kept {
+    uid: u32,
+    gid: u32,
+    mode: u32,
+    times: (rfs::Timespec, rfs::Timespec),
+}
+
+impl Kept {
+    /// The permission bits, with set-user-ID, set-group-ID and sticky.
+    pub(crate) fn mode(&self) -> u32 {
+        self.mode
+    }
+}
+
+/// `fstatat(dir, name, AT_SYMLINK_NOFOLLOW)`; `None` when nothing is there.
+pub(crate) fn entry_at(dir: &Dir, name: &OsStr) -> io::Result<Option<Entry>> {
+    let stat = loop {
+        match rfs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW) {
+            Err(Errno::INTR) => continue,
+            Err(Errno::NOENT) => return Ok(None),
+            other => break other?,
+        }
+    };
+    let kind = match FileType::from_raw_mode(stat.st_mode) {
+        FileType::RegularFile => EntryKind::File,
+        FileType::Directory => EntryKind::Dir,
+        FileType::Symlink => EntryKind::Link,
+        FileType::Fifo => EntryKind::Other("FIFO"),
+        FileType::CharacterDevice => EntryKind::Other("character device"),
+        FileType::BlockDevice => EntryKind::Other("block device"),
+        FileType::Socket => EntryKind::Other("socket"),
+        FileType::Unknown => EntryKind::Other("file of unknown type"),
+    };
+    let time = |sec: i64, nsec: u64| rfs::Timespec {
+        tv_sec: sec as _,
+        tv_nsec: nsec as _,
+    };
+    #[allow(
+        clippy::unnecessary_cast,
+        reason = "the stat fields' widths differ between platforms"
+    )]
+    let kept = Kept {
+        uid: stat.st_uid as u32,
+        gid: stat.st_gid as u32,
+        mode: stat.st_mode as u32 & 0o7777,
+        times: (
+            time(stat.st_atime as i64, stat.st_atime_nsec as u64),
+            time(stat.st_mtime as i64, stat.st_mtime_nsec as u64),
+        ),
+    };
+    Ok(Some(Entry { kind, kept }))
+}
+
+/// `readlinkat(dir, name)`: where the symbolic link `name` points.
+pub(crate) fn read_link_at(dir: &Dir, name: &OsStr) -> io::Result<PathBuf> {
+    loop {
+        match rfs::readlinkat(dir, name, Vec::new()) {
+            Err(Errno::INTR) => continue,
+            other => {
+                return Ok(PathBuf::from(std::ffi::OsString::from_vec(
+                    other?.into_bytes(),
+                )));
+            }
+        }
+    }
+}
+
+/// Opens the directory `rel` relative to `dir`, following symbolic links
+/// in it as the kernel resolves any path, but starting from the held
+/// handle: `openat(dir, rel, O_PATH|O_DIRECTORY|O_CLOEXEC)` (`O_RDONLY`
+/// instead of `O_PATH` outside Linux).
+pub(crate) fn open_dir_beside(dir: &Dir, rel: &Path) -> io::Result<Dir> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    let access = OFlags::PATH;
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let access = OFlags::RDONLY;
+    let flags = access | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    let fd = loop {
+        match rfs::openat(dir, rel, flags, Mode::empty()) {
+            Err(Errno::INTR) => continue,
+            other => break other?,
+        }
+    };
+    Ok(Dir::from_fd(fd, dir.join(rel)))
+}
+
+/// Gives the new file `file` the replaced file's owner and group where
+/// the process may (`fchown`; a process that may not change the owner may
+/// still set a group it belongs to; one that may do neither keeps its
+/// own), then the permission bits `mode` (`fchmod`, after `fchown`, which
+/// clears set-user-ID), then, with `times`, the replaced file's access
+/// and modification times (`futimens`). Nothing is changed that already
+/// is as asked. `staged` and `keep_access` matter on Windows only: unix
+/// keeps access through the owner, group and mode.
+pub(crate) fn carry_over(
+    file: &File,
+    _staged: Option<&Path>,
+    kept: Option<&Kept>,
+    _keep_access: bool,
+    mode: Option<u32>,
+    times: bool,
+) -> io::Result<()> {
+    let now = rfs::fstat(file)?;
+    if let Some(kept) = kept {
+        #[allow(
+            clippy::unnecessary_cast,
+            reason = "the stat fields' widths differ between platforms"
+        )]
+        let (uid, gid) = (now.st_uid as u32, now.st_gid as u32);
+        if (uid, gid) != (kept.uid, kept.gid) {
+            let owner = Some(Uid::from_raw(kept.uid));
+            let group = Some(Gid::from_raw(kept.gid));
+            match rfs::fchown(file, owner, group) {
+                Ok(()) => {}
+                Err(Errno::PERM) if gid != kept.gid => match rfs::fchown(file, None, group) {
+                    Ok(()) | Err(Errno::PERM) => {}
+                    Err(e) => return Err(e.into()),
+                },
+                Err(Errno::PERM) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    if let Some(mode) = mode {
+        rfs::fchmod(file, Mode::from_raw_mode(mode as _))?;
+    }
+    if let (Some(kept), true) = (kept, times) {
+        let stamps = Timestamps {
+            last_access: kept.times.0,
+            last_modification: kept.times.1,
+        };
+        rfs::futimens(file, &stamps)?;
+    }
+    Ok(())
+}
+
+/// Never on unix: a rename is not refused because the file is open.
+pub(crate) fn is_sharing_violation(_e: &io::Error) -> bool {
+    false
+}
