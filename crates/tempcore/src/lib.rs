@@ -102,6 +102,7 @@ mod entropy;
 mod error;
 mod link;
 mod name;
+mod shared;
 mod sys;
 mod tmpdir;
 
@@ -111,7 +112,10 @@ pub use create::{
 };
 pub use dir::Dir;
 pub use error::PathError;
-pub use link::{IntoFileError, LinkError, LinkOptions, LinkableFile, linkable_file_at, rename_at};
+pub use link::{
+    IntoFileError, LinkError, LinkOptions, LinkableFile, linkable_file_at, linkable_file_shared_at,
+    rename_at,
+};
 pub use name::{
     ALPHABET, BITS_PER_CHAR, DEFAULT_PREFIX, DEFAULT_RAND_LEN, MAX_ATTEMPTS, NameSource, Template,
     random_name,
