@@ -67,7 +67,7 @@ impl TempPath {
         let path = absolute(&path.into())?;
         let (dir, name) = open_parent(&path, "adopting as a temporary path")?;
         let path = dir.path().join(name);
-        Ok(TempPath::new(Arc::new(dir), path, true))
+        Ok(TempPath::new(dir, path, true))
     }
 
     /// The directory the file was created in.
@@ -129,7 +129,7 @@ impl TempPath {
     }
 
     /// Renames the file to `target`; returns the target's directory.
-    pub(crate) fn rename(&self, target: &Path, replace: bool) -> io::Result<Dir> {
+    pub(crate) fn rename(&self, target: &Path, replace: bool) -> io::Result<Arc<Dir>> {
         let (to, name) = open_target(target)?;
         tempcore::rename_at(&self.dir, self.name(), &to, name, replace)?;
         Ok(to)
