@@ -14,7 +14,7 @@ use std::fs::File;
 use std::io;
 use std::path::Path;
 
-use crate::dir::Dir;
+use crate::dir::{Dir, Tmpfile};
 use crate::error::PathError;
 use crate::name::NameSource;
 use crate::sys;
@@ -213,13 +213,18 @@ pub fn anonymous_file_at(
 /// [`anonymous_file_at`] in the directory at `dir`. On Linux the
 /// directory is not opened at all unless `O_TMPFILE` is refused:
 /// `open(dir, O_TMPFILE|O_EXCL|O_RDWR|O_CLOEXEC, mode)`, one system call.
+/// The fallback works through the directory's shared handle
+/// ([`Dir::open_shared`]), which also remembers the refusal: the next
+/// anonymous file there, on this thread, goes straight to the fallback.
 pub fn anonymous_file(
     dir: impl AsRef<Path>,
     names: &mut (impl NameSource + ?Sized),
     opts: &FileOptions,
 ) -> io::Result<File> {
     let path = dir.as_ref();
-    if opts.get_tmpfile() {
+    let refused =
+        crate::shared::last_opened(path).is_some_and(|dir| dir.tmpfile() == Tmpfile::Refused);
+    if opts.get_tmpfile() && !refused {
         let direct = sys::tmpfile_in(path, opts)
             .map_err(|e| PathError::wrap(e, "creating an anonymous file in", path))?;
         if let Some(file) = direct {
@@ -228,7 +233,11 @@ pub fn anonymous_file(
     }
     // Refused (or the portable path was asked for): the fallback, without
     // asking for O_TMPFILE a second time.
-    sys::anonymous_fallback_at(&Dir::open(path)?, names, opts)
+    let dir = Dir::open_shared(path)?;
+    if opts.get_tmpfile() {
+        dir.set_tmpfile(Tmpfile::Refused);
+    }
+    sys::anonymous_fallback_at(&dir, names, opts)
 }
 
 /// `O_TMPFILE` in `dir` if this platform, kernel and file system allow it:

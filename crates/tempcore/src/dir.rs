@@ -29,6 +29,11 @@ pub(crate) enum Tmpfile {
 /// descriptor, on Windows an `NtCreateFile` relative to the directory's
 /// handle.
 ///
+/// [`Dir::open`] opens a handle of its own every time;
+/// [`Dir::open_shared`] hands out one handle per directory to everything
+/// made there by path, as `tempfs` does, checking with one `stat` that the
+/// path still names that directory.
+///
 /// ```
 /// let dir = tempcore::Dir::open(tempcore::temp_dir()?)?;
 /// let (file, name) = tempcore::create_file_at(&dir, &mut tempcore::Template::default(),

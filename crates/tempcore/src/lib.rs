@@ -15,6 +15,7 @@
 //! | a nameless file to publish atomically later | [`linkable_file_at`], then [`LinkableFile::link_at`] |
 //! | a rename that never replaces | [`rename_at`] with `replace = false` |
 //! | the default directory (Python's `gettempdir()`) | [`temp_dir`], [`temp_dir_handle`], [`set_temp_dir`] |
+//! | one handle per directory given by path, shared | [`Dir::open_shared`], [`linkable_file_shared_at`] |
 //!
 //! Every `*_at` function works relative to an open [`Dir`]; the forms
 //! without `_at` open the directory by path first.
@@ -82,6 +83,7 @@ mod entropy;
 mod error;
 mod link;
 mod name;
+mod shared;
 mod sys;
 mod tmpdir;
 
@@ -91,7 +93,10 @@ pub use create::{
 };
 pub use dir::Dir;
 pub use error::PathError;
-pub use link::{IntoFileError, LinkError, LinkOptions, LinkableFile, linkable_file_at, rename_at};
+pub use link::{
+    IntoFileError, LinkError, LinkOptions, LinkableFile, linkable_file_at, linkable_file_shared_at,
+    rename_at,
+};
 pub use name::{
     ALPHABET, BITS_PER_CHAR, DEFAULT_PREFIX, DEFAULT_RAND_LEN, MAX_ATTEMPTS, NameSource, Template,
     random_name,

@@ -12,6 +12,7 @@ use std::fmt;
 use std::fs::File;
 use std::io;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::create::{FileOptions, create_file_at, tmpfile_at};
 use crate::dir::Dir;
@@ -87,7 +88,7 @@ pub struct LinkableFile {
 
 /// The hidden name of a staged file, removed on drop unless disarmed.
 struct Staged {
-    dir: Dir,
+    dir: Arc<Dir>,
     name: OsString,
     armed: bool,
 }
@@ -106,8 +107,42 @@ impl Drop for Staged {
 /// O_TMPFILE|O_RDWR|O_CLOEXEC, mode)`; elsewhere, or when the file system
 /// refuses it, an exclusive create under a name from `names` (a leading
 /// dot keeps it out of plain listings, e.g. `Template::new(".tmp", "", 13)`).
+/// A staged file keeps a duplicate of `dir`'s handle, to remove its name
+/// through; [`linkable_file_shared_at`] shares the handle instead.
 pub fn linkable_file_at(
     dir: &Dir,
+    names: &mut (impl NameSource + ?Sized),
+    opts: &FileOptions,
+) -> io::Result<LinkableFile> {
+    linkable(dir, || dir.try_clone().map(Arc::new), names, opts)
+}
+
+/// [`linkable_file_at`] in a shared directory: a staged file keeps a
+/// reference to `dir`, not a descriptor of its own (what `tempfs` uses
+/// for a `TempFile` made in a directory given by path, with
+/// [`Dir::open_shared`]).
+///
+/// ```
+/// let dir = tempcore::temp_dir_handle()?;
+/// let mut hidden = tempcore::Template::new(".tmp", "", 13)?;
+/// let draft = tempcore::linkable_file_shared_at(&dir, &mut hidden,
+///                                               &tempcore::FileOptions::new())?;
+/// # drop(draft);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn linkable_file_shared_at(
+    dir: &Arc<Dir>,
+    names: &mut (impl NameSource + ?Sized),
+    opts: &FileOptions,
+) -> io::Result<LinkableFile> {
+    linkable(dir, || Ok(Arc::clone(dir)), names, opts)
+}
+
+/// A [`LinkableFile`] in `dir`; `keep` gives the handle a staged file
+/// keeps.
+fn linkable(
+    dir: &Dir,
+    keep: impl FnOnce() -> io::Result<Arc<Dir>>,
     names: &mut (impl NameSource + ?Sized),
     opts: &FileOptions,
 ) -> io::Result<LinkableFile> {
@@ -115,7 +150,7 @@ pub fn linkable_file_at(
         return Ok(LinkableFile { file, staged: None });
     }
     let (file, name) = create_file_at(dir, names, opts)?;
-    let staged = match dir.try_clone() {
+    let staged = match keep() {
         Ok(dir) => Staged {
             dir,
             name,

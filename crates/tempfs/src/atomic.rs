@@ -7,6 +7,7 @@ use std::fmt;
 use std::fs::File;
 use std::io::{self, IoSlice, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tempcore::{
@@ -261,7 +262,7 @@ impl AtomicOptions {
 /// Windows the links are read by path.
 pub struct AtomicFile {
     file: LinkableFile,
-    dir: Dir,
+    dir: Arc<Dir>,
     name: OsString,
     target: PathBuf,
     kept: Option<Kept>,
@@ -442,7 +443,7 @@ fn link_retrying(
 /// The directory, name and path of the file a save replaces, and what is
 /// kept of it if it exists: `path` itself, or where its symbolic links
 /// lead (relative to the handles of the directories they are in).
-fn resolve(path: &Path, follow: bool) -> io::Result<(Dir, OsString, PathBuf, Option<Kept>)> {
+fn resolve(path: &Path, follow: bool) -> io::Result<(Arc<Dir>, OsString, PathBuf, Option<Kept>)> {
     if path.as_os_str().is_empty() {
         return Err(PathError::custom(
             io::ErrorKind::InvalidInput,
@@ -483,7 +484,7 @@ fn resolve(path: &Path, follow: bool) -> io::Result<(Dir, OsString, PathBuf, Opt
         shown = dir.join(&link);
         let (next, next_name) = step(&dir, &link, &shown)?;
         if let Some(next) = next {
-            dir = next;
+            dir = Arc::new(next);
         }
         name = next_name;
     }

@@ -167,15 +167,16 @@ impl Builder {
     }
 
     /// Creates a [`NamedTempFile`] in `dir` (made absolute first). The
-    /// directory is opened for this file and its handle kept until the
-    /// file is dropped: to make many files in one directory without an
-    /// extra descriptor each, open it once and use
-    /// [`tempfile_at`](Self::tempfile_at).
+    /// file keeps a handle to the directory, to be removed through it; the
+    /// handle is shared by every object made in `dir` while it lives
+    /// ([`tempcore::Dir::open_shared`]): a live file costs its own
+    /// descriptor, plus one per directory in use, and creating costs one
+    /// `stat` of `dir` more than [`tempfile`](Self::tempfile).
     ///
     /// Fails, leaving nothing behind, if `dir` does not exist (`NotFound`)
     /// or is not a directory (`NotADirectory`), naming it.
     pub fn tempfile_in(&self, dir: impl AsRef<Path>) -> io::Result<NamedTempFile> {
-        self.tempfile_at(&Arc::new(open_dir(dir.as_ref())?))
+        self.tempfile_at(&open_dir(dir.as_ref())?)
     }
 
     /// Creates a [`NamedTempFile`] in the open directory `dir`, sharing
@@ -202,13 +203,13 @@ impl Builder {
     /// Creates a [`TempFile`]: anonymous, and able to be persisted under a
     /// name atomically, in the default temporary directory.
     pub fn linkable(&self) -> io::Result<TempFile> {
-        self.linkable_at(&*tempcore::temp_dir_handle()?)
+        self.linkable_shared(&tempcore::temp_dir_handle()?)
     }
 
     /// Creates a [`TempFile`] in `dir`: use the directory it will be
     /// persisted into.
     pub fn linkable_in(&self, dir: impl AsRef<Path>) -> io::Result<TempFile> {
-        self.linkable_at(&open_dir(dir.as_ref())?)
+        self.linkable_shared(&open_dir(dir.as_ref())?)
     }
 
     /// Creates a [`TempFile`] in the open directory `dir`. The prefix,
@@ -223,6 +224,15 @@ impl Builder {
             .map(TempFile::from_linkable)
     }
 
+    /// [`linkable_at`](Self::linkable_at) in a shared directory: a staged
+    /// file keeps a reference to `dir`, not a descriptor of its own.
+    fn linkable_shared(&self, dir: &Arc<Dir>) -> io::Result<TempFile> {
+        self.template()?;
+        let mut hidden = Template::new(".tmp", "", DEFAULT_RAND_LEN)?;
+        tempcore::linkable_file_shared_at(dir, &mut hidden, &self.file_options())
+            .map(TempFile::from_linkable)
+    }
+
     /// Creates a file under a fresh name in the default temporary
     /// directory and returns it with its absolute path, with no cleanup at
     /// all (Python's `mkstemp`): see [`crate::mkstemp`].
@@ -232,7 +242,7 @@ impl Builder {
 
     /// [`mkstemp`](Self::mkstemp) in `dir`; the path returned is absolute.
     pub fn mkstemp_in(&self, dir: impl AsRef<Path>) -> io::Result<(File, PathBuf)> {
-        self.mkstemp_at(&open_dir(dir.as_ref())?)
+        self.mkstemp_at(&*open_dir(dir.as_ref())?)
     }
 
     fn mkstemp_at(&self, dir: &Dir) -> io::Result<(File, PathBuf)> {
@@ -275,7 +285,7 @@ impl Builder {
         dir: impl AsRef<Path>,
         create: impl FnMut(&Path) -> io::Result<R>,
     ) -> io::Result<NamedTempFile<R>> {
-        self.make_at(&Arc::new(open_dir(dir.as_ref())?), create)
+        self.make_at(&open_dir(dir.as_ref())?, create)
     }
 
     fn make_at<R>(
@@ -328,14 +338,14 @@ impl Builder {
     }
 
     /// [`tempdir`](Self::tempdir) in `dir` (made absolute if relative).
-    /// The directory's handle is kept for the `TempDir`'s life: to make
-    /// many in one directory without opening it each time, use
-    /// [`tempdir_at`](Self::tempdir_at).
+    /// The handle of `dir` is kept for the `TempDir`'s life, shared with
+    /// every object made in `dir` ([`tempcore::Dir::open_shared`]): `N`
+    /// `TempDir`s in one directory hold `N + 1` descriptors.
     ///
     /// Fails, leaving nothing behind, if `dir` does not exist (`NotFound`)
     /// or is not a directory (`NotADirectory`), naming it.
     pub fn tempdir_in<P: AsRef<Path>>(&self, dir: P) -> io::Result<TempDir> {
-        TempDir::create(self, Arc::new(open_dir(dir.as_ref())?))
+        TempDir::create(self, open_dir(dir.as_ref())?)
     }
 
     /// [`tempdir`](Self::tempdir) in the open directory `dir`, sharing its
@@ -374,7 +384,7 @@ impl Builder {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn mkdtemp_in<P: AsRef<Path>>(&self, dir: P) -> io::Result<PathBuf> {
-        self.mkdtemp_at(&open_dir(dir.as_ref())?)
+        self.mkdtemp_at(&*open_dir(dir.as_ref())?)
     }
 
     /// `mkdtemp` in an open directory.

@@ -23,11 +23,15 @@ use crate::temp_path::TempPath;
 ///
 /// Created 0600 with `O_CREAT|O_EXCL|O_NOFOLLOW` under a random name
 /// (prefix `tmp`) in [`temp_dir`](crate::temp_dir) or the
-/// directory given. The handle of that directory is kept (shared between
-/// all files of the default directory), and the name is removed relative
-/// to it with `unlinkat`, never by resolving the path again. Creating and
-/// dropping one costs `openat` + `close` + `unlinkat`: no other system
-/// call.
+/// directory given. The handle of that directory is kept, and the name is
+/// removed relative to it with `unlinkat`, never by resolving the path
+/// again. That handle is shared by every object made in the same
+/// directory, the default one or one given by path
+/// ([`tempcore::Dir::open_shared`]): a live file costs one descriptor,
+/// plus one per directory in use. Creating and dropping one costs
+/// `openat` + `close` + `unlinkat`, and in a directory given by path one
+/// `stat` more, to check that the path still names the directory whose
+/// handle is shared.
 ///
 /// Use [`tempfile`](crate::tempfile) or [`TempFile`](crate::TempFile)
 /// when no name is needed: a named file is left behind if the process is
@@ -65,7 +69,7 @@ impl NamedTempFile<File> {
 
     /// Creates a named temporary file in `dir`.
     pub fn new_in(dir: impl AsRef<Path>) -> io::Result<NamedTempFile> {
-        let dir = Arc::new(place::open_dir(dir.as_ref())?);
+        let dir = place::open_dir(dir.as_ref())?;
         NamedTempFile::create_at(&dir, &mut Template::default(), &FileOptions::new(), true)
     }
 
@@ -177,7 +181,7 @@ impl NamedTempFile<File> {
                 if opts.is_durable() {
                     if let Err(error) = to.sync() {
                         let at = to.path().join(target.file_name().unwrap_or_default());
-                        let path = TempPath::new(Arc::new(to), at, false);
+                        let path = TempPath::new(to, at, false);
                         let file = NamedTempFile { file, path };
                         return Err(PersistError { error, file });
                     }

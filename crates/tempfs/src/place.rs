@@ -6,13 +6,16 @@ use std::ffi::OsStr;
 use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use tempcore::{Dir, FileOptions, PathError, Template};
 
-/// Opens `dir` by its absolute path, so that paths built from it stay
-/// valid if the current directory changes.
-pub(crate) fn open_dir(dir: &Path) -> io::Result<Dir> {
-    Dir::open(absolute(dir)?)
+/// The directory `dir`, by its absolute path (so that paths built from it
+/// stay valid if the current directory changes), through the handle every
+/// object made in it shares ([`Dir::open_shared`]): one `stat` when it is
+/// already open, never a second descriptor.
+pub(crate) fn open_dir(dir: &Path) -> io::Result<Arc<Dir>> {
+    Dir::open_shared(dir)
 }
 
 /// `dir` made absolute against the current directory (no system call when
@@ -37,18 +40,19 @@ pub(crate) fn anonymous_in(
 }
 
 /// The directory and final component of a persist target, the directory
-/// opened. A target with no final file name (`/`, `..`, `x/`, `x/.`) is
-/// `InvalidInput` naming it.
-pub(crate) fn open_target(target: &Path) -> io::Result<(Dir, &OsStr)> {
+/// opened (shared, as [`open_dir`]). A target with no final file name
+/// (`/`, `..`, `x/`, `x/.`) is `InvalidInput` naming it.
+pub(crate) fn open_target(target: &Path) -> io::Result<(Arc<Dir>, &OsStr)> {
     open_parent(target, "persisting a temporary file as")
 }
 
-/// The directory of the file `target` (opened) and its name; `action`
-/// says what was being done if `target` names no file.
+/// The directory of the file `target` (opened, shared, as [`open_dir`])
+/// and its name; `action` says what was being done if `target` names no
+/// file.
 pub(crate) fn open_parent<'a>(
     target: &'a Path,
     action: &'static str,
-) -> io::Result<(Dir, &'a OsStr)> {
+) -> io::Result<(Arc<Dir>, &'a OsStr)> {
     let name = target
         .file_name()
         .filter(|name| {
@@ -71,7 +75,7 @@ pub(crate) fn open_parent<'a>(
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
-    Ok((Dir::open(parent)?, name))
+    Ok((open_dir(parent)?, name))
 }
 
 #[cfg(test)]

@@ -69,7 +69,7 @@ impl TempPath {
         let path = absolute(&path.into())?;
         let (dir, name) = open_parent(&path, "adopting as a temporary path")?;
         let path = dir.path().join(name);
-        Ok(TempPath::new(Arc::new(dir), path, true))
+        Ok(TempPath::new(dir, path, true))
     }
 
     /// The directory the file was created in (for a path adopted by
@@ -77,7 +77,7 @@ impl TempPath {
     pub(crate) fn dir(&self) -> io::Result<Arc<Dir>> {
         match &self.dir {
             Some(dir) => Ok(Arc::clone(dir)),
-            None => Ok(Arc::new(open_parent(&self.path, FROM_PATH)?.0)),
+            None => Ok(open_parent(&self.path, FROM_PATH)?.0),
         }
     }
 
@@ -135,7 +135,7 @@ impl TempPath {
     }
 
     /// Renames the file to `target`; returns the target's directory.
-    pub(crate) fn rename(&self, target: &Path, replace: bool) -> io::Result<Dir> {
+    pub(crate) fn rename(&self, target: &Path, replace: bool) -> io::Result<Arc<Dir>> {
         let (to, name) = open_target(target)?;
         tempcore::rename_at(&*self.dir()?, self.name(), &to, name, replace)?;
         Ok(to)
@@ -263,7 +263,7 @@ impl TempPath {
             // The path as given (made absolute where it could be): a
             // relative path stays relative when there is no current
             // directory, as in the crate.
-            Ok((dir, _)) => TempPath::new(Arc::new(dir), path, true),
+            Ok((dir, _)) => TempPath::new(dir, path, true),
             Err(_) => TempPath {
                 dir: None,
                 path: path.into_boxed_path(),

@@ -115,6 +115,33 @@ pub(crate) fn open_handle_at(parent: &Dir, name: &OsStr) -> io::Result<DirHandle
     retry(|| rfs::openat(parent, name, HANDLE_FLAGS, Mode::empty()))
 }
 
+/// Unix shares directory handles opened by path ([`Dir::open_shared`]):
+/// `stat` tells whether a path still names a held directory without
+/// opening it.
+pub(crate) const SHARES_DIRS: bool = true;
+
+/// What tells two directories apart: device and inode numbers.
+pub(crate) type Identity = (rfs::Dev, u64);
+
+#[allow(
+    clippy::useless_conversion,
+    reason = "st_ino is u64 on Linux but narrower on some targets"
+)]
+fn identity_of(stat: &rfs::Stat) -> Identity {
+    (stat.st_dev, u64::from(stat.st_ino))
+}
+
+/// `stat(path)`: the directory `path` names now, following symbolic links
+/// as [`open_dir`] does.
+pub(crate) fn path_identity(path: &Path) -> io::Result<Identity> {
+    retry(|| rfs::stat(path)).map(|stat| identity_of(&stat))
+}
+
+/// `fstat(fd)` (an `O_PATH` descriptor answers it too).
+pub(crate) fn dir_identity(handle: &DirHandle) -> io::Result<Identity> {
+    retry(|| rfs::fstat(handle)).map(|stat| identity_of(&stat))
+}
+
 /// `fcntl(F_DUPFD_CLOEXEC)`.
 pub(crate) fn clone_dir(dir: &Dir) -> io::Result<DirHandle> {
     retry(|| rustix::io::fcntl_dupfd_cloexec(dir, 0))

@@ -227,6 +227,27 @@ pub(crate) fn open_dir(path: &Path) -> io::Result<DirHandle> {
     Ok(OwnedHandle::from(file))
 }
 
+/// Windows does not share directory handles opened by path: no call
+/// identifies the directory a path names without opening it
+/// (`GetFileInformationByName` is Windows 11 24H2 and later), so checking
+/// a shared handle would cost the open it saves, and a process's handles
+/// run to millions, not to an `RLIMIT_NOFILE` of a thousand.
+pub(crate) const SHARES_DIRS: bool = false;
+
+/// What tells two directories apart: volume serial number and file index.
+pub(crate) type Identity = (u32, u64);
+
+/// Opens `path` as [`open_dir`] does and asks for its identity
+/// (`GetFileInformationByHandle`). Unused while [`SHARES_DIRS`] is false.
+pub(crate) fn path_identity(path: &Path) -> io::Result<Identity> {
+    dir_identity(&open_dir(path)?)
+}
+
+/// `GetFileInformationByHandle`.
+pub(crate) fn dir_identity(handle: &DirHandle) -> io::Result<Identity> {
+    identity(handle.as_handle())
+}
+
 /// As [`open_dir_at`]: a Windows directory handle serves listing and
 /// `*at`-style creation alike.
 pub(crate) fn open_handle_at(parent: &Dir, name: &OsStr) -> io::Result<DirHandle> {

@@ -7,6 +7,7 @@ mod atomic_windows;
 mod file_anonymous;
 mod file_bad_input;
 mod file_cross_device;
+mod file_descriptors;
 mod file_durable;
 mod file_handle_relative;
 mod file_leaks;

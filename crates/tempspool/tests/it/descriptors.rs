@@ -77,3 +77,38 @@ fn dropping_in_every_state_leaks_nothing() {
         assert_eq!(testkit::open_fds(), before, "descriptors leaked");
     });
 }
+
+#[test]
+fn rolled_spools_cost_one_descriptor_each_beside_named_files() {
+    // A rolled spool holds its file and nothing else, whether it was made
+    // with O_TMPFILE or the portable way (create, then unlink through the
+    // directory's shared handle); the named files beside it share that
+    // handle: 2 x 200 files, one directory, one handle. Counted exactly
+    // in a child, under a descriptor limit with no room for more.
+    const EACH: usize = 200;
+    let scratch = testkit::Scratch::new("spool-fds");
+    let dir = scratch.path();
+    let mut portable = tempfs::Builder::new();
+    portable.o_tmpfile(false);
+    testkit::child::check(|| {
+        let open = testkit::open_fds().unwrap();
+        let budget = 2 * EACH + 1;
+        // One more for a file between its creation and its use, one for
+        // the listing that counts.
+        testkit::child::set_rlimit(libc::RLIMIT_NOFILE, (open + budget + 2) as u64);
+        let mut held = Vec::new();
+        for i in 0..EACH {
+            let mut spool = if i % 2 == 0 {
+                SpooledTempFile::new_in(1, dir)
+            } else {
+                SpooledTempFile::with_builder_in(1, &portable, dir)
+            };
+            spool.write_all(b"xy").unwrap();
+            assert!(spool.is_rolled());
+            held.push((spool, tempfs::NamedTempFile::new_in(dir).unwrap()));
+        }
+        assert_eq!(testkit::open_fds(), Some(open + budget));
+        drop(held);
+    });
+    assert!(scratch.entries().is_empty());
+}

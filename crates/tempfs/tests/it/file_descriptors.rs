@@ -1,0 +1,134 @@
+//! Descriptor budgets, as exact as the system-call budgets: four threads
+//! each hold objects made "in" one directory by path, under an
+//! `RLIMIT_NOFILE` that leaves room for the budget and no more, and the
+//! process's descriptors are counted. A live named file or [`TempDir`]
+//! costs its own descriptor, a [`TempPath`] none, and the directory they
+//! were made in one, shared (the `tempfile` crate's files cost one each;
+//! before the sharing, every object also held a handle to its directory,
+//! and a thousand named files failed with `EMFILE` under such a limit).
+//!
+//! Each budget is counted in a forked child, so that other tests'
+//! descriptors do not blur it, after the worker threads have exited
+//! (taking their own cached directory with them).
+
+#![cfg(unix)]
+
+use std::fs::File;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use tempfs::{Builder, NamedTempFile, TempDir, TempFile, TempPath};
+use testkit::{Scratch, child};
+
+const THREADS: usize = 4;
+const EACH: usize = 250;
+
+/// In a child: `make` called `EACH` times by each of `THREADS` threads in
+/// one directory, everything held, must leave exactly `per_object`
+/// descriptors per object plus `shared` open, with no room for more.
+fn budget<T: Send>(
+    label: &str,
+    per_object: usize,
+    shared: usize,
+    make: impl Fn(&Path) -> io::Result<T> + Sync,
+) {
+    let scratch = Scratch::new(label);
+    let dir = scratch.path();
+    child::check(|| {
+        let open = testkit::open_fds().expect("/proc/self/fd or /dev/fd");
+        let budget = THREADS * EACH * per_object + shared;
+        // Room for the budget, for one file per thread between its
+        // creation and its use (a TempPath's file is closed at once), and
+        // for the listing that counts them: no more.
+        child::set_rlimit(libc::RLIMIT_NOFILE, (open + budget + THREADS + 1) as u64);
+        let held: Vec<T> = std::thread::scope(|s| {
+            let workers: Vec<_> = (0..THREADS)
+                .map(|_| s.spawn(|| (0..EACH).map(|_| make(dir)).collect::<io::Result<Vec<T>>>()))
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().unwrap().unwrap_or_else(|e| panic!("{label}: {e}")))
+                .collect()
+        });
+        assert_eq!(held.len(), THREADS * EACH);
+        assert_eq!(testkit::open_fds(), Some(open + budget), "{label}");
+        drop(held);
+        assert_eq!(testkit::open_fds(), Some(open), "{label}: all closed");
+    });
+    assert!(scratch.entries().is_empty());
+}
+
+#[test]
+fn named_files_made_in_a_directory_cost_one_descriptor_each_and_one_for_it() {
+    let counter = std::sync::atomic::AtomicUsize::new(0);
+    budget("fd-named", 1, 1, |dir| {
+        // Every constructor that takes a directory by path.
+        match counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 4 {
+            0 => NamedTempFile::new_in(dir),
+            1 => Builder::new().tempfile_in(dir),
+            2 => NamedTempFile::with_prefix_in("p", dir),
+            _ => Builder::new()
+                .make_in(dir, |path| std::fs::File::create_new(path))
+                .map(|made| {
+                    let (file, path) = made.into_parts();
+                    NamedTempFile::from_parts(file, path)
+                }),
+        }
+    });
+}
+
+#[test]
+fn temp_paths_cost_no_descriptor_but_one_for_their_directory() {
+    let counter = std::sync::atomic::AtomicUsize::new(0);
+    budget("fd-paths", 0, 1, |dir| {
+        if counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 2 == 0 {
+            NamedTempFile::new_in(dir).map(NamedTempFile::into_temp_path)
+        } else {
+            // An adopted path shares its directory's handle too.
+            let (file, path) = Builder::new().mkstemp_in(dir)?;
+            drop(file);
+            TempPath::try_from_path(path)
+        }
+    });
+}
+
+#[test]
+fn temp_dirs_cost_one_descriptor_each_and_one_for_their_parent() {
+    budget("fd-dirs", 1, 1, |dir| TempDir::new_in(dir));
+}
+
+#[test]
+fn other_files_made_in_a_directory_cost_one_descriptor_each_beside_named_ones() {
+    // Anonymous files, TempFiles (nameless, or staged under a hidden name
+    // and sharing the directory's handle) and mkstemp's files: next to
+    // named files there, they add one descriptor each.
+    let counter = std::sync::atomic::AtomicUsize::new(0);
+    let mut portable = Builder::new();
+    portable.o_tmpfile(false);
+    budget(
+        "fd-mixed",
+        2,
+        1,
+        |dir| -> io::Result<(NamedTempFile, Box<dyn Send>)> {
+            let named = NamedTempFile::new_in(dir)?;
+            let other: Box<dyn Send> =
+                match counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 5 {
+                    0 => Box::new(tempfs::tempfile_in(dir)?),
+                    1 => Box::new(portable.anonymous_in(dir)?),
+                    2 => Box::new(TempFile::new_in(dir)?),
+                    3 => Box::new(portable.linkable_in(dir)?),
+                    _ => Box::new(Kept(Builder::new().mkstemp_in(dir)?)),
+                };
+            Ok((named, other))
+        },
+    );
+}
+
+/// A file from `mkstemp`, removed by path when dropped.
+struct Kept((File, PathBuf));
+
+impl Drop for Kept {
+    fn drop(&mut self) {
+        std::fs::remove_file(&self.0.1).unwrap();
+    }
+}
