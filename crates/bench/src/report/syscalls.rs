@@ -87,6 +87,22 @@ pub const BUDGETS: &[Budget] = &[
     },
     Budget {
         group: "named",
+        contender: "ours-in",
+        text: "at most one call more than the default directory (`openat` + `close` + \
+               `unlinkat`), and never the directory opened and closed: no `open`, a second \
+               `openat` or a second `close`",
+        calls: &[
+            ("openat", 1.0),
+            ("close", 1.0),
+            ("unlinkat", 1.0),
+            ("open", 0.0),
+        ],
+        others: 1.0,
+        total: 4.0,
+        required: &[(&["openat"], 1.0), (&["unlinkat"], 1.0), (&["close"], 1.0)],
+    },
+    Budget {
+        group: "named",
         contender: "ours-at",
         text: "`openat` + `close` + `unlinkat`, as the default directory",
         calls: &[("openat", 1.0), ("close", 1.0), ("unlinkat", 1.0)],
@@ -103,6 +119,23 @@ pub const BUDGETS: &[Budget] = &[
         calls: TEMPDIR_CALLS,
         others: 0.0,
         total: 4.0,
+        required: TEMPDIR_REQUIRED,
+    },
+    Budget {
+        group: "tempdir",
+        contender: "ours-in",
+        text: "at most one call more than the default directory (`mkdirat` + `openat` + \
+               `unlinkat` + `close`), and never the parent opened and closed: no `open`, a \
+               second `openat` or a second `close`",
+        calls: &[
+            ("mkdirat", 1.0),
+            ("openat", 1.0),
+            ("unlinkat", 1.0),
+            ("close", 1.0),
+            ("open", 0.0),
+        ],
+        others: 1.0,
+        total: 5.0,
         required: TEMPDIR_REQUIRED,
     },
     Budget {
@@ -759,6 +792,40 @@ mod tests {
             }
         }
         counts
+    }
+
+    #[test]
+    fn an_in_form_may_add_one_call_but_never_open_and_close_the_directory() {
+        let mut counts = all_within();
+        let i = counts
+            .iter()
+            .position(|c| c.group == "named" && c.contender == "ours-in")
+            .unwrap();
+        // Today's `new_in(path)`: the directory opened and closed each time.
+        counts[i].per_op.remove("newfstatat");
+        counts[i].per_op.insert("open".to_string(), 1.0);
+        counts[i].per_op.insert("close".to_string(), 2.0);
+        let failures = check(&counts);
+        for expected in [
+            "named/ours-in in tmp: open 1 per operation, budget 0",
+            "named/ours-in in tmp: close 2 per operation, budget 1",
+            "named/ours-in in tmp: 5.004 calls per operation",
+        ] {
+            assert!(
+                failures.iter().any(|f| f.contains(expected)),
+                "{expected:?} not in {failures:?}"
+            );
+        }
+        // Two calls not listed are one too many.
+        let mut counts = all_within();
+        counts[i].per_op.insert("statx".to_string(), 1.0);
+        let failures = check(&counts);
+        assert!(
+            failures
+                .iter()
+                .any(|f| f.contains("newfstatat 1, statx 1 per operation, budget 1")),
+            "{failures:?}"
+        );
     }
 
     #[test]
