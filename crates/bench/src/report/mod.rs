@@ -217,7 +217,7 @@ pub fn splice(old: &str, generated: &str) -> String {
         }
         _ => format!(
             "# Performance\n\n\
-             Regenerate the tables with `cargo xtask bench` (20-40 minutes, on a quiet machine).\n\n\
+             Regenerate the tables with `cargo xtask bench` (40-60 minutes, on a quiet machine).\n\n\
              {block}"
         ),
     }
