@@ -197,6 +197,13 @@ pub const TARGETS: &[Target] = &[
         text: "rolled spool ≤ 1.10× `BufWriter`/`BufReader` on a file, each call",
     },
     Target {
+        groups: "spool-rollover",
+        contenders: &["ours", "ours-in"],
+        reference: "buffered",
+        max: 1.10,
+        text: "a spool's life past rollover ≤ 1.10× `BufWriter` on a new file",
+    },
+    Target {
         groups: "spool-budget",
         contenders: &["ours"],
         reference: "unbudgeted",
@@ -488,6 +495,41 @@ mod tests {
         assert_eq!(civil_date(0), (1970, 1, 1));
         assert_eq!(civil_date(20_513), (2026, 3, 1));
         assert_eq!(civil_date(11_016), (2000, 2, 29));
+    }
+
+    #[test]
+    fn every_target_holds_contenders_its_groups_have() {
+        let groups = crate::catalogue::groups();
+        for t in TARGETS {
+            let mine: Vec<_> = groups
+                .iter()
+                .filter(|g| g.name.starts_with(t.groups))
+                .collect();
+            assert!(!mine.is_empty(), "{}: no group", t.text);
+            for g in mine {
+                for c in t.contenders.iter().chain([&t.reference]) {
+                    assert!(
+                        g.contenders.iter().any(|(name, _)| name == c),
+                        "{}: {} has no {c}",
+                        t.text,
+                        g.name
+                    );
+                }
+            }
+        }
+        // Every form of ours is held to a target, not only reported; a
+        // name alone is part of every named file's target.
+        for g in groups.iter().filter(|g| g.name != "names") {
+            for (c, _) in g.contenders.iter().filter(|(c, _)| c.starts_with("ours")) {
+                assert!(
+                    TARGETS
+                        .iter()
+                        .any(|t| g.name.starts_with(t.groups) && t.contenders.contains(c)),
+                    "{}/{c} is held to no target",
+                    g.name
+                );
+            }
+        }
     }
 
     #[test]
