@@ -6,19 +6,35 @@
 use std::io;
 
 use crate::places::Place;
-use crate::{interleave, ops, tree};
+use crate::{interleave, ops, spool, tree};
+
+/// How a group's operation is measured and counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// One call per operation, timed whole (`ops`); system calls counted
+    /// over a run less a run with none.
+    Single,
+    /// Calls on an object made untimed and checked after (`spool`);
+    /// system calls counted between markers around the calls.
+    Staged,
+    /// One removal of a tree built untimed (`tree`); system calls counted
+    /// between markers.
+    Tree,
+}
 
 /// One benchmark group, as the report sees it.
 #[derive(Debug, Clone)]
 pub struct GroupInfo {
     /// The group's name; benchmark ids add `-tmp`/`-shm` when per place.
     pub name: String,
+    /// How it is measured and counted.
+    pub kind: Kind,
     /// What one operation is.
     pub about: String,
     /// Whether the group runs once per place.
     pub per_place: bool,
-    /// Operations per probe count (`syscall_probe run`); 0 when the probe
-    /// cannot do the group (operations that need untimed setup).
+    /// Operations per probe count (`syscall_probe run` or `staged-calls`);
+    /// 0 for a tree (one removal, `tree-calls`).
     pub rounds: u64,
     /// Rounds of the interleaved measurement (`syscall_probe interleave`).
     pub pairs: usize,
@@ -29,11 +45,12 @@ pub struct GroupInfo {
     pub contenders: Vec<(&'static str, &'static str)>,
 }
 
-/// Every group, in the order of the report: the single operations, then
-/// the trees.
+/// Every group, in the order of the report: the single operations, the
+/// spools' calls, then the trees.
 pub fn groups() -> Vec<GroupInfo> {
     let single = ops::GROUPS.iter().map(|g| GroupInfo {
         name: g.name.to_string(),
+        kind: Kind::Single,
         about: g.about.to_string(),
         per_place: g.per_place,
         rounds: g.rounds,
@@ -41,8 +58,19 @@ pub fn groups() -> Vec<GroupInfo> {
         floor: g.floor,
         contenders: g.contenders.iter().map(|c| (c.name, c.about)).collect(),
     });
+    let staged = spool::STAGED.iter().map(|g| GroupInfo {
+        name: g.name.to_string(),
+        kind: Kind::Staged,
+        about: g.about(),
+        per_place: g.per_place(),
+        rounds: g.rounds(),
+        pairs: g.pairs(),
+        floor: g.floor(),
+        contenders: g.contenders().iter().map(|c| (c.name, c.about)).collect(),
+    });
     let trees = tree::TREES.iter().map(|t| GroupInfo {
         name: t.name.to_string(),
+        kind: Kind::Tree,
         about: t.about.to_string(),
         per_place: true,
         rounds: 0,
@@ -50,7 +78,7 @@ pub fn groups() -> Vec<GroupInfo> {
         floor: tree::FLOOR,
         contenders: tree::CONTENDERS.iter().map(|c| (c.name, c.about)).collect(),
     });
-    single.chain(trees).collect()
+    single.chain(staged).chain(trees).collect()
 }
 
 /// The groups, and the places of this machine they run in.
@@ -116,6 +144,7 @@ impl Catalogue {
     pub(crate) fn sample() -> Catalogue {
         let group = |name: &str, per_place, about: &str, contenders| GroupInfo {
             name: name.to_string(),
+            kind: Kind::Single,
             about: about.to_string(),
             per_place,
             rounds: 1000,
@@ -132,7 +161,12 @@ impl Catalogue {
                     "anonymous",
                     true,
                     "anonymous file",
-                    vec![("ours", "x"), ("floor", "y")],
+                    vec![
+                        ("ours", "x"),
+                        ("ours-in", "w"),
+                        ("tempfile", "v"),
+                        ("floor", "y"),
+                    ],
                 ),
                 group("names", false, "one name", vec![("ours", "z")]),
             ],
@@ -198,8 +232,12 @@ mod tests {
             c.bench_ids(),
             [
                 "anonymous-tmp/ours",
+                "anonymous-tmp/ours-in",
+                "anonymous-tmp/tempfile",
                 "anonymous-tmp/floor",
                 "anonymous-shm/ours",
+                "anonymous-shm/ours-in",
+                "anonymous-shm/tempfile",
                 "anonymous-shm/floor",
                 "names/ours"
             ]

@@ -15,6 +15,7 @@ use std::time::Duration;
 use crate::clock::Clock;
 use crate::ops::{Group, Scratch};
 use crate::places::Place;
+use crate::spool::{Job, Staged};
 use crate::tree::{self, Tree};
 
 /// Rounds for a single-operation group: each contender's batch takes
@@ -47,6 +48,7 @@ pub fn ops_group(
     clock: Clock,
 ) -> io::Result<Vec<Series>> {
     place.activate()?;
+    let clock = clock.for_threads(group.threads);
     let mut scratch = Scratch::new()?;
     let floor = group.contender(group.floor).ok_or_else(|| {
         io::Error::other(format!("{} has no contender {}", group.name, group.floor))
@@ -70,6 +72,52 @@ pub fn ops_group(
         Ok(batch_of(runs[i], batch)?.as_nanos() as f64 / batch as f64)
     })?;
     Ok(series(group.contenders.iter().map(|c| c.name), times))
+}
+
+/// Most jobs in a staged batch.
+const MAX_JOBS: usize = 16;
+
+/// Measures a staged group (`crate::spool`) in `place` (made the default
+/// directory) for `rounds` rounds: each object of a batch is made just
+/// before the clock starts for its calls (so that what it holds is as
+/// warm in the cache as a program's own data would be), and checked
+/// after the clock stops; the batch's time is the sum of its calls'.
+pub fn staged_group(
+    group: &Staged,
+    place: &Place,
+    rounds: usize,
+    clock: Clock,
+) -> io::Result<Vec<Series>> {
+    place.activate()?;
+    let contenders = group.contenders();
+    let batch_of = |i: usize, n: usize| -> io::Result<Duration> {
+        let c = &contenders[i];
+        let mut took = Duration::ZERO;
+        for _ in 0..n {
+            let mut job: Box<dyn Job> = (c.prepare)(place, group.call, group.state)?;
+            let start = clock.now();
+            job.run()?;
+            took += clock.now().saturating_sub(start);
+            job.check()
+                .map_err(|e| io::Error::other(format!("{}/{}: {e}", group.name, c.name)))?;
+        }
+        Ok(took)
+    };
+    let floor = contenders
+        .iter()
+        .position(|c| c.name == group.floor())
+        .ok_or_else(|| io::Error::other(format!("{} has no floor", group.name)))?;
+    for i in 0..contenders.len() {
+        batch_of(i, 1)?;
+    }
+    let mut batch = 1;
+    while batch < MAX_JOBS && batch_of(floor, batch)? < BATCH_TIME {
+        batch *= 2;
+    }
+    let times = rotate(contenders.len(), rounds, |i| {
+        Ok(batch_of(i, batch)?.as_nanos() as f64 / batch as f64)
+    })?;
+    Ok(series(contenders.iter().map(|c| c.name), times))
 }
 
 /// Measures removing `tree` in `place` (made the default directory) for
@@ -160,6 +208,10 @@ mod tests {
         let text = render(&series);
         assert_eq!(text.lines().count(), series.len());
         assert!(text.starts_with("ours\t"));
+        let staged = crate::spool::staged("spool-rolled-read").unwrap();
+        let series = staged_group(staged, &place, 2, Clock::Cpu).unwrap();
+        assert_eq!(series.len(), staged.contenders().len());
+        assert!(series.iter().all(|s| s.ns.len() == 2));
         tempcore::reset_temp_dir();
         assert_eq!(std::fs::read_dir(&root).unwrap().count(), 0);
         std::fs::remove_dir(&root).unwrap();

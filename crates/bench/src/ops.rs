@@ -3,7 +3,7 @@
 //! create-and-clean-up, done by one contender.
 
 use std::hint::black_box;
-use std::io::{self, Cursor};
+use std::io;
 
 use crate::floor::{self, NameBuf};
 use crate::places::Place;
@@ -59,6 +59,10 @@ pub struct Group {
     /// Criterion samples per bench (its default is 100; slow operations
     /// take fewer).
     pub samples: usize,
+    /// Threads doing the operation at once: 1, or [`STORM_THREADS`] for
+    /// the groups timed with the whole process's CPU time
+    /// ([`Clock::for_threads`](crate::clock::Clock::for_threads)).
+    pub threads: usize,
     /// The contenders, ours first.
     pub contenders: &'static [Contender],
 }
@@ -72,7 +76,15 @@ impl Group {
 
 /// Every group made of one call per operation, in the order of the
 /// report.
-pub const GROUPS: &[Group] = &[ANONYMOUS, NAMED, TEMPDIR, SPOOL_MEMORY, SPOOL_ROLLED, NAMES];
+pub const GROUPS: &[Group] = &[
+    ANONYMOUS,
+    NAMED,
+    STORM_NAMED,
+    TEMPDIR,
+    SPOOL_ROLLOVER,
+    SPOOL_BUDGET,
+    NAMES,
+];
 
 /// The group called `name`.
 pub fn group(name: &str) -> Option<&'static Group> {
@@ -87,6 +99,7 @@ pub const ANONYMOUS: Group = Group {
     floor: "floor",
     rounds: 1000,
     samples: 100,
+    threads: 1,
     contenders: &[
         Contender {
             name: "ours",
@@ -97,6 +110,12 @@ pub const ANONYMOUS: Group = Group {
             name: "ours-in",
             about: "`tempfs::tempfile_in(path)` (`O_TMPFILE` by path: no directory handle)",
             run: |place, _| drop_it(tempfs::tempfile_in(place.path())),
+        },
+        Contender {
+            name: "ours-at",
+            about: "`tempfs::Builder::new().anonymous_at(&dir)` (`dir`: a `tempcore::Dir` opened \
+                    once)",
+            run: |place, _| drop_it(tempfs::Builder::new().anonymous_at(place.handle())),
         },
         Contender {
             name: "tempfile",
@@ -119,6 +138,7 @@ pub const NAMED: Group = Group {
     floor: "floor",
     rounds: 1000,
     samples: 100,
+    threads: 1,
     contenders: &[
         Contender {
             name: "ours",
@@ -127,8 +147,14 @@ pub const NAMED: Group = Group {
         },
         Contender {
             name: "ours-in",
-            about: "`tempfs::NamedTempFile::new_in(path)` + drop (opens the directory each time)",
+            about: "`tempfs::NamedTempFile::new_in(path)` + drop",
             run: |place, _| drop_it(tempfs::NamedTempFile::new_in(place.path())),
+        },
+        Contender {
+            name: "ours-at",
+            about: "`tempfs::Builder::new().tempfile_at(&dir)` + drop (`dir`: an \
+                    `Arc<tempcore::Dir>` opened once)",
+            run: |place, _| drop_it(tempfs::Builder::new().tempfile_at(place.handle())),
         },
         Contender {
             name: "tempfile",
@@ -162,8 +188,12 @@ pub const TEMPDIR: Group = Group {
     about: "empty temp dir: create + remove",
     per_place: true,
     floor: "floor",
-    rounds: 1000,
+    // 300, not 1000: `mkdir` on a busy ext4 takes milliseconds, and CI
+    // counts three forms in each place; 1 refill of 314 names still shows
+    // as 0.003.
+    rounds: 300,
     samples: 100,
+    threads: 1,
     contenders: &[
         Contender {
             name: "ours",
@@ -173,8 +203,14 @@ pub const TEMPDIR: Group = Group {
         },
         Contender {
             name: "ours-in",
-            about: "`tempfs::TempDir::new_in(path)` + drop (opens the parent each time)",
+            about: "`tempfs::TempDir::new_in(path)` + drop",
             run: |place, _| drop_it(tempfs::TempDir::new_in(place.path())),
+        },
+        Contender {
+            name: "ours-at",
+            about: "`tempfs::Builder::new().tempdir_at(&dir)` + drop (`dir`: an \
+                    `Arc<tempcore::Dir>` opened once)",
+            run: |place, _| drop_it(tempfs::Builder::new().tempdir_at(place.handle())),
         },
         Contender {
             name: "tempfile",
@@ -226,6 +262,7 @@ pub const NAMES: Group = Group {
     floor: "floor",
     rounds: 1000,
     samples: 100,
+    threads: 1,
     contenders: &[
         Contender {
             name: "ours",
@@ -257,77 +294,149 @@ pub const NAMES: Group = Group {
     ],
 };
 
-/// Group 5, in memory: 512 KiB in 64-byte writes, read back in 64-byte
-/// reads, under a 1 MiB limit.
-pub const SPOOL_MEMORY: Group = Group {
-    name: "spool-memory",
-    about: "512 KiB in 64-byte writes, rewound, read back in 64-byte reads; spools limited to 1 MiB",
-    per_place: false,
-    floor: "cursor",
+/// Files per thread in one operation of a storm: enough that spawning the
+/// second thread (tens of microseconds) is well under 1% of the operation.
+pub const STORM_FILES: usize = 1000;
+
+/// Threads in a storm: the machine's two cores, both busy.
+pub const STORM_THREADS: usize = 2;
+
+/// Group 2 in two threads at once: [`STORM_FILES`] named files created,
+/// closed and removed by each of two threads, in the same directory.
+pub const STORM_NAMED: Group = Group {
+    name: "storm-named",
+    about: "2 threads at once, one directory: 1,000 named files each, created + closed + deleted",
+    per_place: true,
+    floor: "floor",
     rounds: 3,
-    samples: 50,
+    samples: 20,
+    threads: STORM_THREADS,
     contenders: &[
         Contender {
             name: "ours",
-            about: "`tempspool::SpooledTempFile::new(1 MiB)`",
-            run: |_, _| {
-                let mut spool = tempspool::SpooledTempFile::new(spool::MAX_SIZE);
-                spool::round_trip(&mut spool, spool::MEMORY_BYTES)?;
-                spool::expect_rolled(spool.is_rolled(), false)
-            },
+            about: "`tempfs::NamedTempFile::new()` + drop, in both threads",
+            run: |place, scratch| storm(place, scratch, NAMED.contenders[0].run),
+        },
+        Contender {
+            name: "ours-in",
+            about: "`tempfs::NamedTempFile::new_in(path)` + drop, in both threads",
+            run: |place, scratch| storm(place, scratch, NAMED.contenders[1].run),
+        },
+        Contender {
+            name: "ours-at",
+            about: "`tempfs::Builder::new().tempfile_at(&dir)` + drop, in both threads, sharing \
+                    one `Arc<tempcore::Dir>`",
+            run: |place, scratch| storm(place, scratch, NAMED.contenders[2].run),
         },
         Contender {
             name: "tempfile",
-            about: "`tempfile::SpooledTempFile::new(1 MiB)` (tempfile 3.27)",
-            run: |_, _| {
-                let mut spool = tempfile::SpooledTempFile::new(spool::MAX_SIZE);
-                spool::round_trip(&mut spool, spool::MEMORY_BYTES)?;
-                spool::expect_rolled(spool.is_rolled(), false)
-            },
+            about: "`tempfile::NamedTempFile::new_in(path)` + drop, in both threads (tempfile 3.27)",
+            run: |place, scratch| storm(place, scratch, NAMED.contenders[3].run),
         },
         Contender {
-            name: "cursor",
-            about: "`std::io::Cursor<Vec<u8>>`",
-            run: |_, _| spool::round_trip(&mut Cursor::new(Vec::new()), spool::MEMORY_BYTES),
+            name: "floor",
+            about: "the `named` group's floor in both threads, on one shared directory descriptor",
+            run: |place, scratch| storm(place, scratch, NAMED.contenders[4].run),
         },
     ],
 };
 
-/// Group 5, rolled over: 2 MiB in 64-byte writes with a 1 MiB limit, read
-/// back in 64-byte reads.
-pub const SPOOL_ROLLED: Group = Group {
-    name: "spool-rolled",
-    about: "2 MiB in 64-byte writes (rolling over at 1 MiB), rewound, read back in 64-byte reads",
+/// Does `one` [`STORM_FILES`] times in this thread and as many times in a
+/// second one, at the same time, in `place`.
+fn storm(
+    place: &Place,
+    scratch: &mut Scratch,
+    one: fn(&Place, &mut Scratch) -> io::Result<()>,
+) -> io::Result<()> {
+    std::thread::scope(|s| {
+        let others: Vec<_> = (1..STORM_THREADS)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut scratch = Scratch::new()?;
+                    (0..STORM_FILES).try_for_each(|_| one(place, &mut scratch))
+                })
+            })
+            .collect();
+        let mine = (0..STORM_FILES).try_for_each(|_| one(place, scratch));
+        for other in others {
+            other
+                .join()
+                .map_err(|_| io::Error::other("a storm thread panicked"))??;
+        }
+        mine
+    })
+}
+
+/// The rollover group: a spool's whole life past its limit, the file
+/// created in the timed region.
+pub const SPOOL_ROLLOVER: Group = Group {
+    name: "spool-rollover",
+    about: "a spool's life: created, 2 MiB in 64-byte `write_all` calls (rolling over at 1 MiB), \
+            `flush`, dropped",
     per_place: true,
-    floor: "bufwriter",
+    floor: "buffered",
     rounds: 3,
     samples: 20,
+    threads: 1,
     contenders: &[
         Contender {
             name: "ours",
             about: "`tempspool::SpooledTempFile::new(1 MiB)` (rolls over into the default directory)",
             run: |_, _| {
-                let mut spool = tempspool::SpooledTempFile::new(spool::MAX_SIZE);
-                spool::round_trip(&mut spool, spool::ROLLED_BYTES)?;
-                spool::expect_rolled(spool.is_rolled(), true)
+                let spool = tempspool::SpooledTempFile::new(spool::MAX_SIZE);
+                spool::rollover_life(spool, tempspool::SpooledTempFile::is_rolled)
+            },
+        },
+        Contender {
+            name: "ours-in",
+            about: "`tempspool::SpooledTempFile::new_in(1 MiB, path)`",
+            run: |place, _| {
+                let spool = tempspool::SpooledTempFile::new_in(spool::MAX_SIZE, place.path());
+                spool::rollover_life(spool, tempspool::SpooledTempFile::is_rolled)
             },
         },
         Contender {
             name: "tempfile",
             about: "`tempfile::SpooledTempFile::new_in(1 MiB, path)` (tempfile 3.27)",
             run: |place, _| {
-                let mut spool = tempfile::SpooledTempFile::new_in(spool::MAX_SIZE, place.path());
-                spool::round_trip(&mut spool, spool::ROLLED_BYTES)?;
-                spool::expect_rolled(spool.is_rolled(), true)
+                let spool = tempfile::SpooledTempFile::new_in(spool::MAX_SIZE, place.path());
+                spool::rollover_life(spool, tempfile::SpooledTempFile::is_rolled)
             },
         },
         Contender {
-            name: "bufwriter",
-            about: "an `O_TMPFILE` file written through `BufWriter`, read through `BufReader` \
-                    (8 KiB buffers), all 2 MiB on disk",
+            name: "buffered",
+            about: "`openat(dirfd, \".\", O_TMPFILE|O_RDWR|O_EXCL|O_CLOEXEC)` behind \
+                    `BufWriter::new` (8 KiB), all 2 MiB on disk",
             run: |place, _| {
-                spool::buffered_round_trip(floor::anonymous_file(place.fd())?, spool::ROLLED_BYTES)
+                let file = std::io::BufWriter::new(floor::anonymous_file(place.fd())?);
+                spool::rollover_life(file, |_| true)
             },
+        },
+    ],
+};
+
+/// The scale group: many small spools alive at once, from two threads,
+/// with and without a shared budget.
+pub const SPOOL_BUDGET: Group = Group {
+    name: "spool-budget",
+    about: "10,000 spools of 4 KiB alive at once, made from 2 threads (5,000 each, one \
+            `write_all` of 4 KiB apiece), then dropped",
+    per_place: false,
+    floor: "unbudgeted",
+    rounds: 3,
+    samples: 10,
+    threads: STORM_THREADS,
+    contenders: &[
+        Contender {
+            name: "ours",
+            about: "`tempspool::SpooledTempFile::with_budget(1 MiB, &budget)`, one \
+                    `SpoolBudget::new(1 GiB)` shared by both threads (every spool stays in memory)",
+            run: |_, _| spool::many_spools(true),
+        },
+        Contender {
+            name: "unbudgeted",
+            about: "`tempspool::SpooledTempFile::new(1 MiB)`",
+            run: |_, _| spool::many_spools(false),
         },
     ],
 };

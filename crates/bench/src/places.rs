@@ -5,17 +5,20 @@ use std::fs::File;
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The tmpfs most Linux systems mount for POSIX shared memory.
 pub const SHM: &str = "/dev/shm";
 
 /// A directory the benchmarks create entries in, with its descriptor held
-/// open for the floor's `*at` calls.
+/// open for the floor's `*at` calls, and as a `tempcore::Dir` for the
+/// handle forms (`Builder::tempfile_at(&dir)` and friends).
 #[derive(Debug)]
 pub struct Place {
     label: &'static str,
     path: PathBuf,
     dir: File,
+    handle: Arc<tempcore::Dir>,
 }
 
 impl Place {
@@ -58,7 +61,13 @@ impl Place {
                 format!("{} is not a directory", path.display()),
             ));
         }
-        Ok(Place { label, path, dir })
+        let handle = Arc::new(tempcore::Dir::open(&path)?);
+        Ok(Place {
+            label,
+            path,
+            dir,
+            handle,
+        })
     }
 
     /// `tmp` or `shm`: part of every benchmark group's name.
@@ -74,6 +83,13 @@ impl Place {
     /// The open directory, for `*at` calls.
     pub fn fd(&self) -> BorrowedFd<'_> {
         self.dir.as_fd()
+    }
+
+    /// The directory as a `tempcore::Dir`, opened once: what a program
+    /// making many objects in one directory holds and passes to the
+    /// handle forms (`*_at`).
+    pub fn handle(&self) -> &Arc<tempcore::Dir> {
+        &self.handle
     }
 
     /// Makes this directory the process's default temporary directory, so

@@ -11,6 +11,9 @@ use crate::places::Place;
 /// Files in every tree.
 pub const FILES: usize = 10_000;
 
+/// Files in the flat directory of the scale group.
+pub const MANY_FILES: usize = 100_000;
+
 /// Levels of subdirectories in a nested tree.
 pub const DEPTH: u32 = 10;
 
@@ -39,15 +42,16 @@ pub struct Tree {
     pub shape: Shape,
     /// Bytes in each file.
     pub file_size: usize,
-    /// How many files ([`FILES`]; fewer only for a check that the bench
-    /// runs at all).
+    /// How many files ([`FILES`] or [`MANY_FILES`]; fewer only for a
+    /// check that the bench runs at all).
     pub files: usize,
     /// Levels of subdirectories when nested ([`DEPTH`]; fewer only for a
     /// check that the bench runs at all).
     pub depth: u32,
 }
 
-/// The four trees of group 4.
+/// The trees of group 4: four of [`FILES`], and one flat directory of
+/// [`MANY_FILES`] (the scale group).
 pub const TREES: &[Tree] = &[
     Tree {
         name: "tree-flat-0B",
@@ -81,6 +85,14 @@ pub const TREES: &[Tree] = &[
         shape: Shape::Nested,
         file_size: 4096,
         files: FILES,
+        depth: DEPTH,
+    },
+    Tree {
+        name: "tree-flat-100k",
+        about: "removing 100,000 empty files in one directory",
+        shape: Shape::Flat,
+        file_size: 0,
+        files: MANY_FILES,
         depth: DEPTH,
     },
 ];

@@ -8,6 +8,7 @@
 //! ```text
 //! syscall_probe run GROUP CONTENDER PLACE ROUNDS
 //! syscall_probe tree-calls TREE CONTENDER PLACE   # one removal, between markers
+//! syscall_probe staged-calls GROUP CONTENDER PLACE ROUNDS   # each round's calls, between markers
 //! syscall_probe interleave GROUP PLACE   # contender<TAB>ns,ns,... per round
 //! syscall_probe list      # every group and contender (bench::catalogue::render)
 //! syscall_probe places    # label<TAB>path<TAB>file system
@@ -24,7 +25,7 @@ mod linux {
     // for the metadata of these paths, which do not exist, just before and
     // just after the removal it measures.
     use bench::report::syscalls::{BEGIN_MARK, END_MARK};
-    use bench::{interleave, tree};
+    use bench::{interleave, spool, tree};
 
     pub(crate) fn main(args: &[String]) -> Result<(), String> {
         match args {
@@ -37,6 +38,12 @@ mod linux {
             [cmd, group, contender, place] if cmd == "tree-calls" => {
                 tree_calls(group, contender, place)
             }
+            [cmd, group, contender, place, rounds] if cmd == "staged-calls" => {
+                let rounds: u64 = rounds
+                    .parse()
+                    .map_err(|e| format!("rounds {rounds:?}: {e}"))?;
+                staged_calls(group, contender, place, rounds)
+            }
             [cmd, group, contender, place, rounds] if cmd == "run" => {
                 let rounds: u64 = rounds
                     .parse()
@@ -45,7 +52,8 @@ mod linux {
             }
             _ => Err(
                 "usage: syscall_probe run GROUP CONTENDER PLACE ROUNDS | interleave GROUP PLACE \
-                 | tree-calls TREE CONTENDER PLACE | list | places"
+                 | tree-calls TREE CONTENDER PLACE | staged-calls GROUP CONTENDER PLACE ROUNDS \
+                 | list | places"
                     .to_string(),
             ),
         }
@@ -60,6 +68,8 @@ mod linux {
         let clock = Clock::from_env();
         let series = if let Some(g) = ops::group(group) {
             interleave::ops_group(g, &place, interleave::OP_ROUNDS, clock)
+        } else if let Some(g) = spool::staged(group) {
+            interleave::staged_group(g, &place, g.pairs(), clock)
         } else if let Some(t) = tree::TREES.iter().find(|t| t.name == group) {
             interleave::tree_group(t, &place, interleave::TREE_ROUNDS, clock)
         } else {
@@ -94,6 +104,26 @@ mod linux {
         let removed = made.remove();
         mark(END_MARK)?;
         removed.map_err(|e| format!("{group}/{contender}: removing: {e}"))
+    }
+
+    /// Makes one object per round (unmarked) and makes its calls between
+    /// the marks, then checks them.
+    fn staged_calls(group: &str, contender: &str, place: &str, rounds: u64) -> Result<(), String> {
+        let g = spool::staged(group).ok_or_else(|| format!("no staged group called {group:?}"))?;
+        let c = g
+            .contender(contender)
+            .ok_or_else(|| format!("group {group} has no contender called {contender:?}"))?;
+        let place = activate(place)?;
+        for round in 0..rounds {
+            let what = |e| format!("{group}/{contender}, round {round}: {e}");
+            let mut job = (c.prepare)(&place, g.call, g.state).map_err(what)?;
+            mark(BEGIN_MARK)?;
+            let done = job.run();
+            mark(END_MARK)?;
+            done.map_err(what)?;
+            job.check().map_err(what)?;
+        }
+        Ok(())
     }
 
     /// The place labelled `label`, opened and made the default directory.

@@ -28,15 +28,20 @@ impl Ratio {
     }
 }
 
-/// The interleaved results, by benchmark id (`group-place/contender`):
-/// that contender's per-round ratio to the group's floor and to the
-/// `tempfile` crate.
+/// The interleaved results: each contender's per-round ratio to every
+/// contender of its group (its floor, the `tempfile` crate, ...).
 #[derive(Debug, Default)]
 pub struct Paired {
-    /// Each contender's ratio to its group's floor.
-    pub to_floor: BTreeMap<String, Ratio>,
-    /// Each contender's ratio to the `tempfile` crate.
-    pub to_tempfile: BTreeMap<String, Ratio>,
+    /// (benchmark id `group-place/contender`, the other contender) → ratio.
+    pub ratios: BTreeMap<(String, String), Ratio>,
+}
+
+impl Paired {
+    /// The ratio of benchmark `id` (`group-place/contender`) to the
+    /// contender `reference` of the same group and place.
+    pub fn get(&self, id: &str, reference: &str) -> Option<&Ratio> {
+        self.ratios.get(&(id.to_string(), reference.to_string()))
+    }
 }
 
 /// Runs `syscall_probe interleave` for every group in each of its
@@ -48,16 +53,12 @@ pub fn interleave_all(probe: &Path, catalogue: &Catalogue) -> Result<Paired, Str
             let out = run(Command::new(probe).args(["interleave", &g.name, label]))?;
             let series = parse_series(&String::from_utf8_lossy(&out.stdout))?;
             let id = Catalogue::id(g, label);
-            for (other, into) in [
-                (g.floor, &mut paired.to_floor),
-                ("tempfile", &mut paired.to_tempfile),
-            ] {
-                let Some(reference) = series.get(other) else {
-                    continue;
-                };
+            for (other, reference) in &series {
                 for (c, ns) in &series {
                     if let Some(ratio) = ratio_per_round(ns, reference) {
-                        into.insert(format!("{id}/{c}"), ratio);
+                        paired
+                            .ratios
+                            .insert((format!("{id}/{c}"), other.clone()), ratio);
                     }
                 }
             }
