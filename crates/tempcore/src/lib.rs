@@ -81,6 +81,7 @@ mod dir;
 mod entropy;
 mod error;
 mod link;
+mod memory;
 mod name;
 mod sys;
 mod tmpdir;
@@ -92,6 +93,7 @@ pub use create::{
 pub use dir::Dir;
 pub use error::PathError;
 pub use link::{IntoFileError, LinkError, LinkOptions, LinkableFile, linkable_file_at, rename_at};
+pub use memory::{MemoryKind, Seals, add_seals, memory_file, seals};
 pub use name::{
     ALPHABET, BITS_PER_CHAR, DEFAULT_PREFIX, DEFAULT_RAND_LEN, MAX_ATTEMPTS, NameSource, Template,
     random_name,

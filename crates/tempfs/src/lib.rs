@@ -109,6 +109,7 @@ mod atomic;
 mod builder;
 pub mod env;
 mod file;
+mod memory;
 mod named;
 mod persist;
 mod place;
@@ -130,10 +131,12 @@ use tempcore::{FileOptions, Template};
 pub use atomic::{AtomicFile, AtomicOptions, Durability, write_atomic};
 pub use builder::Builder;
 pub use file::{TempFile, TempFilePersistError};
+pub use memory::{MemoryFile, memory_file};
 pub use named::{NamedTempFile, PersistError};
 pub use persist::PersistOptions;
 pub use temp_path::{PathPersistError, TempPath};
 pub use tempcore::{DEFAULT_PREFIX, Dir, set_temp_dir, temp_dir};
+pub use tempcore::{MemoryKind, Seals};
 
 /// Creates an anonymous file in the default temporary directory (Python's
 /// `TemporaryFile`): open for reading and writing, mode 0600, with no name

@@ -17,5 +17,6 @@ mod file_reopen;
 mod file_staged;
 mod file_support;
 mod file_threads;
+mod memory_linux;
 mod tempdir;
 mod windows;
