@@ -199,6 +199,7 @@
 
 mod budget;
 mod disk;
+mod disk_budget;
 mod error;
 mod memory;
 #[cfg(test)]
@@ -207,6 +208,7 @@ mod spool;
 mod sys;
 
 pub use budget::SpoolBudget;
+pub use disk_budget::DiskBudget;
 pub use error::IntoInnerError;
 pub use spool::{SpooledData, SpooledTempFile, spooled_tempfile, spooled_tempfile_in};
 pub use sys::Fileno;

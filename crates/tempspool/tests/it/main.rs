@@ -4,6 +4,7 @@ mod api;
 mod budget;
 mod buffering;
 mod descriptors;
+mod disk_budget;
 mod failure;
 mod kill;
 mod model;
