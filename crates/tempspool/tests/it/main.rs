@@ -7,6 +7,7 @@ mod descriptors;
 mod disk_budget;
 mod failure;
 mod kill;
+mod memory_backed;
 mod model;
 mod python;
 
