@@ -17,6 +17,7 @@
 //! | the path to outlive the open handle | [`NamedTempFile::into_temp_path`] → [`TempPath`] | `delete_on_close=False` |
 //! | to keep the file after all | [`NamedTempFile::keep`], [`Builder::disable_cleanup`] | `delete=False` |
 //! | a file you clean up yourself | [`mkstemp()`] | `mkstemp()` |
+//! | a file in memory with a descriptor (a child process, `mmap`), sealable | [`memory_file()`], [`MemoryFile`] | — |
 //! | a directory, removed with its contents | [`TempDir`] | `TemporaryDirectory()` |
 //! | a directory you clean up yourself | [`mkdtemp()`] | `mkdtemp()` |
 //! | a prefix, suffix, mode, directory, ... | [`Builder`] | keyword arguments |

@@ -127,6 +127,12 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 //!
+//! A [`DiskBudget`] does the same for bytes on disk
+//! ([`attach_disk`](SpooledTempFile::attach_disk)): a write that would pass
+//! it fails with `StorageFull`, having written nothing. A spool made by
+//! [`new_memory_backed`](SpooledTempFile::new_memory_backed) rolls over
+//! into a memory-backed file ([`tempfs::MemoryFile`]) instead of the disk.
+//!
 //! # Speed
 //!
 //! In memory, every call costs what it costs on a `Cursor<Vec<u8>>`:
