@@ -39,8 +39,8 @@ pub enum MemoryKind {
 /// (`ENOSYS`, `EPERM`, `EACCES`, `EINVAL`: old kernels, other unix,
 /// `seccomp` filters), an anonymous file ([`anonymous_file_at`], with
 /// `names` and `opts`) in `/dev/shm` if `fstatfs` on the opened directory
-/// says `TMPFS_MAGIC`, else in the temporary directory
-/// ([`temp_dir_handle`]). A refusal of `memfd_create` is remembered for the
+/// says `TMPFS_MAGIC`, else (or if creating it there fails) in the
+/// temporary directory ([`temp_dir_handle`]). A refusal of `memfd_create` is remembered for the
 /// process, so the fallback costs no failed system call twice. Any other
 /// error (no descriptors left, no memory) is returned as it is.
 ///

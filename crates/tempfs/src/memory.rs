@@ -27,9 +27,10 @@ use crate::builder::Builder;
 ///   ([`MemoryKind::TempDir`]).
 ///
 /// It has no `persist`: there is no name to give it (copy its bytes out
-/// instead). Reads, writes and seeks go to the file; [`as_file`](Self::as_file)
-/// and [`into_file`](Self::into_file) give the file itself, to map it or
-/// hand its descriptor to a child process.
+/// instead). Reads, writes and seeks go to the file; it implements
+/// `AsFd`/`AsRawFd` (`AsHandle`/`AsRawHandle` on Windows), and
+/// [`as_file`](Self::as_file) and [`into_file`](Self::into_file) give the
+/// file itself, to map it or hand its descriptor to a child process.
 ///
 /// ```
 /// use std::io::{Read, Seek, Write};

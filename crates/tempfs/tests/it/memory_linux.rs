@@ -43,11 +43,12 @@ fn a_memory_file_is_a_memfd_named_by_the_prefix() {
     let err = file.add_seals(Seals::WRITE).unwrap_err();
     assert_eq!(err.raw_os_error(), Some(libc::EPERM), "{err}");
     // Close-on-exec, as every descriptor.
-    let flags = rustix_flags(file.as_file());
+    assert_eq!(file.as_raw_fd(), file.as_file().as_raw_fd());
+    let flags = fd_flags(file.as_file());
     assert!(flags & libc::FD_CLOEXEC != 0);
 }
 
-fn rustix_flags(file: &std::fs::File) -> i32 {
+fn fd_flags(file: &std::fs::File) -> i32 {
     // SAFETY: F_GETFD on a descriptor we own.
     unsafe { libc::fcntl(file.as_raw_fd(), libc::F_GETFD) }
 }
