@@ -82,6 +82,7 @@ mod dir;
 mod entropy;
 mod error;
 mod link;
+mod memory;
 mod name;
 mod shared;
 mod sys;
@@ -97,6 +98,7 @@ pub use link::{
     IntoFileError, LinkError, LinkOptions, LinkableFile, linkable_file_at, linkable_file_shared_at,
     rename_at,
 };
+pub use memory::{MemoryKind, Seals, add_seals, memory_file, seals};
 pub use name::{
     ALPHABET, BITS_PER_CHAR, DEFAULT_PREFIX, DEFAULT_RAND_LEN, MAX_ATTEMPTS, NameSource, Template,
     random_name,

@@ -17,6 +17,7 @@
 //! | the path to outlive the open handle | [`NamedTempFile::into_temp_path`] → [`TempPath`] | `delete_on_close=False` |
 //! | to keep the file after all | [`NamedTempFile::keep`], [`Builder::disable_cleanup`] | `delete=False` |
 //! | a file you clean up yourself | [`mkstemp()`] | `mkstemp()` |
+//! | a file in memory with a descriptor (a child process, `mmap`), sealable | [`memory_file()`], [`MemoryFile`] | — |
 //! | a directory, removed with its contents | [`TempDir`] | `TemporaryDirectory()` |
 //! | a directory you clean up yourself | [`mkdtemp()`] | `mkdtemp()` |
 //! | a prefix, suffix, mode, directory, ... | [`Builder`] | keyword arguments |
@@ -109,6 +110,7 @@ mod atomic;
 mod builder;
 pub mod env;
 mod file;
+mod memory;
 mod named;
 mod persist;
 mod place;
@@ -130,10 +132,12 @@ use tempcore::{FileOptions, Template};
 pub use atomic::{AtomicFile, AtomicOptions, Durability, write_atomic};
 pub use builder::Builder;
 pub use file::{TempFile, TempFilePersistError};
+pub use memory::{MemoryFile, memory_file};
 pub use named::{NamedTempFile, PersistError};
 pub use persist::PersistOptions;
 pub use temp_path::{PathPersistError, TempPath};
 pub use tempcore::{DEFAULT_PREFIX, Dir, set_temp_dir, temp_dir};
+pub use tempcore::{MemoryKind, Seals};
 
 /// Creates an anonymous file in the default temporary directory (Python's
 /// `TemporaryFile`): open for reading and writing, mode 0600, with no name

@@ -23,6 +23,7 @@ use std::fs::File;
 use std::io::{self, BufRead, IoSlice, Read, Seek, SeekFrom, Write};
 use std::mem;
 
+use crate::disk_budget::DiskBudget;
 use crate::memory::{cannot_allocate, invalid_utf8};
 use crate::sys;
 
@@ -61,6 +62,11 @@ pub(crate) struct Disk {
     /// The soft file-size limit as last read (`u64::MAX`: none): no write
     /// ends past it. See the module documentation.
     limit: u64,
+    /// The disk budget the file counts against, if any.
+    budget: Option<DiskBudget>,
+    /// What is charged to `budget`: never less than the length, nor than
+    /// the end of the buffer's room while it collects writes.
+    charged: u64,
 }
 
 impl Disk {
@@ -75,7 +81,58 @@ impl Disk {
             capacity: capacity.max(1),
             mode: Mode::Idle,
             limit,
+            budget: None,
+            charged: 0,
         }
+    }
+
+    /// Counts the file against `budget` from now on, `charged` bytes of it
+    /// (at least its length) already charged by the caller.
+    pub(crate) fn set_budget(&mut self, budget: DiskBudget, charged: u64) {
+        self.budget = Some(budget);
+        self.charged = charged;
+    }
+
+    /// The disk budget, if any.
+    pub(crate) fn budget(&self) -> Option<&DiskBudget> {
+        self.budget.as_ref()
+    }
+
+    /// Moves the file to `budget` (or to none): writes pending bytes out
+    /// and charges the new budget the length first; if that fails, nothing
+    /// changes.
+    pub(crate) fn move_budget(&mut self, budget: Option<&DiskBudget>) -> io::Result<()> {
+        self.reclaim()?;
+        self.flush()?;
+        self.mode = Mode::Idle;
+        if let Some(budget) = budget {
+            budget.try_charge(self.len)?;
+        }
+        self.release_budget();
+        if let Some(budget) = budget {
+            self.set_budget(budget.clone(), self.len);
+        }
+        Ok(())
+    }
+
+    /// Gives everything charged back and stops counting.
+    pub(crate) fn release_budget(&mut self) {
+        if let Some(budget) = self.budget.take() {
+            budget.release(self.charged);
+        }
+        self.charged = 0;
+    }
+
+    /// Charges the budget so that the file may reach `end`; the error
+    /// (`StorageFull`) charges nothing.
+    fn charge_to(&mut self, end: u64) -> io::Result<()> {
+        if let Some(budget) = &self.budget {
+            if end > self.charged {
+                budget.try_charge(end - self.charged)?;
+                self.charged = end;
+            }
+        }
+        Ok(())
     }
 
     /// The size of the buffer.
@@ -187,8 +244,15 @@ impl Disk {
         self.flush()?;
         self.mode = Mode::Idle;
         self.check_limit(size)?;
+        self.charge_to(size)?;
         self.file.set_len(size)?;
         self.len = size;
+        if let Some(budget) = &self.budget {
+            if self.charged > size {
+                budget.release(self.charged - size);
+                self.charged = size;
+            }
+        }
         Ok(())
     }
 
@@ -207,7 +271,10 @@ impl Disk {
     /// The file, with everything written and its offset at the position.
     pub(crate) fn into_file(mut self) -> Result<File, (io::Error, Disk)> {
         match self.lend() {
-            Ok(_) => Ok(self.file),
+            Ok(_) => {
+                self.release_budget();
+                Ok(self.file)
+            }
             Err(e) => Err((e, self)),
         }
     }
@@ -234,6 +301,14 @@ impl Disk {
         self.len = self.file.metadata()?.len();
         self.pos = pos;
         self.mode = Mode::Idle;
+        // Bytes written through the lent file are on disk whether or not
+        // they fit: counted, so that the budget stays the truth.
+        if let Some(budget) = &self.budget {
+            if self.len > self.charged {
+                budget.force_charge(self.len - self.charged);
+                self.charged = self.len;
+            }
+        }
         Ok(())
     }
 
@@ -305,10 +380,18 @@ impl Write for Disk {
         // worth would pass the largest offset or the file-size limit: the
         // file system, or the limit check, then refuses them now, not at
         // some later flush (or in `Drop`, where the error is lost).
+        // So do writes when the disk budget has no room for a buffer's
+        // worth: each is charged exactly, and refused whole if it does not
+        // fit.
         let reach = self.pos.saturating_add(self.capacity as u64);
-        let direct = data.len() >= self.capacity || reach > MAX_OFFSET || reach > self.limit;
+        let direct = data.len() >= self.capacity
+            || reach > MAX_OFFSET
+            || reach > self.limit
+            || self.charge_to(reach).is_err();
         if direct {
-            self.check_limit(self.pos.saturating_add(data.len() as u64))?;
+            let end = self.pos.saturating_add(data.len() as u64);
+            self.check_limit(end)?;
+            self.charge_to(end)?;
         }
         match self.mode {
             Mode::Writing { len } if direct || len + data.len() > self.buf.len() => self.flush()?,
@@ -366,11 +449,12 @@ impl Write for Disk {
                 self.check_limit(self.pos)?;
                 sys::write_all_at(&self.file, &self.buf[..len], start)?;
                 let reach = self.pos.saturating_add(self.capacity as u64);
-                self.mode = if reach > MAX_OFFSET || reach > self.limit {
-                    Mode::Idle
-                } else {
-                    Mode::Writing { len: 0 }
-                };
+                self.mode =
+                    if reach > MAX_OFFSET || reach > self.limit || self.charge_to(reach).is_err() {
+                        Mode::Idle
+                    } else {
+                        Mode::Writing { len: 0 }
+                    };
                 self.len = self.len.max(self.pos);
             }
         }

@@ -127,6 +127,12 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 //!
+//! A [`DiskBudget`] does the same for bytes on disk
+//! ([`attach_disk`](SpooledTempFile::attach_disk)): a write that would pass
+//! it fails with `StorageFull`, having written nothing. A spool made by
+//! [`new_memory_backed`](SpooledTempFile::new_memory_backed) rolls over
+//! into a memory-backed file ([`tempfs::MemoryFile`]) instead of the disk.
+//!
 //! # Speed
 //!
 //! In memory, every call costs what it costs on a `Cursor<Vec<u8>>`:
@@ -199,6 +205,7 @@
 
 mod budget;
 mod disk;
+mod disk_budget;
 mod error;
 mod memory;
 #[cfg(test)]
@@ -207,6 +214,7 @@ mod spool;
 mod sys;
 
 pub use budget::SpoolBudget;
+pub use disk_budget::DiskBudget;
 pub use error::IntoInnerError;
 pub use spool::{SpooledData, SpooledTempFile, spooled_tempfile, spooled_tempfile_in};
 pub use sys::Fileno;

@@ -11,6 +11,7 @@ use tempfs::Builder;
 
 use crate::budget::SpoolBudget;
 use crate::disk::{DEFAULT_BUFFER, Disk};
+use crate::disk_budget::DiskBudget;
 use crate::error::IntoInnerError;
 use crate::memory::{Memory, Refusal};
 use crate::sys;
@@ -49,6 +50,9 @@ pub struct SpooledTempFile {
     /// builder in the default directory (no allocation for `new`).
     target: Option<Box<Target>>,
     buffer_capacity: usize,
+    /// The disk budget a rollover charges (the [`Disk`] keeps its own
+    /// handle after it).
+    disk_budget: Option<DiskBudget>,
 }
 
 enum Inner {
@@ -59,6 +63,8 @@ enum Inner {
 struct Target {
     builder: Builder,
     dir: Option<PathBuf>,
+    /// Roll over into a memory-backed file ([`Builder::memory_file`]).
+    memory: bool,
 }
 
 /// What [`SpooledTempFile::into_inner`] gives back: the bytes in memory, or
@@ -106,6 +112,7 @@ impl SpooledTempFile {
             budget: None,
             target: None,
             buffer_capacity: DEFAULT_BUFFER,
+            disk_budget: None,
         }
     }
 
@@ -118,6 +125,7 @@ impl SpooledTempFile {
         spool.target = Some(Box::new(Target {
             builder: Builder::new(),
             dir: Some(dir.as_ref().to_path_buf()),
+            memory: false,
         }));
         spool
     }
@@ -141,7 +149,11 @@ impl SpooledTempFile {
         let mut builder = builder.clone();
         builder.append(false);
         let mut spool = SpooledTempFile::new(max_size);
-        spool.target = Some(Box::new(Target { builder, dir: None }));
+        spool.target = Some(Box::new(Target {
+            builder,
+            dir: None,
+            memory: false,
+        }));
         spool
     }
 
@@ -421,24 +433,52 @@ impl SpooledTempFile {
         if memory.len() > limit {
             return Err(wrap(sys::file_too_large()));
         }
-        let file = self.create_file()?;
-        sys::write_all_at(&file, memory.data(), 0).map_err(wrap)?;
-        Ok(Disk::new(
+        // The disk budget is charged before the file exists; given back if
+        // anything fails.
+        if let Some(budget) = &self.disk_budget {
+            budget.try_charge(memory.len())?;
+        }
+        let filled = self.create_file().and_then(|file| {
+            sys::write_all_at(&file, memory.data(), 0).map_err(wrap)?;
+            Ok(file)
+        });
+        let file = match filled {
+            Ok(file) => file,
+            Err(e) => {
+                if let Some(budget) = &self.disk_budget {
+                    budget.release(memory.len());
+                }
+                return Err(e);
+            }
+        };
+        let mut disk = Disk::new(
             file,
             memory.pos(),
             memory.len(),
             self.buffer_capacity,
             limit,
-        ))
+        );
+        if let Some(budget) = &self.disk_budget {
+            disk.set_budget(budget.clone(), memory.len());
+        }
+        Ok(disk)
     }
 
     fn create_file(&self) -> io::Result<File> {
         match self.target.as_deref() {
             None => Builder::new().anonymous(),
-            Some(Target { builder, dir: None }) => builder.anonymous(),
+            Some(Target {
+                builder,
+                memory: true,
+                ..
+            }) => builder.memory_file().map(File::from),
+            Some(Target {
+                builder, dir: None, ..
+            }) => builder.anonymous(),
             Some(Target {
                 builder,
                 dir: Some(dir),
+                ..
             }) => builder.anonymous_in(dir),
         }
     }
@@ -470,6 +510,11 @@ impl SpooledTempFile {
                 Err(Refusal::Error(e)) => return Err(e),
                 Err(Refusal::Budget) => {}
             }
+        }
+        // A rollover the disk budget has no room for, the write included,
+        // would be wasted: refused before it is made.
+        if let Some(budget) = &self.disk_budget {
+            budget.check_room(memory.len().max(end))?;
         }
         self.rollover()?;
         Ok(false)
@@ -768,6 +813,7 @@ impl Drop for SpooledTempFile {
             }
             Inner::Disk(disk) => {
                 let _ = disk.flush();
+                disk.release_budget();
             }
         }
     }
@@ -781,6 +827,82 @@ impl fmt::Debug for SpooledTempFile {
             .field("rolled", &self.is_rolled())
             .field("len", &self.len())
             .field("budget", &self.budget)
+            .field("disk_budget", &self.disk_budget)
             .finish_non_exhaustive()
+    }
+}
+
+/// Disk budgets and memory-backed rollover files.
+impl SpooledTempFile {
+    /// A spool that rolls over into a memory-backed file
+    /// ([`tempfs::MemoryFile`]: a memfd on Linux) instead of a file on
+    /// disk: for callers that need a descriptor ([`fileno`](Self::fileno),
+    /// [`as_file`](Self::as_file), a child process's stdin) but not the
+    /// disk. Everything else is as for [`new`](Self::new), including the
+    /// file-size limit (`RLIMIT_FSIZE` applies to memory files too) and
+    /// the lossless rollover.
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// let mut spool = tempspool::SpooledTempFile::new_memory_backed(4);
+    /// spool.write_all(b"more than four")?;
+    /// assert!(spool.is_rolled());
+    /// let _fd = spool.fileno()?; // a memfd on Linux
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[must_use]
+    pub fn new_memory_backed(max_size: usize) -> SpooledTempFile {
+        let mut spool = SpooledTempFile::new(max_size);
+        spool.set_memory_backed(true);
+        spool
+    }
+
+    /// Whether the next rollover goes to a memory-backed file (made with
+    /// this spool's builder, whose prefix names the memfd) or, with
+    /// `false`, to an anonymous file in the spool's directory. A spool that
+    /// has rolled over already keeps its file.
+    pub fn set_memory_backed(&mut self, memory: bool) {
+        let target = self.target.get_or_insert_with(|| {
+            Box::new(Target {
+                builder: Builder::new(),
+                dir: None,
+                memory: false,
+            })
+        });
+        target.memory = memory;
+    }
+
+    /// Whether rollovers go to a memory-backed file.
+    pub fn is_memory_backed(&self) -> bool {
+        self.target.as_deref().is_some_and(|t| t.memory)
+    }
+
+    /// Makes the bytes this spool holds in its rollover file count against
+    /// `budget` from now on (see [`DiskBudget`] for what is charged when).
+    /// A rolled spool writes out its buffer and charges its length first;
+    /// if that does not fit (`StorageFull`) or fails, the error is returned
+    /// and nothing changes. A spool still in memory charges nothing yet.
+    pub fn attach_disk(&mut self, budget: &DiskBudget) -> io::Result<()> {
+        if let Inner::Disk(disk) = &mut self.inner {
+            if !disk.budget().is_some_and(|b| b.same_as(budget)) {
+                disk.move_budget(Some(budget))?;
+            }
+        }
+        self.disk_budget = Some(budget.clone());
+        Ok(())
+    }
+
+    /// Stops counting this spool against its disk budget, giving back what
+    /// it was charged.
+    pub fn detach_disk(&mut self) {
+        if let Inner::Disk(disk) = &mut self.inner {
+            disk.release_budget();
+        }
+        self.disk_budget = None;
+    }
+
+    /// The disk budget this spool counts against, if any.
+    pub fn disk_budget(&self) -> Option<&DiskBudget> {
+        self.disk_budget.as_ref()
     }
 }

@@ -273,3 +273,15 @@ fn tempkit_root_and_layers() -> io::Result<()> {
     ));
     dir.close()
 }
+
+#[test]
+fn tempfs_memory_file() -> io::Result<()> {
+    let make: fn() -> io::Result<File> = tempfs::memory_file;
+    let mut file = make()?;
+    file.write_all(&[9; 65536])?;
+    file.seek(SeekFrom::Start(0))?;
+    let mut back = Vec::new();
+    file.read_to_end(&mut back)?;
+    assert_eq!(back, vec![9; 65536]);
+    Ok(())
+}

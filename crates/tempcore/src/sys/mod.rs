@@ -10,3 +10,13 @@ pub(crate) use unix::*;
 mod windows;
 #[cfg(windows)]
 pub(crate) use windows::*;
+
+#[cfg(unix)]
+mod unix_memory;
+#[cfg(unix)]
+pub(crate) use unix_memory::*;
+
+#[cfg(windows)]
+mod windows_memory;
+#[cfg(windows)]
+pub(crate) use windows_memory::*;

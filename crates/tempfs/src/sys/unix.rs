@@ -91,3 +91,15 @@ impl<F: AsRawFd> AsRawFd for NamedTempFile<F> {
         self.as_file().as_raw_fd()
     }
 }
+
+impl AsFd for crate::memory::MemoryFile {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.as_file().as_fd()
+    }
+}
+
+impl AsRawFd for crate::memory::MemoryFile {
+    fn as_raw_fd(&self) -> RawFd {
+        self.as_file().as_raw_fd()
+    }
+}

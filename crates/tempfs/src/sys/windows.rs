@@ -79,3 +79,15 @@ impl<F: AsRawHandle> AsRawHandle for NamedTempFile<F> {
         self.as_file().as_raw_handle()
     }
 }
+
+impl AsHandle for crate::memory::MemoryFile {
+    fn as_handle(&self) -> BorrowedHandle<'_> {
+        self.as_file().as_handle()
+    }
+}
+
+impl AsRawHandle for crate::memory::MemoryFile {
+    fn as_raw_handle(&self) -> RawHandle {
+        self.as_file().as_raw_handle()
+    }
+}

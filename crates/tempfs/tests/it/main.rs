@@ -18,5 +18,7 @@ mod file_reopen;
 mod file_staged;
 mod file_support;
 mod file_threads;
+mod memory_linux;
+mod memory_portable;
 mod tempdir;
 mod windows;

@@ -4,8 +4,10 @@ mod api;
 mod budget;
 mod buffering;
 mod descriptors;
+mod disk_budget;
 mod failure;
 mod kill;
+mod memory_backed;
 mod model;
 mod python;
 
