@@ -72,7 +72,15 @@ fn names_on_registry(scratch: &Path) -> Result<String, String> {
                 taken.push(format!("{name} ({repo})"))
             }
             Ok(_) => {}
-            Err(why) => return Ok(format!("crates.io not reached, names unchecked: {why}")),
+            Err(why) => {
+                let why = why
+                    .trim()
+                    .lines()
+                    .last()
+                    .unwrap_or_default()
+                    .trim_start_matches(|c: char| c.is_ascii_digit());
+                return Ok(format!("crates.io not reached, names unchecked: {why}"));
+            }
         }
     }
     match taken.is_empty() {
