@@ -13,7 +13,7 @@ use crate::run::{Tally, capture};
 use crate::tools::{have_rustup, install_toolchain, missing, rustup_run, skipped};
 
 /// The toolchain Miri ships with.
-const NIGHTLY: &str = "nightly";
+pub(crate) const NIGHTLY: &str = "nightly";
 
 /// The pure-logic unit tests, by crate: names, the order of temp-dir
 /// candidates, and the in-memory spool against its model (which rolls to
@@ -36,9 +36,7 @@ pub(crate) fn miri() -> Result<String, String> {
     let os = std::env::consts::OS;
     if os != "linux" {
         // The tests chosen are the unix backend's; the Linux job runs them.
-        return Ok(skipped(&format!(
-            "Miri runs in the Linux job (this is {os}; it is optional)"
-        )));
+        return Ok(skipped(&format!("Miri runs in the Linux job (this is {os}; it is optional)")));
     }
     if !have_rustup() {
         return missing("rustup is not installed, so Miri cannot be");
@@ -79,15 +77,9 @@ fn passed(stdout: &str) -> u64 {
 /// (libtest's `test <name> ... ok` lines; an ignored one does not count)
 /// matches; libtest matches by substring.
 fn unmatched<'a>(filters: &[&'a str], stdout: &str) -> Vec<&'a str> {
-    let ran: Vec<&str> = stdout
-        .lines()
-        .filter_map(|l| l.strip_prefix("test ")?.strip_suffix(" ... ok"))
-        .collect();
-    filters
-        .iter()
-        .copied()
-        .filter(|filter| !ran.iter().any(|name| name.contains(filter)))
-        .collect()
+    let ran: Vec<&str> =
+        stdout.lines().filter_map(|l| l.strip_prefix("test ")?.strip_suffix(" ... ok")).collect();
+    filters.iter().copied().filter(|filter| !ran.iter().any(|name| name.contains(filter))).collect()
 }
 
 #[cfg(test)]
@@ -109,14 +101,8 @@ test budget::tests::shared ... ok
 test result: ok. 2 passed; 0 failed
 ";
         assert_eq!(unmatched(&["name::", "budget::"], out), Vec::<&str>::new());
-        assert_eq!(
-            unmatched(&["name::", "model_tests::"], out),
-            ["model_tests::"]
-        );
-        assert_eq!(
-            unmatched(&["name::"], "test result: ok. 0 passed\n"),
-            ["name::"]
-        );
+        assert_eq!(unmatched(&["name::", "model_tests::"], out), ["model_tests::"]);
+        assert_eq!(unmatched(&["name::"], "test result: ok. 0 passed\n"), ["name::"]);
         let ignored = "test model_tests::big ... ignored\n";
         assert_eq!(unmatched(&["model_tests::"], ignored), ["model_tests::"]);
     }

@@ -1,8 +1,13 @@
 //! `cargo xtask ci msrv`: the library crates build with the Rust version
 //! they declare (`rust-version` in `[workspace.package]`), the unix backend
-//! on this host and the Windows backend for `x86_64-pc-windows-msvc`. The
-//! toolchain is installed with `rustup` when missing; when that cannot be
-//! done the step is skipped locally and fails under `TEMPKIT_CI=1`.
+//! on this host and the Windows backend for `x86_64-pc-windows-msvc`.
+//! `cargo xtask ci minimal`: they build and pass their tests with every
+//! direct dependency at the oldest version its range allows (nightly
+//! cargo's `-Z direct-minimal-versions`), so that no floor is raised past
+//! what the code needs; the lock file is `target/minimal/Cargo.lock`,
+//! never the workspace's. A toolchain is installed with `rustup` when
+//! missing; when that cannot be done the step is skipped locally and fails
+//! under `TEMPKIT_CI=1`.
 
 use std::path::Path;
 use std::process::Command;
@@ -10,8 +15,12 @@ use std::process::Command;
 use crate::run::{at, capture, root};
 use crate::tools::{have_rustup, install_toolchain, missing, rustup_run};
 
-/// The crates users depend on; tests, benches and tools may need more.
-pub(crate) const LIBRARY_CRATES: &[&str] = &["tempcore", "tempfs", "tempspool", "tempkit"];
+/// The crates users depend on, as (directory under `crates/`, package
+/// name on crates.io: see "Names" in `docs/platforms.md`).
+#[rustfmt::skip]
+pub(crate) const LIBRARY_CRATES: &[(&str, &str)] = &[
+    ("tempcore", "tempcore"), ("tempfs", "tempkit-fs"), ("tempspool", "tempspool"), ("tempkit", "tempkit"),
+];
 
 /// The step.
 pub(crate) fn msrv() -> Result<String, String> {
@@ -44,11 +53,7 @@ pub(crate) fn msrv() -> Result<String, String> {
 /// `rustup run <version> cargo check -p <each library crate>`, in a target
 /// directory of its own.
 fn check(version: &str, target: Option<&str>) -> Result<String, String> {
-    let mut command = rustup_run(version, "cargo");
-    command.args("check --locked --target-dir target/msrv".split(' '));
-    for name in LIBRARY_CRATES {
-        command.args(["-p", name]);
-    }
+    let mut command = on_library(version, "check --locked --target-dir target/msrv");
     if let Some(target) = target {
         command.args(["--target", target]);
     }
@@ -63,14 +68,43 @@ fn declared_rust_version(path: &Path) -> Result<String, String> {
         .ok_or_else(|| format!("{}: no rust-version in [workspace.package]", path.display()))
 }
 
+/// `rustup run <toolchain> cargo <args>` (split at spaces) for every
+/// library crate.
+fn on_library(toolchain: &str, args: &str) -> Command {
+    let mut command = rustup_run(toolchain, "cargo");
+    command.args(args.split(' '));
+    for (_, name) in LIBRARY_CRATES {
+        command.args(["-p", name]);
+    }
+    command
+}
+
+/// The step `minimal`: see the module docs (Windows is only checked,
+/// for `windows-sys`).
+pub(crate) fn minimal() -> Result<String, String> {
+    let nightly = crate::miri::NIGHTLY;
+    let installed = capture(rustup_run(nightly, "cargo").arg("--version"));
+    if let Err(why) = installed.or_else(|_| install_toolchain(nightly, &[])) {
+        return missing(&format!("no nightly cargo for -Z direct-minimal-versions:\n{why}"));
+    }
+    let lock = root().join("target/minimal/Cargo.lock");
+    let lock = format!("resolver.lockfile-path={:?}", lock.display().to_string());
+    let mut update = rustup_run(nightly, "cargo");
+    capture(update.args(["update", "-Z", "direct-minimal-versions", "--config", &lock]))?;
+    let add = "target add --toolchain nightly x86_64-pc-windows-msvc";
+    capture(Command::new("rustup").args(add.split(' ')))?;
+    for run in ["test", "check --target x86_64-pc-windows-msvc"] {
+        let args = format!("{run} --locked --target-dir target/minimal");
+        capture(on_library(nightly, &args).args(["--config", &lock]))?;
+    }
+    Ok("tests pass, Windows checks, at the floors (target/minimal/Cargo.lock)".into())
+}
+
 /// The value of `rust-version` in the `[workspace.package]` table of a
 /// manifest's text.
 fn rust_version_in(manifest: &str) -> Option<String> {
     let manifest: toml::Table = manifest.parse().ok()?;
-    let version = manifest
-        .get("workspace")?
-        .get("package")?
-        .get("rust-version")?;
+    let version = manifest.get("workspace")?.get("package")?.get("rust-version")?;
     Some(version.as_str()?.to_string())
 }
 

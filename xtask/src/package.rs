@@ -1,24 +1,11 @@
 //! `cargo xtask ci package`: every library crate is ready for crates.io,
-//! without publishing anything. Its manifest carries what crates.io shows
-//! and needs (description, licence, repository, readme, keywords: at most
-//! five, each valid; categories; the docs.rs targets), its readme exists,
-//! and it ships the licence texts, identical to the root's. Then `cargo
-//! package -p tempcore -p tempfs -p tempspool --allow-dirty` packages them
-//! together and verifies each by building it alone ("Releases" in
-//! `docs/platforms.md` says why that needs a recent cargo).
-//!
-//! Cargo resolves our unpublished crates through a temporary local
-//! registry, unpacks it into `$CARGO_HOME/registry/src/-<hash>/` (the hash
-//! depends only on the registry's path) and on a later run reuses what it
-//! finds there (rust-lang/cargo#10071): `tempfs` was verified against an
-//! earlier commit's `tempcore`. So cargo runs with a home of its own,
-//! `target/package-home`, made afresh, and never writes to the user's: it
-//! links the user's `registry/index` and `registry/cache` and reads them
-//! `--offline`, after `cargo fetch` (where links cannot be made it
-//! downloads its own). Cargo also takes a registry crate's old build as
-//! up to date when name and version match, so it verifies in
-//! `target/xtask-package`, emptied first. Package steps take turns on a
-//! lock in `target/`.
+//! without publishing anything: its manifest carries what crates.io shows
+//! and needs, it ships the root's licence texts, `cargo package` packages
+//! and verifies them together, and each name is free on crates.io or ours
+//! ([`names_on_registry`]). Cargo runs with a cargo home of its own,
+//! `target/package-home`, linked to the user's index and downloads, and
+//! verifies in `target/xtask-package`, both made afresh, taking turns on a
+//! lock: why, in "Releases" in `docs/platforms.md`.
 
 use std::path::{Path, PathBuf};
 
@@ -34,7 +21,7 @@ const LICENCES: &[&str] = &["LICENSE-MIT", "LICENSE-APACHE"];
 
 /// The step.
 pub(crate) fn package() -> Result<String, String> {
-    let problems: Vec<String> = LIBRARY_CRATES.iter().flat_map(|c| check_crate(c)).collect();
+    let problems: Vec<String> = LIBRARY_CRATES.iter().flat_map(check_crate).collect();
     if !problems.is_empty() {
         return Err(format!(
             "library crates not ready for crates.io:\n  {}",
@@ -49,7 +36,7 @@ pub(crate) fn package() -> Result<String, String> {
     remove_tree(&packaged)?;
     let mut command = cargo_args("package --locked --allow-dirty --target-dir");
     command.arg(&packaged);
-    for name in LIBRARY_CRATES {
+    for (_, name) in LIBRARY_CRATES {
         command.args(["-p", name]);
     }
     if shared {
@@ -59,18 +46,100 @@ pub(crate) fn package() -> Result<String, String> {
     command.env("CARGO_CACHE_AUTO_CLEAN_FREQUENCY", "never");
     let out = capture(command.env("CARGO_HOME", &home))?;
     let log = String::from_utf8_lossy(&out.stderr);
-    let sizes = log
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("Packaged "));
+    let sizes = log.lines().filter_map(|l| l.trim().strip_prefix("Packaged "));
     let listed: Vec<String> = (LIBRARY_CRATES.iter().zip(sizes))
-        .map(|(name, size)| format!("{name} ({size})"))
+        .map(|((_, name), size)| format!("{name} ({size})"))
         .collect();
     if listed.len() != LIBRARY_CRATES.len() {
-        return Err(format!(
-            "cargo package did not report one package per crate:\n{log}"
-        ));
+        return Err(format!("cargo package did not report one package per crate:\n{log}"));
     }
-    Ok(format!("verified {}", listed.join(", ")))
+    let names = names_on_registry(&target.join("registry-check.crate"))?;
+    Ok(format!("verified {}; {names}", listed.join(", ")))
+}
+
+/// Looks each package name up in crates.io's sparse index, one request a
+/// name: free, or ours (the `repository` of its newest version, read from
+/// its download into `scratch`, is the workspace's); an error for a name
+/// another project holds. A registry not reached is a note.
+fn names_on_registry(scratch: &Path) -> Result<String, String> {
+    let manifest = std::fs::read_to_string(root().join("Cargo.toml")).map_err(at(&root()))?;
+    let manifest: toml::Table = manifest.parse().map_err(|e| format!("Cargo.toml: {e}"))?;
+    let ours = manifest["workspace"]["package"]["repository"].as_str().unwrap_or("?");
+    let mut taken = Vec::new();
+    for (_, name) in LIBRARY_CRATES {
+        match repository_of(name, scratch) {
+            Ok(Some(repo)) if !same_repository(&repo, ours) => {
+                taken.push(format!("{name} ({repo})"))
+            }
+            Ok(_) => {}
+            Err(why) => {
+                let why = why
+                    .trim()
+                    .lines()
+                    .last()
+                    .unwrap_or_default()
+                    .trim_start_matches(|c: char| c.is_ascii_digit());
+                return Ok(format!("crates.io not reached, names unchecked: {why}"));
+            }
+        }
+    }
+    match taken.is_empty() {
+        true => Ok("each name free on crates.io, or ours".into()),
+        false => Err(format!("names another project holds on crates.io: {}", taken.join(", "))),
+    }
+}
+
+/// The `repository` ("none" if none) of the newest version published as
+/// `name` or its other spelling (crates.io takes `-` and `_` as one);
+/// `None` when the name is free.
+fn repository_of(name: &str, scratch: &Path) -> Result<Option<String>, String> {
+    for spelling in [name.replace('_', "-"), name.replace('-', "_")] {
+        let url = format!("https://index.crates.io/{}", index_path(&spelling));
+        let Some(index) = fetch(&url, None)? else {
+            continue;
+        };
+        let newest = index.lines().last().unwrap_or_default();
+        let newest: serde_json::Value = serde_json::from_str(newest).map_err(|e| e.to_string())?;
+        let name = newest["name"].as_str().unwrap_or(name);
+        let folder = format!("{name}-{}", newest["vers"].as_str().unwrap_or_default());
+        fetch(&format!("https://static.crates.io/crates/{name}/{folder}.crate"), Some(scratch))?;
+        let mut untar = std::process::Command::new("tar");
+        untar.arg("-xzOf").arg(scratch).arg(format!("{folder}/Cargo.toml"));
+        let text = String::from_utf8_lossy(&capture(&mut untar)?.stdout).into_owned();
+        let theirs: toml::Table = text.parse().map_err(|e| format!("{folder}: {e}"))?;
+        let repo = theirs.get("package").and_then(|p| p.get("repository")?.as_str());
+        return Ok(Some(repo.unwrap_or("none").to_string()));
+    }
+    Ok(None)
+}
+
+/// `curl` of `url`: the body (written to `file` if given); `None` on 404.
+fn fetch(url: &str, file: Option<&Path>) -> Result<Option<String>, String> {
+    let mut curl = std::process::Command::new("curl");
+    curl.args(["-sS", "--max-time", "30", "-w", "\n%{http_code}", url]);
+    file.map(|file| curl.arg("-o").arg(file));
+    let out = String::from_utf8_lossy(&capture(&mut curl)?.stdout).into_owned();
+    match out.rsplit_once('\n').unwrap_or_default() {
+        (_, "404") => Ok(None),
+        (body, "200") => Ok(Some(body.to_string())),
+        (_, code) => Err(format!("{url}: HTTP {code}")),
+    }
+}
+
+/// The path of `name`'s file in the sparse index (cargo's layout).
+fn index_path(name: &str) -> String {
+    let name = name.to_ascii_lowercase();
+    match name.len() {
+        1 | 2 => format!("{}/{name}", name.len()),
+        3 => format!("3/{}/{name}", &name[..1]),
+        _ => format!("{}/{}/{name}", &name[..2], &name[2..4]),
+    }
+}
+
+/// Whether two repository URLs are the same, up to case, `/` and `.git`.
+fn same_repository(a: &str, b: &str) -> bool {
+    let bare = |url: &str| url.trim_end_matches('/').trim_end_matches(".git").to_ascii_lowercase();
+    bare(a) == bare(b)
 }
 
 /// Makes `home`, the package step's cargo home, afresh; `true` when it
@@ -123,18 +192,15 @@ fn take_turn(dir: &Path) -> Result<std::fs::File, String> {
         .open(&path)
         .map_err(show)?;
     if let Err(std::fs::TryLockError::WouldBlock) = file.try_lock() {
-        eprintln!(
-            "package: waiting for {} (another package step holds it)",
-            path.display()
-        );
+        eprintln!("package: waiting for {} (another package step holds it)", path.display());
         file.lock().map_err(show)?;
     }
     Ok(file)
 }
 
-/// What is missing or wrong in crate `name`, one line each.
-fn check_crate(name: &str) -> Vec<String> {
-    let dir = root().join("crates").join(name);
+/// What is missing or wrong in the crate in `crates/<dir>`, one line each.
+fn check_crate(&(dir, name): &(&str, &str)) -> Vec<String> {
+    let dir = root().join("crates").join(dir);
     let manifest_path = dir.join("Cargo.toml");
     let manifest = match std::fs::read_to_string(&manifest_path) {
         Ok(text) => text,
@@ -152,10 +218,7 @@ fn check_crate(name: &str) -> Vec<String> {
             Err(_) => problems.push(format!("no {licence} (copy the root's)")),
         }
     }
-    problems
-        .into_iter()
-        .map(|p| format!("{name}: {p}"))
-        .collect()
+    problems.into_iter().map(|p| format!("{name}: {p}")).collect()
 }
 
 /// What a library crate's manifest text lacks (a field set with
@@ -173,19 +236,15 @@ fn manifest_problems(manifest: &str) -> Vec<String> {
         .filter(|key| package.get(key).is_none())
         .map(|key| format!("[package] has no {key}"))
         .collect();
-    if package
-        .get("readme")
-        .is_some_and(|v| v.as_str() != Some("README.md"))
-    {
+    if package.get("readme").is_some_and(|v| v.as_str() != Some("README.md")) {
         problems.push("readme should be \"README.md\"".to_string());
     }
     if let Some(keywords) = package.get("keywords").and_then(toml::Value::as_array) {
         let words: Vec<&str> = keywords.iter().filter_map(toml::Value::as_str).collect();
         problems.extend(keyword_problems(&words));
     }
-    let docs_rs = ["metadata", "docs", "rs", "targets"]
-        .iter()
-        .try_fold(package, |table, key| table.get(key));
+    let docs_rs =
+        ["metadata", "docs", "rs", "targets"].iter().try_fold(package, |table, key| table.get(key));
     if docs_rs.is_none() {
         problems.push("[package.metadata.docs.rs] names no targets".to_string());
     }
@@ -202,9 +261,7 @@ fn keyword_problems(words: &[&str]) -> Vec<String> {
     for word in words {
         let valid = word.len() <= 20
             && word.starts_with(|c: char| c.is_ascii_alphabetic())
-            && word
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "_-+".contains(c));
+            && word.chars().all(|c| c.is_ascii_alphanumeric() || "_-+".contains(c));
         if !valid {
             problems.push(format!("keyword {word:?} is not valid on crates.io"));
         }
@@ -242,45 +299,10 @@ targets = ["x86_64-unknown-linux-gnu"]
             .replace("\"mkstemp\"", "\"has space\", \"a\", \"b\", \"c\", \"d\"")
             .replace("targets", "features");
         let problems = manifest_problems(&bad);
-        assert!(
-            problems.iter().any(|p| p.contains("description")),
-            "{problems:?}"
-        );
-        assert!(
-            problems.iter().any(|p| p.contains("6 keywords")),
-            "{problems:?}"
-        );
-        assert!(
-            problems.iter().any(|p| p.contains("\"has space\"")),
-            "{problems:?}"
-        );
-        assert!(
-            problems.iter().any(|p| p.contains("docs.rs")),
-            "{problems:?}"
-        );
-    }
-
-    #[test]
-    fn keywords_over_several_lines_are_checked_too() {
-        let spread = GOOD.replace(
-            "keywords = [\"tempfile\", \"mkstemp\"]",
-            "keywords = [\n    \"tempfile\", # the crate we replace\n    \"has space\",\n    \"a\", \"b\", \"c\", \"d\",\n]",
-        );
-        assert_ne!(spread, GOOD);
-        let problems = manifest_problems(&spread);
-        assert!(
-            problems.iter().any(|p| p.contains("6 keywords")),
-            "{problems:?}"
-        );
-        assert!(
-            problems.iter().any(|p| p.contains("\"has space\"")),
-            "{problems:?}"
-        );
-        // The rest of the table is still read after the array.
-        assert!(
-            !problems.iter().any(|p| p.contains("categories")),
-            "{problems:?}"
-        );
+        assert!(problems.iter().any(|p| p.contains("description")), "{problems:?}");
+        assert!(problems.iter().any(|p| p.contains("6 keywords")), "{problems:?}");
+        assert!(problems.iter().any(|p| p.contains("\"has space\"")), "{problems:?}");
+        assert!(problems.iter().any(|p| p.contains("docs.rs")), "{problems:?}");
     }
 
     #[test]
@@ -294,14 +316,20 @@ targets = ["x86_64-unknown-linux-gnu"]
             "a second step got in while the first held its turn"
         );
         drop(first);
-        other
-            .try_lock()
-            .expect("the turn is free once the first step is done");
+        other.try_lock().expect("the turn is free once the first step is done");
     }
     #[test]
     fn every_library_crate_is_ready() {
-        for name in LIBRARY_CRATES {
-            assert_eq!(check_crate(name), Vec::<String>::new());
+        for library in LIBRARY_CRATES {
+            assert_eq!(check_crate(library), Vec::<String>::new());
         }
+    }
+
+    #[test]
+    fn index_paths_and_repositories() {
+        let paths = ["a", "ab", "abc", "Tempkit-fs"].map(index_path);
+        assert_eq!(paths, ["1/a", "2/ab", "3/a/abc", "te/mp/tempkit-fs"]);
+        assert!(same_repository("https://github.com/A/b.git/", "https://github.com/a/b"));
+        assert!(!same_repository("https://github.com/a/b", "https://github.com/a/bc"));
     }
 }

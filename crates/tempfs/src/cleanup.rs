@@ -13,7 +13,13 @@
 //!    the parent is the very directory we created (same identity as the
 //!    handle we hold). If it was moved away or replaced, by a symlink or
 //!    anything else, nothing is removed and the error says so: neither
-//!    what now sits at the path nor the moved directory is touched.
+//!    what now sits at the path nor the moved directory is touched. One
+//!    exception: when our directory was removed and a directory of this
+//!    user's stands in its place, which only this user (or root) can have
+//!    put there (`sys::replacement`: not a symlink, same device, in a
+//!    parent no other user can change), that replacement is removed
+//!    instead, with the same passes, as the tempfile crate and Python do
+//!    (a test that removes and recreates its directory leaves nothing).
 //! 3. **Walk.** Empty the tree through the handle held since creation,
 //!    iteratively, one directory handle per level opened without following
 //!    links and without crossing mount points, with a bounded number of
@@ -65,7 +71,20 @@ pub(crate) fn remove_slowly(
     name: &OsStr,
     own: &Dir,
     path: &Path,
+    tree: sys::Tree<'_>,
+) -> io::Result<()> {
+    passes(parent, name, own, path, tree, true)
+}
+
+/// [`remove_slowly`]; `adopt`: whether a replacement may still be taken
+/// on (only once: a replacement replaced in turn is left).
+fn passes(
+    parent: &Dir,
+    name: &OsStr,
+    own: &Dir,
+    path: &Path,
     mut tree: sys::Tree<'_>,
+    adopt: bool,
 ) -> io::Result<()> {
     let ours = sys::dir_identity(own).map_err(|e| checking(e, path))?;
     // The last failure of something in use, reported if it lasts.
@@ -74,8 +93,10 @@ pub(crate) fn remove_slowly(
         if pass > 0 {
             sys::pause(pass);
         }
-        if !still_in_place(parent, name, own, ours, path)? {
-            return Ok(());
+        match still_in_place(parent, name, own, ours, path)? {
+            Place::Ours => {}
+            Place::Removed => return Ok(()),
+            Place::Replaced => return replacement(parent, name, own, path, adopt),
         }
         if let Err(e) = tree.empty(ours) {
             if sys::transient(&e) == Some(Transient::InUse) {
@@ -84,8 +105,10 @@ pub(crate) fn remove_slowly(
             }
             return Err(e);
         }
-        if !still_in_place(parent, name, own, ours, path)? {
-            return Ok(());
+        match still_in_place(parent, name, own, ours, path)? {
+            Place::Ours => {}
+            Place::Removed => return Ok(()),
+            Place::Replaced => return replacement(parent, name, own, path, adopt),
         }
         match sys::remove_dir(parent, name) {
             Ok(()) => return Ok(()),
@@ -104,23 +127,32 @@ pub(crate) fn remove_slowly(
     Err(in_use.unwrap_or_else(|| kept_changing(path)))
 }
 
+/// Where the temporary directory stands.
+enum Place {
+    /// At its name, still.
+    Ours,
+    /// Nowhere: it was removed.
+    Removed,
+    /// Something else stands at its name.
+    Replaced,
+}
+
 /// Whether the entry `name` of `parent` is still the directory `own` is
-/// open on (`true`, `ours` is its identity), or that directory has been
-/// removed (`false`). An error if it was moved away or something else
-/// stands at `name`: then nothing may be removed.
+/// open on (`ours` is its identity), that directory has been removed, or
+/// something else stands at `name`. An error if it was moved away.
 fn still_in_place(
     parent: &Dir,
     name: &OsStr,
     own: &Dir,
     ours: sys::Identity,
     path: &Path,
-) -> io::Result<bool> {
+) -> io::Result<Place> {
     match sys::entry_identity(parent, name) {
-        Ok(Some(found)) if found == ours => Ok(true),
-        Ok(_) => Err(replaced(path)),
+        Ok(Some(found)) if found == ours => Ok(Place::Ours),
+        Ok(_) => Ok(Place::Replaced),
         Err(e) if e.kind() == io::ErrorKind::NotFound => match sys::is_removed(own) {
             // Removed (by someone else, or by an earlier pass).
-            Ok(true) => Ok(false),
+            Ok(true) => Ok(Place::Removed),
             Ok(false) => Err(moved_away(path)),
             Err(e) => Err(checking(e, path)),
         },
@@ -128,15 +160,40 @@ fn still_in_place(
     }
 }
 
+/// Something else stands at `name`: removed, with the passes of
+/// [`remove_slowly`] on a handle to it, if our directory was removed and
+/// `sys::replacement` allows (see the module docs); otherwise an error
+/// saying why it was left.
+fn replacement(parent: &Dir, name: &OsStr, own: &Dir, path: &Path, adopt: bool) -> io::Result<()> {
+    if !sys::is_removed(own).map_err(|e| checking(e, path))? {
+        return Err(replaced(
+            path,
+            "it was moved away and something else put here",
+        ));
+    }
+    if !adopt {
+        return Err(replaced(
+            path,
+            "it was replaced, and the replacement replaced in turn",
+        ));
+    }
+    match sys::replacement(parent, name).map_err(|e| checking(e, path))? {
+        Ok(new) => passes(parent, name, &new, path, sys::Tree::new(&new, path), false),
+        Err(why) => Err(replaced(path, why)),
+    }
+}
+
 /// The error for a path where something else now stands in place of the
-/// temporary directory.
-fn replaced(path: &Path) -> io::Error {
+/// temporary directory, left there because of `why`.
+fn replaced(path: &Path, why: &str) -> io::Error {
     PathError::custom(
         io::ErrorKind::Other,
         "removing the temporary directory",
         path,
-        "the entry at this path is no longer the temporary directory (it was moved or replaced); \
-         nothing was removed",
+        format!(
+            "the entry at this path is no longer the temporary directory ({why}); \
+             nothing was removed"
+        ),
     )
 }
 

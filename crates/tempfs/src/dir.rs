@@ -148,7 +148,7 @@ impl TempDir {
     /// ```
     /// let dir = tempfs::TempDir::new()?;
     /// if let Some(path) = dir.utf8_path() {
-    ///     assert_eq!(path.as_std_path(), dir.path());
+    ///     assert_eq!(Some(path.as_str()), dir.path().to_str());
     /// }
     /// # Ok::<(), std::io::Error>(())
     /// ```

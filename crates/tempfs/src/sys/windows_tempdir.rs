@@ -108,6 +108,14 @@ pub(crate) fn is_removed(dir: &Dir) -> io::Result<bool> {
     delete_pending(dir)
 }
 
+/// Never a directory to remove in place of a `TempDir`'s: the held handle
+/// lets the directory be deleted while open, but who made what stands at
+/// its name now is not checked here (owner SIDs and inherited ACLs), so it
+/// is left, and `close` says why.
+pub(crate) fn replacement(_parent: &Dir, _name: &OsStr) -> io::Result<Result<Dir, &'static str>> {
+    Ok(Err("on Windows a replacement is never removed"))
+}
+
 /// Whether a failure of a cleanup pass may go away by itself: an entry is
 /// in use (`ERROR_SHARING_VIOLATION`, `ERROR_LOCK_VIOLATION`), waiting for
 /// its last handle to close (`ERROR_ACCESS_DENIED`, which a delete-pending

@@ -64,6 +64,39 @@ pub(crate) fn is_removed(dir: &Dir) -> io::Result<bool> {
     Ok(ops::identity(dir)?.1 == 0)
 }
 
+/// The directory now at `name` in `parent`, where a `TempDir`'s removed
+/// directory was, opened without following a symlink, if cleanup may
+/// remove it: it belongs to this process's effective user and is on the
+/// device of `parent`, and `parent` belongs to this user or root and is
+/// sticky or writable by its owner alone. Then no other (non-root) user
+/// can have put it there: another's directory belongs to them, and none
+/// can rename one of ours into place. Otherwise why not.
+pub(crate) fn replacement(parent: &Dir, name: &OsStr) -> io::Result<Result<Dir, &'static str>> {
+    let new = match Dir::open_handle_at(parent, name) {
+        Ok(new) => new,
+        Err(e) => {
+            let os = PathError::find(&e).map_or(&e, PathError::os_error);
+            return match Errno::from_io_error(os) {
+                Some(Errno::NOTDIR | Errno::LOOP) => Ok(Err("it is not a directory")),
+                _ => Err(e),
+            };
+        }
+    };
+    let euid = rustix::process::geteuid().as_raw();
+    let (new_owner, _, new_dev) = ops::owner(&new)?;
+    let (owner, mode, dev) = ops::owner(parent)?;
+    let guarded = (owner == euid || owner == 0) && (mode & 0o1000 != 0 || mode & 0o022 == 0);
+    Ok(if new_owner != euid {
+        Err("another user's directory stands in its place")
+    } else if new_dev != dev {
+        Err("the directory in its place is on another device")
+    } else if !guarded {
+        Err("a directory stands in its place, and other users can change the directory it is in")
+    } else {
+        Ok(new)
+    })
+}
+
 /// Whether a failure of a cleanup pass may go away by itself: removing
 /// the top directory found new entries in it (`ENOTEMPTY`, or `EEXIST`,
 /// which POSIX allows instead) or found it gone (`ENOENT`); the tree

@@ -67,6 +67,17 @@ pub(crate) fn identity(fd: impl AsFd) -> Result<(Identity, u64), Errno> {
     Ok((Identity::of(&st), nlink))
 }
 
+/// `fstat(fd)`: the owner, the permission bits (with set-id and sticky)
+/// and the device of an open file.
+#[allow(
+    clippy::unnecessary_cast,
+    reason = "st_mode is u32 on Linux but u16 elsewhere"
+)]
+pub(crate) fn owner(fd: impl AsFd) -> Result<(u32, u32, u64), Errno> {
+    let st = retry(|| rfs::fstat(&fd))?;
+    Ok((st.st_uid, st.st_mode as u32 & 0o7777, Identity::of(&st).dev))
+}
+
 /// `fstatat(dir, name, AT_SYMLINK_NOFOLLOW)`: the identity of the entry
 /// `name` itself (a symlink is not followed).
 pub(crate) fn identity_at(dir: impl AsFd, name: &std::ffi::OsStr) -> Result<Identity, Errno> {

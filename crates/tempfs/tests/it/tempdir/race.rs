@@ -189,6 +189,43 @@ fn another_directory_in_its_place_is_left_as_it_is() {
 }
 
 #[test]
+fn its_directory_removed_and_made_again_by_its_own_user_is_removed() {
+    // A test whose own code removes the directory and makes it again at
+    // the same path: the tempfile crate and Python remove what stands
+    // there, and so do close and drop.
+    let scratch = Scratch::new("remade");
+    for close in [true, false] {
+        let dir = TempDir::new_in(scratch.path()).unwrap();
+        fs::remove_dir(dir.path()).unwrap();
+        fs::create_dir(dir.path()).unwrap();
+        build_tree(dir.path(), 1, 2, 2);
+        if close {
+            dir.close().unwrap();
+        } else {
+            drop(dir);
+        }
+        assert!(scratch.entries().is_empty(), "close: {close}");
+    }
+}
+
+#[test]
+fn its_own_user_s_directory_in_a_parent_others_can_change_is_left() {
+    // In a world-writable parent without the sticky bit another user can
+    // rename a directory of ours into the place: it is not removed.
+    let scratch = Scratch::new("open-parent");
+    testkit::set_mode(scratch.path(), 0o777);
+    let dir = TempDir::new_in(scratch.path()).unwrap();
+    let path = dir.path().to_path_buf();
+    fs::remove_dir(&path).unwrap();
+    fs::create_dir(&path).unwrap();
+    fs::write(path.join("f"), b"kept").unwrap();
+    let err = dir.close().unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::Other, "{err}");
+    assert!(err.to_string().contains("other users can change"), "{err}");
+    assert_eq!(fs::read(path.join("f")).unwrap(), b"kept");
+}
+
+#[test]
 fn an_ancestor_replaced_by_a_symlink_cannot_redirect_cleanup() {
     // The path above the TempDir is renamed and replaced by a symlink to
     // a directory holding an entry of the same name. Removal by path would

@@ -168,3 +168,23 @@ fn a_read_only_parent_is_reported_not_repaired_and_close_can_be_retried() {
         assert!(!dir.path().exists());
     });
 }
+
+#[test]
+fn a_directory_another_user_put_in_its_place_is_left() {
+    // In a sticky directory such as /tmp: root's TempDir is removed, and
+    // `nobody` makes a directory of its own at the path.
+    let scratch = testkit::Scratch::new("theirs");
+    testkit::set_mode(scratch.path(), 0o1777);
+    let dir = TempDir::new_in(scratch.path()).unwrap();
+    let path = dir.path().to_path_buf();
+    fs::remove_dir(&path).unwrap();
+    child::as_nobody(|| {
+        fs::create_dir(&path).unwrap();
+        fs::write(path.join("theirs"), b"not yours").unwrap();
+    });
+    let err = dir.close().unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::Other, "{err}");
+    assert!(err.to_string().contains("another user"), "{err}");
+    assert_eq!(PathError::find(&err).unwrap().path(), path);
+    assert_eq!(fs::read(path.join("theirs")).unwrap(), b"not yours");
+}
