@@ -156,6 +156,11 @@ mod linux {
         // default directory, the floor's scratch seeded.
         let place = activate(place)?;
         let mut scratch = Scratch::new().map_err(|e| format!("seeding: {e}"))?;
+        // The `*_in(path)` forms share one handle per directory, opened by
+        // the first of them: that opening is setup too, as discovery is for
+        // the default directory, so it is made here, for 0 rounds as well.
+        let _shared = tempcore::Dir::open_shared(place.path())
+            .map_err(|e| format!("opening {}: {e}", place.path().display()))?;
         for round in 0..rounds {
             (c.run)(&place, &mut scratch)
                 .map_err(|e| format!("{group}/{contender}, round {round}: {e}"))?;
