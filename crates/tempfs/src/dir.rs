@@ -12,6 +12,8 @@ use tempcore::Dir;
 
 use crate::builder::Builder;
 use crate::cleanup;
+use crate::retain::{Cleaning, Retain};
+use crate::testing::RunRoot;
 
 /// A directory that is removed, with everything in it, when the `TempDir`
 /// is dropped (Python's `TemporaryDirectory`).
@@ -80,6 +82,10 @@ pub struct TempDir {
     keep_on_drop: bool,
     /// Removal is best effort ([`Builder::ignore_cleanup_errors`]).
     ignore_errors: bool,
+    /// Kept on drop after all? ([`Builder::retention`]).
+    retain: Retain,
+    /// The run directory of [`crate::testing`] it was made in, if any.
+    pub(crate) run: Option<Arc<RunRoot>>,
 }
 
 impl TempDir {
@@ -274,14 +280,23 @@ impl TempDir {
             done: false,
             keep_on_drop: builder.disable_cleanup,
             ignore_errors: builder.ignore_cleanup_errors,
+            retain: builder.retain,
+            run: None,
         })
     }
 }
 
 impl Drop for TempDir {
     fn drop(&mut self) {
-        if !self.keep_on_drop {
+        // Kept or not is decided before anything is removed.
+        let kept = self.keep_on_drop || (!self.done && self.retain.keeps(self.path()));
+        if !kept {
+            let cleaning = Cleaning::start();
             let _ = self.cleanup();
+            cleaning.done();
+        }
+        if let Some(run) = self.run.take() {
+            run.left(self.done);
         }
     }
 }

@@ -110,8 +110,10 @@ mod file;
 mod named;
 mod persist;
 mod place;
+mod retain;
 mod sys;
 mod temp_path;
+pub mod testing;
 
 // Directories: TempDir, mkdtemp and their cleanup.
 mod cleanup;
@@ -129,6 +131,7 @@ pub use builder::Builder;
 pub use file::{TempFile, TempFilePersistError};
 pub use named::{NamedTempFile, PersistError};
 pub use persist::PersistOptions;
+pub use retain::{KEEP_VAR, Retention, report_kept};
 pub use temp_path::{PathPersistError, TempPath};
 pub use tempcore::{DEFAULT_PREFIX, Dir, set_temp_dir, temp_dir};
 

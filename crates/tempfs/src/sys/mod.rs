@@ -19,3 +19,13 @@ pub(crate) use unix_tempdir::*;
 mod windows_tempdir;
 #[cfg(windows)]
 pub(crate) use windows_tempdir::*;
+
+#[cfg(unix)]
+mod unix_testing;
+#[cfg(unix)]
+pub(crate) use unix_testing::*;
+
+#[cfg(windows)]
+mod windows_testing;
+#[cfg(windows)]
+pub(crate) use windows_testing::*;

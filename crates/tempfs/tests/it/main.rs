@@ -13,5 +13,6 @@ mod file_reopen;
 mod file_staged;
 mod file_support;
 mod file_threads;
+mod retain;
 mod tempdir;
 mod windows;
