@@ -45,7 +45,9 @@ use crate::testing::RunRoot;
 /// `delete=False`) and [`Builder::disable_cleanup`] leave it on disk;
 /// [`Builder::ignore_cleanup_errors`] makes removal best effort (remove
 /// all that can be removed, report nothing), as Python's
-/// `ignore_cleanup_errors=True`.
+/// `ignore_cleanup_errors=True`. [`Builder::retention`] (or `TEMPKIT_KEEP`)
+/// keeps it on drop when the thread is panicking, or always, and says
+/// where on standard error.
 ///
 /// An empty directory costs one system call to remove. Otherwise the
 /// contents are removed through the descriptor held since creation,

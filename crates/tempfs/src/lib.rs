@@ -18,6 +18,8 @@
 //! | a file you clean up yourself | [`mkstemp()`] | `mkstemp()` |
 //! | a directory, removed with its contents | [`TempDir`] | `TemporaryDirectory()` |
 //! | a directory you clean up yourself | [`mkdtemp()`] | `mkdtemp()` |
+//! | to look at what a failure left | [`Builder::retention`], `TEMPKIT_KEEP` ([`Retention`]) | — |
+//! | a scratch directory named after the test | [`testing::tempdir()`] | pytest's `tmp_path` |
 //! | a prefix, suffix, mode, directory, ... | [`Builder`] | keyword arguments |
 //!
 //! Prefer the anonymous forms: a name is something another process can
@@ -62,6 +64,18 @@
 //! dir.close()?; // or let it drop
 //! # Ok::<(), std::io::Error>(())
 //! ```
+//!
+//! # Keeping what failed
+//!
+//! An object that cleans up can keep its file or directory instead when
+//! the thread dropping it is panicking, or always ([`Retention`]): per
+//! object through [`Builder::retention`], for the whole process through
+//! `TEMPKIT_KEEP=never|panic|always` ([`KEEP_VAR`]). What is kept this way
+//! is reported on standard error, one line per object starting with
+//! `kept` and naming the path. [`testing::tempdir()`] gives a test a
+//! directory named after it, removed when the test passes and kept when it
+//! fails. An anonymous file has no name to keep: once closed, it is gone
+//! whatever the policy.
 //!
 //! # Security
 //!
