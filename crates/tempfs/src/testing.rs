@@ -3,12 +3,13 @@
 //! and reported when it fails.
 //!
 //! ```
-//! #[test]
+//! // In a `#[test]` function:
 //! fn writes_a_report() -> std::io::Result<()> {
 //!     let dir = tempfs::testing::tempdir()?;
 //!     std::fs::write(dir.path().join("report.txt"), "ok")?;
 //!     Ok(())
 //! }
+//! # writes_a_report().unwrap();
 //! ```
 //!
 //! [`tempdir`] makes a [`TempDir`] whose name is the test's (libtest names
