@@ -237,7 +237,7 @@ fn child_with_different_ids() {
     let dir = PathBuf::from(std::env::var_os("RETAIN_DIR").unwrap());
     // As a set-user-ID program runs: real user nobody, effective root.
     // SAFETY: a plain system call in a process of our own.
-    let changed = unsafe { libc::setresuid(testkit::child::NOBODY, 0, 0) };
+    let changed = unsafe { libc::setreuid(testkit::child::NOBODY, 0) };
     assert_eq!(changed, 0);
     assert!(!tempcore::environment_is_trusted());
     drop(NamedTempFile::new_in(&dir).unwrap());
