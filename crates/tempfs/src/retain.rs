@@ -147,7 +147,19 @@ impl Retain {
     /// Whether the object at `path`, about to be cleaned up, is to be kept
     /// instead; if so, the `kept` line has been written. Called once per
     /// object, from `Drop`, before cleanup starts.
+    #[inline]
     pub(crate) fn keeps(self, path: &Path) -> bool {
+        // The default, inlined into every `Drop`: one load and a compare.
+        match self.policy.or_else(from_env) {
+            None | Some(Retention::Never) => false,
+            Some(_) => self.keeps_unless_never(path),
+        }
+    }
+
+    /// [`keeps`](Self::keeps) for a policy that may keep.
+    #[cold]
+    #[inline(never)]
+    fn keeps_unless_never(self, path: &Path) -> bool {
         let (policy, from_env) = match self.policy {
             Some(policy) => (policy, false),
             None => match from_env() {
