@@ -13,7 +13,7 @@ use tempcore::Dir;
 use crate::builder::Builder;
 use crate::cleanup;
 use crate::retain::{Cleaning, Retain};
-use crate::testing::RunRoot;
+use crate::testing::RunGuard;
 
 /// A directory that is removed, with everything in it, when the `TempDir`
 /// is dropped (Python's `TemporaryDirectory`).
@@ -87,7 +87,8 @@ pub struct TempDir {
     /// Kept on drop after all? ([`Builder::retention`]).
     retain: Retain,
     /// The run directory of [`crate::testing`] it was made in, if any.
-    pub(crate) run: Option<Arc<RunRoot>>,
+    /// Declared last: dropped after the handles above are closed.
+    pub(crate) run: Option<RunGuard>,
 }
 
 impl TempDir {
@@ -297,8 +298,8 @@ impl Drop for TempDir {
             let _ = self.cleanup();
             cleaning.done();
         }
-        if let Some(run) = self.run.take() {
-            run.left(self.done);
+        if let Some(run) = &mut self.run {
+            run.removed = self.done;
         }
     }
 }

@@ -113,7 +113,10 @@ pub fn tempdir() -> io::Result<TempDir> {
         match builder.tempdir_at(&run.dir) {
             Ok(mut dir) => {
                 state.live += 1;
-                dir.run = Some(run);
+                dir.run = Some(RunGuard {
+                    run: Some(run),
+                    removed: false,
+                });
                 return Ok(dir);
             }
             Err(e) if again && e.kind() == io::ErrorKind::NotFound => state.run = None,
@@ -235,23 +238,35 @@ impl RunRoot {
             dir: Arc::new(dir),
         })
     }
+}
 
-    /// A test directory in this run's directory was dropped (`removed`:
-    /// and removed): the run's directory goes when the last is gone and
-    /// it is empty.
-    pub(crate) fn left(&self, removed: bool) {
+/// A [`TempDir`]'s hold on its run directory, dropped after the
+/// `TempDir`'s own handles: the run directory goes when the last test
+/// directory in it is removed and it is empty. No handle of it is open
+/// then (Windows cannot remove an open directory everywhere; Wine cannot).
+pub(crate) struct RunGuard {
+    run: Option<Arc<RunRoot>>,
+    /// Whether the test directory was removed (not kept).
+    pub(crate) removed: bool,
+}
+
+impl Drop for RunGuard {
+    fn drop(&mut self) {
+        let Some(run) = self.run.take() else {
+            return;
+        };
         let mut state = STATE.lock().unwrap_or_else(PoisonError::into_inner);
         state.live = state.live.saturating_sub(1);
-        let current = state
-            .run
-            .as_ref()
-            .is_some_and(|run| std::ptr::eq(&**run, self));
-        if removed
-            && state.live == 0
-            && current
-            && tempcore::remove_dir_at(&self.parent, &self.name).is_ok()
-        {
-            state.run = None;
+        let current = state.run.as_ref().is_some_and(|r| Arc::ptr_eq(r, &run));
+        if !(self.removed && state.live == 0 && current) {
+            return;
+        }
+        state.run = None;
+        // No test directory holds it (`live` is 0), and the state let go:
+        // this is the last reference, and the handle closes here.
+        if let Ok(RunRoot { parent, name, dir }) = Arc::try_unwrap(run) {
+            drop(dir);
+            let _ = tempcore::remove_dir_at(&parent, &name);
         }
     }
 }
