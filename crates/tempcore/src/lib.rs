@@ -104,8 +104,8 @@ pub use name::{
     random_name,
 };
 pub use tmpdir::{
-    TEMP_DIR_VARS, probe_temp_dir, reset_temp_dir, set_temp_dir, set_temp_dir_lazily, temp_dir,
-    temp_dir_candidates, temp_dir_handle,
+    TEMP_DIR_VARS, environment_is_trusted, probe_temp_dir, reset_temp_dir, set_temp_dir,
+    set_temp_dir_lazily, temp_dir, temp_dir_candidates, temp_dir_handle,
 };
 
 #[cfg(doctest)]

@@ -225,6 +225,16 @@ pub fn temp_dir_candidates(
     }
 }
 
+/// Whether this process may take settings from its environment: false in
+/// a process started set-user-ID, set-group-ID or with file capabilities,
+/// or whose real and effective IDs differ, as [`temp_dir`] decides before
+/// reading `TMPDIR`. Other settings read from the environment (tempfs's
+/// `TEMPKIT_KEEP`) obey the same answer. A few system calls on unix
+/// (`getuid` and friends); ask it only when a variable is actually set.
+pub fn environment_is_trusted() -> bool {
+    sys::environment_is_trusted()
+}
+
 /// Proves `dir` usable as Python does: creates a file under a fresh name,
 /// writes to it, closes and removes it. Returns the open directory.
 pub fn probe_temp_dir(dir: &Path) -> io::Result<Dir> {

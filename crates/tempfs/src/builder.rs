@@ -15,6 +15,7 @@ use crate::dir::TempDir;
 use crate::file::TempFile;
 use crate::named::NamedTempFile;
 use crate::place::{anonymous_in, open_dir};
+use crate::retain::{Retain, Retention};
 use crate::sys;
 use crate::temp_path::TempPath;
 
@@ -40,6 +41,7 @@ pub struct Builder {
     pub(crate) disable_cleanup: bool,
     pub(crate) ignore_cleanup_errors: bool,
     pub(crate) o_tmpfile: bool,
+    pub(crate) retain: Retain,
 }
 
 impl Default for Builder {
@@ -62,6 +64,7 @@ impl Builder {
             disable_cleanup: false,
             ignore_cleanup_errors: false,
             o_tmpfile: true,
+            retain: Retain::default(),
         }
     }
 
@@ -114,6 +117,24 @@ impl Builder {
     #[deprecated(note = "use `Builder::disable_cleanup`")]
     pub fn keep(&mut self, keep: bool) -> &mut Self {
         self.disable_cleanup(keep)
+    }
+
+    /// What dropping a [`NamedTempFile`], its [`TempPath`] or a [`TempDir`]
+    /// does when cleanup is on: remove it ([`Retention::Never`]), keep it
+    /// if the thread is panicking ([`Retention::Panic`]), or keep it
+    /// ([`Retention::Always`]), saying where on standard error. Without
+    /// this the process-wide policy applies ([`Retention::from_env`]).
+    pub fn retention(&mut self, policy: Retention) -> &mut Self {
+        self.retain.policy = Some(policy);
+        self
+    }
+
+    /// Whether an object kept by its [`retention`](Self::retention)
+    /// writes the `kept` line to standard error (the default) or keeps
+    /// quiet.
+    pub fn report_kept(&mut self, report: bool) -> &mut Self {
+        self.retain.quiet = !report;
+        self
     }
 
     /// Makes directory cleanup best effort: remove all that can be removed
@@ -198,6 +219,7 @@ impl Builder {
             &self.file_options(),
             !self.disable_cleanup,
         )
+        .map(|file| file.retain(self.retain))
     }
 
     /// Creates a [`TempFile`]: anonymous, and able to be persisted under a
@@ -300,7 +322,8 @@ impl Builder {
             let path = dir.path().join(template.generate()?);
             match create(&path) {
                 Ok(made) => {
-                    let path = TempPath::new(Arc::clone(dir), path, !self.disable_cleanup);
+                    let path = TempPath::new(Arc::clone(dir), path, !self.disable_cleanup)
+                        .retain(self.retain);
                     return Ok(NamedTempFile::from_parts(made, path));
                 }
                 Err(e)

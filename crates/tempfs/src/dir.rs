@@ -12,6 +12,8 @@ use tempcore::Dir;
 
 use crate::builder::Builder;
 use crate::cleanup;
+use crate::retain::{Cleaning, Retain};
+use crate::testing::RunGuard;
 
 /// A directory that is removed, with everything in it, when the `TempDir`
 /// is dropped (Python's `TemporaryDirectory`).
@@ -43,7 +45,9 @@ use crate::cleanup;
 /// `delete=False`) and [`Builder::disable_cleanup`] leave it on disk;
 /// [`Builder::ignore_cleanup_errors`] makes removal best effort (remove
 /// all that can be removed, report nothing), as Python's
-/// `ignore_cleanup_errors=True`.
+/// `ignore_cleanup_errors=True`. [`Builder::retention`] (or `TEMPKIT_KEEP`)
+/// keeps it on drop when the thread is panicking, or always, and says
+/// where on standard error.
 ///
 /// An empty directory costs one system call to remove. Otherwise the
 /// contents are removed through the descriptor held since creation,
@@ -80,6 +84,11 @@ pub struct TempDir {
     keep_on_drop: bool,
     /// Removal is best effort ([`Builder::ignore_cleanup_errors`]).
     ignore_errors: bool,
+    /// Kept on drop after all? ([`Builder::retention`]).
+    retain: Retain,
+    /// The run directory of [`crate::testing`] it was made in, if any.
+    /// Declared last: dropped after the handles above are closed.
+    pub(crate) run: Option<RunGuard>,
 }
 
 impl TempDir {
@@ -274,14 +283,23 @@ impl TempDir {
             done: false,
             keep_on_drop: builder.disable_cleanup,
             ignore_errors: builder.ignore_cleanup_errors,
+            retain: builder.retain,
+            run: None,
         })
     }
 }
 
 impl Drop for TempDir {
     fn drop(&mut self) {
-        if !self.keep_on_drop {
+        // Kept or not is decided before anything is removed.
+        let kept = self.keep_on_drop || (!self.done && self.retain.keeps(self.path()));
+        if !kept {
+            let cleaning = Cleaning::start();
             let _ = self.cleanup();
+            cleaning.done();
+        }
+        if let Some(run) = &mut self.run {
+            run.removed = self.done;
         }
     }
 }

@@ -35,6 +35,12 @@ use crate::place::open_target;
 /// # Ok::<(), std::io::Error>(())
 /// ```
 ///
+/// A `TempFile` that is dropped without being persisted is gone: it has
+/// no name ([`Builder::retention`] does not apply), so nothing can find it
+/// afterwards. To look at the data after a failure, persist it, or write
+/// to a [`NamedTempFile`](crate::NamedTempFile) built with a retention
+/// policy.
+///
 /// The target must be on the same file system as the directory the
 /// `TempFile` was created in; create it with [`TempFile::new_in`] the
 /// target's directory to be sure.

@@ -20,6 +20,8 @@
 //! | a file in memory with a descriptor (a child process, `mmap`), sealable | [`memory_file()`], [`MemoryFile`] | — |
 //! | a directory, removed with its contents | [`TempDir`] | `TemporaryDirectory()` |
 //! | a directory you clean up yourself | [`mkdtemp()`] | `mkdtemp()` |
+//! | to look at what a failure left | [`Builder::retention`], `TEMPKIT_KEEP` ([`Retention`]) | — |
+//! | a scratch directory named after the test | [`testing::tempdir()`] | pytest's `tmp_path` |
 //! | a prefix, suffix, mode, directory, ... | [`Builder`] | keyword arguments |
 //!
 //! Prefer the anonymous forms: a name is something another process can
@@ -64,6 +66,18 @@
 //! dir.close()?; // or let it drop
 //! # Ok::<(), std::io::Error>(())
 //! ```
+//!
+//! # Keeping what failed
+//!
+//! An object that cleans up can keep its file or directory instead when
+//! the thread dropping it is panicking, or always ([`Retention`]): per
+//! object through [`Builder::retention`], for the whole process through
+//! `TEMPKIT_KEEP=never|panic|always` ([`KEEP_VAR`]). What is kept this way
+//! is reported on standard error, one line per object starting with
+//! `kept` and naming the path. [`testing::tempdir()`] gives a test a
+//! directory named after it, removed when the test passes and kept when it
+//! fails. An anonymous file has no name to keep: once closed, it is gone
+//! whatever the policy.
 //!
 //! # Security
 //!
@@ -114,8 +128,10 @@ mod memory;
 mod named;
 mod persist;
 mod place;
+mod retain;
 mod sys;
 mod temp_path;
+pub mod testing;
 
 // Directories: TempDir, mkdtemp and their cleanup.
 mod cleanup;
@@ -135,6 +151,7 @@ pub use file::{TempFile, TempFilePersistError};
 pub use memory::{MemoryFile, memory_file};
 pub use named::{NamedTempFile, PersistError};
 pub use persist::PersistOptions;
+pub use retain::{KEEP_VAR, Retention, report_kept};
 pub use temp_path::{PathPersistError, TempPath};
 pub use tempcore::{DEFAULT_PREFIX, Dir, set_temp_dir, temp_dir};
 pub use tempcore::{MemoryKind, Seals};

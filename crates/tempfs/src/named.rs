@@ -327,6 +327,14 @@ impl<F> NamedTempFile<F> {
     pub fn from_parts(file: F, path: TempPath) -> NamedTempFile<F> {
         NamedTempFile { file, path }
     }
+
+    /// With the retention settings `retain` ([`Builder::retention`]).
+    pub(crate) fn retain(self, retain: crate::retain::Retain) -> NamedTempFile<F> {
+        NamedTempFile {
+            file: self.file,
+            path: self.path.retain(retain),
+        }
+    }
 }
 
 impl<F> fmt::Debug for NamedTempFile<F> {

@@ -14,6 +14,7 @@ use tempcore::Dir;
 
 use crate::persist::persist_error;
 use crate::place::{absolute, open_parent, open_target};
+use crate::retain::{Cleaning, Retain};
 
 /// The name of a temporary file whose handle is closed: the name lives
 /// until the `TempPath` is dropped (Python's
@@ -46,6 +47,7 @@ pub struct TempPath {
     dir: Option<Arc<Dir>>,
     path: Box<Path>,
     cleanup: bool,
+    retain: Retain,
 }
 
 impl TempPath {
@@ -55,6 +57,7 @@ impl TempPath {
             dir: Some(dir),
             path: path.into_boxed_path(),
             cleanup,
+            retain: Retain::default(),
         }
     }
 
@@ -70,6 +73,12 @@ impl TempPath {
         let (dir, name) = open_parent(&path, "adopting as a temporary path")?;
         let path = dir.path().join(name);
         Ok(TempPath::new(dir, path, true))
+    }
+
+    /// With the retention settings `retain` ([`crate::Builder::retention`]).
+    pub(crate) fn retain(mut self, retain: Retain) -> TempPath {
+        self.retain = retain;
+        self
     }
 
     /// The directory the file was created in (for a path adopted by
@@ -187,9 +196,12 @@ fn remove(dir: &Dir, name: &OsStr) -> io::Result<()> {
 
 impl Drop for TempPath {
     fn drop(&mut self) {
-        if self.cleanup {
+        // Kept or not is decided before anything is removed.
+        if self.cleanup && !self.retain.keeps(&self.path) {
+            let cleaning = Cleaning::start();
             // Nothing to report to; `close` is the way to see this error.
             let _ = self.remove();
+            cleaning.done();
         }
     }
 }
@@ -268,6 +280,7 @@ impl TempPath {
                 dir: None,
                 path: path.into_boxed_path(),
                 cleanup: true,
+                retain: Retain::default(),
             },
         }
     }

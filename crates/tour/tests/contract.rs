@@ -285,3 +285,24 @@ fn tempfs_memory_file() -> io::Result<()> {
     assert_eq!(back, vec![9; 65536]);
     Ok(())
 }
+
+#[test]
+fn tempfs_retention_and_test_directories() -> io::Result<()> {
+    // TEMPKIT_KEEP = never | panic | always.
+    assert_eq!(tempfs::KEEP_VAR, "TEMPKIT_KEEP");
+    for value in ["never", "panic", "always"] {
+        assert!(tempfs::Retention::parse(value).is_some(), "{value}");
+    }
+    let scratch = scratch();
+    let kept = tempfs::Builder::new()
+        .retention(tempfs::Retention::Always)
+        .report_kept(false)
+        .tempfile_in(scratch.path())?;
+    let path = kept.path().to_path_buf();
+    drop(kept);
+    assert!(path.exists());
+    // A directory named after the current test, removed when it passes.
+    let dir: tempfs::TempDir = tempfs::testing::tempdir()?;
+    assert!(name_of(dir.path()).starts_with("tempfs_retention_and_test_directories-"));
+    Ok(())
+}

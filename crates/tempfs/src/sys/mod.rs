@@ -29,3 +29,13 @@ pub(crate) use unix_atomic::*;
 mod windows_atomic;
 #[cfg(windows)]
 pub(crate) use windows_atomic::*;
+
+#[cfg(unix)]
+mod unix_testing;
+#[cfg(unix)]
+pub(crate) use unix_testing::*;
+
+#[cfg(windows)]
+mod windows_testing;
+#[cfg(windows)]
+pub(crate) use windows_testing::*;

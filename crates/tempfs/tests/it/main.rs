@@ -20,5 +20,6 @@ mod file_support;
 mod file_threads;
 mod memory_linux;
 mod memory_portable;
+mod retain;
 mod tempdir;
 mod windows;
