@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 /// The error inside every [`io::Error`] this workspace returns about a path:
 /// what was being done, to which path, and the operating system's error.
+/// Its message quotes the path (`opening the directory "/x": ...`), so that
+/// an empty or odd path is visible as such.
 ///
 /// It travels inside an `io::Error` of the same [`io::ErrorKind`] as the
 /// original, so `?` and `match err.kind()` work unchanged; callers that want
@@ -95,7 +97,7 @@ impl fmt::Display for PathError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} {}: {}",
+            "{} \"{}\": {}",
             self.action,
             self.path.display(),
             self.source
@@ -123,7 +125,7 @@ mod tests {
         assert_eq!(detail.os_error().raw_os_error(), Some(13));
         assert!(
             err.to_string()
-                .starts_with("creating a temporary file in /x: ")
+                .starts_with("creating a temporary file in \"/x\": ")
         );
     }
 
