@@ -12,7 +12,7 @@ use camino::Utf8Path;
 use tempcore::{Dir, FileOptions, PathError, Template};
 
 use crate::builder::Builder;
-use crate::persist::{PersistOptions, copy_across, persist_error};
+use crate::persist::{PersistOptions, advise, copy_across, persist_error};
 use crate::place;
 use crate::sys;
 use crate::temp_path::TempPath;
@@ -195,7 +195,10 @@ impl NamedTempFile<File> {
                     Err(error) => Err(PersistError { error, file: self }),
                 }
             }
-            Err(error) => Err(PersistError { error, file: self }),
+            Err(error) => Err(PersistError {
+                error: advise(error, opts),
+                file: self,
+            }),
         }
     }
 }
@@ -256,6 +259,7 @@ impl<F> NamedTempFile<F> {
     /// [`persist`](Self::persist), but fails with `AlreadyExists` if
     /// anything is at `new_path`, leaving both files as they were
     /// (`renameat2(RENAME_NOREPLACE)` where available).
+    /// The error's message names `persist`, which replaces.
     pub fn persist_noclobber(self, new_path: impl AsRef<Path>) -> Result<F, PersistError<F>> {
         self.rename(new_path.as_ref(), false)
     }
@@ -267,7 +271,15 @@ impl<F> NamedTempFile<F> {
                 path.forget();
                 Ok(file)
             }
-            Err(error) => Err(PersistError { error, file: self }),
+            Err(error) => {
+                let opts = if replace {
+                    PersistOptions::replace()
+                } else {
+                    PersistOptions::no_replace()
+                };
+                let error = advise(error, &opts);
+                Err(PersistError { error, file: self })
+            }
         }
     }
 
