@@ -26,7 +26,7 @@ use crate::place::open_target;
 ///
 /// ```
 /// use std::io::Write;
-/// let target = tempfs::temp_dir()?.join(tempcore::random_name("config-", ".toml", 8)?);
+/// let target = tempfs::temp_dir()?.join(tempfs::random_name("config-", ".toml", 8)?);
 /// let mut draft = tempfs::TempFile::new()?;
 /// draft.write_all(b"answer = 42\n")?;
 /// let file = draft.persist(&target)?; // appears complete, or not at all

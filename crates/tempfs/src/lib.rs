@@ -44,7 +44,7 @@
 //! assert!(!path.exists());
 //!
 //! // An atomic write: readers of the target never see half a file.
-//! let target = tempfs::temp_dir()?.join(tempcore::random_name("settings-", ".json", 8)?);
+//! let target = tempfs::temp_dir()?.join(tempfs::random_name("settings-", ".json", 8)?);
 //! let mut draft = tempfs::TempFile::new()?;
 //! draft.write_all(br#"{"theme": "dark"}"#)?;
 //! draft.persist(&target)?;
@@ -136,7 +136,7 @@ pub use memory::{MemoryFile, memory_file};
 pub use named::{NamedTempFile, PersistError};
 pub use persist::PersistOptions;
 pub use temp_path::{PathPersistError, TempPath};
-pub use tempcore::{DEFAULT_PREFIX, Dir, set_temp_dir, temp_dir};
+pub use tempcore::{DEFAULT_PREFIX, Dir, random_name, set_temp_dir, temp_dir};
 pub use tempcore::{MemoryKind, Seals};
 
 /// Creates an anonymous file in the default temporary directory (Python's

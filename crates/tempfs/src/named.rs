@@ -27,7 +27,7 @@ use crate::temp_path::TempPath;
 /// removed relative to it with `unlinkat`, never by resolving the path
 /// again. That handle is shared by every object made in the same
 /// directory, the default one or one given by path
-/// ([`tempcore::Dir::open_shared`]): a live file costs one descriptor,
+/// ([`Dir::open_shared`](crate::Dir::open_shared)): a live file costs one descriptor,
 /// plus one per directory in use. Creating and dropping one costs
 /// `openat` + `close` + `unlinkat`, and in a directory given by path one
 /// `stat` more, to check that the path still names the directory whose
@@ -244,7 +244,7 @@ impl<F> NamedTempFile<F> {
     /// ```
     /// use std::io::Write;
     /// let dir = tempfs::temp_dir()?;
-    /// let target = dir.join(tempcore::random_name("report-", ".txt", 8)?);
+    /// let target = dir.join(tempfs::random_name("report-", ".txt", 8)?);
     /// let mut file = tempfs::NamedTempFile::new()?;
     /// file.write_all(b"complete")?;
     /// file.persist(&target)?;
