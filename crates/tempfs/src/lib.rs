@@ -25,6 +25,11 @@
 //! Prefer the anonymous forms: a name is something another process can
 //! find, and something a killed process leaves behind.
 //!
+//! Every `*_in` form takes the directory to create in; an empty path (the
+//! `parent()` of a bare file name, `Path::new("app.json").parent()`) is
+//! the current directory, as in Python (`dir=""`) and the `tempfile`
+//! crate. Errors name the path in quotes, so an empty one shows as `""`.
+//!
 //! ```
 //! use std::io::{BufRead, BufReader, Seek, Write};
 //!
