@@ -210,7 +210,8 @@ pub fn anonymous_file_at(
     sys::anonymous_fallback_at(dir, names, opts)
 }
 
-/// [`anonymous_file_at`] in the directory at `dir`. On Linux the
+/// [`anonymous_file_at`] in the directory at `dir` (empty: the current
+/// directory). On Linux the
 /// directory is not opened at all unless `O_TMPFILE` is refused:
 /// `open(dir, O_TMPFILE|O_EXCL|O_RDWR|O_CLOEXEC, mode)`, one system call.
 /// The fallback works through the directory's shared handle
@@ -221,7 +222,7 @@ pub fn anonymous_file(
     names: &mut (impl NameSource + ?Sized),
     opts: &FileOptions,
 ) -> io::Result<File> {
-    let path = dir.as_ref();
+    let path = crate::dir::or_current(dir.as_ref());
     let refused =
         crate::shared::last_opened(path).is_some_and(|dir| dir.tmpfile() == Tmpfile::Refused);
     if opts.get_tmpfile() && !refused {

@@ -9,6 +9,17 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use crate::error::PathError;
 use crate::sys;
 
+/// `path`, or `.` when it is empty: a directory given as `""` (the
+/// `parent()` of a bare file name) is the current directory, as in
+/// Python's `tempfile` and the `tempfile` crate.
+pub(crate) fn or_current(path: &Path) -> &Path {
+    if path.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        path
+    }
+}
+
 /// What this directory's file system said about `O_TMPFILE`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Tmpfile {
@@ -53,10 +64,12 @@ impl Dir {
     /// (the base directory is the caller's choice); entries created inside
     /// are never followed.
     ///
+    /// An empty `path` is the current directory (as `.`).
+    ///
     /// Fails with the OS error (`NotFound`, `NotADirectory`,
     /// `PermissionDenied`, ...) naming `path`.
     pub fn open(path: impl AsRef<Path>) -> io::Result<Dir> {
-        let path = path.as_ref();
+        let path = or_current(path.as_ref());
         let handle =
             sys::open_dir(path).map_err(|e| PathError::wrap(e, "opening the directory", path))?;
         Ok(Dir::from_parts(handle, path.to_path_buf()))
@@ -171,5 +184,18 @@ impl fmt::Debug for Dir {
             .field("path", &self.path)
             .field("handle", &self.handle)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_path_is_the_current_directory() {
+        let dir = Dir::open("").unwrap();
+        assert_eq!(dir.path(), Path::new("."));
+        let shared = Dir::open_shared("").unwrap();
+        assert_eq!(shared.path(), std::env::current_dir().unwrap());
     }
 }

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 /// The error inside every [`io::Error`] this workspace returns about a path:
 /// what was being done, to which path, and the operating system's error.
+/// Its message quotes the path (`opening the directory "/x": ...`), so that
+/// an empty or odd path is visible as such.
 ///
 /// It travels inside an `io::Error` of the same [`io::ErrorKind`] as the
 /// original, so `?` and `match err.kind()` work unchanged; callers that want
@@ -28,6 +30,7 @@ pub struct PathError {
     action: &'static str,
     path: PathBuf,
     source: io::Error,
+    hint: Option<&'static str>,
 }
 
 impl PathError {
@@ -45,6 +48,7 @@ impl PathError {
                 action,
                 path: path.into(),
                 source,
+                hint: None,
             },
         )
     }
@@ -64,8 +68,37 @@ impl PathError {
                 action,
                 path: path.into(),
                 source,
+                hint: None,
             },
         )
+    }
+
+    /// `err` with `hint` (what would have avoided it: an option, another
+    /// call) added to its message, keeping its kind, path and OS error. An
+    /// error that carries no `PathError` is returned unchanged.
+    ///
+    /// ```
+    /// use std::io;
+    /// use tempcore::PathError;
+    ///
+    /// let err = PathError::wrap(io::ErrorKind::AlreadyExists.into(), "renaming to", "/x");
+    /// let err = PathError::with_hint(err, "`replace` replaces it");
+    /// assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
+    /// assert!(err.to_string().ends_with("; `replace` replaces it"), "{err}");
+    /// ```
+    pub fn with_hint(err: io::Error, hint: &'static str) -> io::Error {
+        if Self::find(&err).is_none() {
+            return err;
+        }
+        let kind = err.kind();
+        match err.into_inner().map(|inner| inner.downcast::<PathError>()) {
+            Some(Ok(mut detail)) => {
+                detail.hint = Some(hint);
+                io::Error::new(kind, *detail)
+            }
+            Some(Err(inner)) => io::Error::new(kind, inner),
+            None => io::Error::from(kind),
+        }
     }
 
     /// The `PathError` inside `err`, if it carries one.
@@ -85,6 +118,12 @@ impl PathError {
         self.action
     }
 
+    /// What would have avoided the error, if [`with_hint`](Self::with_hint)
+    /// said.
+    pub fn hint(&self) -> Option<&'static str> {
+        self.hint
+    }
+
     /// The underlying error, with its `raw_os_error` when the OS gave one.
     pub fn os_error(&self) -> &io::Error {
         &self.source
@@ -95,11 +134,15 @@ impl fmt::Display for PathError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} {}: {}",
+            "{} \"{}\": {}",
             self.action,
             self.path.display(),
             self.source
-        )
+        )?;
+        match self.hint {
+            Some(hint) => write!(f, "; {hint}"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -123,8 +166,23 @@ mod tests {
         assert_eq!(detail.os_error().raw_os_error(), Some(13));
         assert!(
             err.to_string()
-                .starts_with("creating a temporary file in /x: ")
+                .starts_with("creating a temporary file in \"/x\": ")
         );
+    }
+
+    #[test]
+    fn a_hint_keeps_kind_path_and_os_error() {
+        let err = PathError::wrap(io::Error::from_raw_os_error(17), "renaming to", "/x");
+        let kind = err.kind();
+        let err = PathError::with_hint(err, "try this");
+        assert_eq!(err.kind(), kind);
+        let detail = PathError::find(&err).unwrap();
+        assert_eq!(detail.os_error().raw_os_error(), Some(17));
+        assert_eq!(detail.path(), Path::new("/x"));
+        assert_eq!(detail.hint(), Some("try this"));
+        assert!(err.to_string().ends_with("; try this"), "{err}");
+        let plain = PathError::with_hint(io::ErrorKind::Other.into(), "ignored");
+        assert!(!plain.to_string().contains("ignored"));
     }
 
     #[test]

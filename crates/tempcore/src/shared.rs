@@ -80,7 +80,8 @@ impl Dir {
     /// Windows, which cannot identify a path without opening it, every
     /// call opens a new handle, as [`Dir::open`] does.
     ///
-    /// Fails as [`Dir::open`] does, naming the absolute path.
+    /// An empty `path` is the current directory. Fails as [`Dir::open`]
+    /// does, naming the absolute path.
     ///
     /// ```
     /// let base = tempcore::temp_dir()?;
@@ -117,8 +118,9 @@ impl Dir {
 }
 
 /// `path` made absolute against the current directory (no system call
-/// when it already is).
+/// when it already is); an empty `path` is the current directory.
 fn absolute(path: &Path) -> io::Result<Cow<'_, Path>> {
+    let path = crate::dir::or_current(path);
     if path.is_absolute() {
         return Ok(Cow::Borrowed(path));
     }

@@ -264,7 +264,7 @@ pub(crate) fn first_usable(
             Ok(dir) => return Ok(dir),
             Err(e) => {
                 let os = PathError::find(&e).map_or(&e, PathError::os_error);
-                refused.push(format!("{} ({os})", candidate.display()));
+                refused.push(format!("\"{}\" ({os})", candidate.display()));
                 if shortage.is_none() && sys::is_out_of_resources(os) {
                     shortage = Some(e);
                 }

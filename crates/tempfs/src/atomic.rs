@@ -36,7 +36,7 @@ const SAVING: &str = "saving";
 /// [`AtomicOptions`] says otherwise for any of it.
 ///
 /// ```
-/// let path = tempfs::temp_dir()?.join(tempcore::random_name("settings-", ".toml", 8)?);
+/// let path = tempfs::temp_dir()?.join(tempfs::random_name("settings-", ".toml", 8)?);
 /// tempfs::write_atomic(&path, b"theme = \"dark\"\n")?;
 /// assert_eq!(std::fs::read(&path)?, b"theme = \"dark\"\n");
 /// # std::fs::remove_file(&path)?;
@@ -101,7 +101,7 @@ enum ModeChoice {
 /// ```
 /// use std::io::Write;
 /// use tempfs::{AtomicFile, Durability};
-/// let path = tempfs::temp_dir()?.join(tempcore::random_name("key-", ".pem", 8)?);
+/// let path = tempfs::temp_dir()?.join(tempfs::random_name("key-", ".pem", 8)?);
 /// let mut file = AtomicFile::options()
 ///     .private()
 ///     .durability(Durability::Data)
@@ -225,7 +225,7 @@ impl AtomicOptions {
 ///
 /// ```
 /// use std::io::Write;
-/// let path = tempfs::temp_dir()?.join(tempcore::random_name("report-", ".csv", 8)?);
+/// let path = tempfs::temp_dir()?.join(tempfs::random_name("report-", ".csv", 8)?);
 /// let mut file = tempfs::AtomicFile::new(&path)?;
 /// writeln!(file, "city,temperature")?;
 /// writeln!(file, "Oslo,-3")?;

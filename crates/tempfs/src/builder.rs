@@ -190,7 +190,7 @@ impl Builder {
     /// Creates a [`NamedTempFile`] in `dir` (made absolute first). The
     /// file keeps a handle to the directory, to be removed through it; the
     /// handle is shared by every object made in `dir` while it lives
-    /// ([`tempcore::Dir::open_shared`]): a live file costs its own
+    /// ([`Dir::open_shared`](crate::Dir::open_shared)): a live file costs its own
     /// descriptor, plus one per directory in use, and creating costs one
     /// `stat` of `dir` more than [`tempfile`](Self::tempfile).
     ///
@@ -205,7 +205,7 @@ impl Builder {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// let dir = Arc::new(tempcore::Dir::open(tempfs::temp_dir()?)?);
+    /// let dir = Arc::new(tempfs::Dir::open(tempfs::temp_dir()?)?);
     /// let files: Vec<_> = (0..3)
     ///     .map(|_| tempfs::Builder::new().tempfile_at(&dir))
     ///     .collect::<Result<_, _>>()?;
@@ -362,7 +362,7 @@ impl Builder {
 
     /// [`tempdir`](Self::tempdir) in `dir` (made absolute if relative).
     /// The handle of `dir` is kept for the `TempDir`'s life, shared with
-    /// every object made in `dir` ([`tempcore::Dir::open_shared`]): `N`
+    /// every object made in `dir` ([`Dir::open_shared`](crate::Dir::open_shared)): `N`
     /// `TempDir`s in one directory hold `N + 1` descriptors.
     ///
     /// Fails, leaving nothing behind, if `dir` does not exist (`NotFound`)
@@ -378,7 +378,7 @@ impl Builder {
     /// ```
     /// use std::sync::Arc;
     /// let base = tempfs::TempDir::new()?;
-    /// let parent = Arc::new(tempcore::Dir::open(base.path())?);
+    /// let parent = Arc::new(tempfs::Dir::open(base.path())?);
     /// let jobs: Vec<_> = (0..3)
     ///     .map(|_| tempfs::Builder::new().prefix("job-").tempdir_at(&parent))
     ///     .collect::<Result<_, _>>()?;

@@ -173,10 +173,9 @@ impl TempDir {
     ///
     /// ```
     /// let dir = tempfs::TempDir::new()?;
-    /// let (file, name) = tempcore::create_file_at(
-    ///     dir.as_dir(), &mut tempcore::Template::default(), &tempcore::FileOptions::new())?;
-    /// # drop(file);
-    /// assert!(dir.path().join(name).is_file());
+    /// let file = tempfs::Builder::new().linkable_at(dir.as_dir())?;
+    /// file.persist(dir.path().join("made"))?;
+    /// assert!(dir.path().join("made").is_file());
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn as_dir(&self) -> &Dir {

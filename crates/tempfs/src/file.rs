@@ -9,7 +9,7 @@ use std::path::Path;
 use tempcore::{LinkError, LinkableFile};
 
 use crate::builder::Builder;
-use crate::persist::{PersistOptions, copy_across, persist_error};
+use crate::persist::{PersistOptions, advise, copy_across, persist_error};
 use crate::place::open_target;
 
 /// A temporary file with no name (Python's `TemporaryFile`) that can be
@@ -26,7 +26,7 @@ use crate::place::open_target;
 ///
 /// ```
 /// use std::io::Write;
-/// let target = tempfs::temp_dir()?.join(tempcore::random_name("config-", ".toml", 8)?);
+/// let target = tempfs::temp_dir()?.join(tempfs::random_name("config-", ".toml", 8)?);
 /// let mut draft = tempfs::TempFile::new()?;
 /// draft.write_all(b"answer = 42\n")?;
 /// let file = draft.persist(&target)?; // appears complete, or not at all
@@ -92,7 +92,9 @@ impl TempFile {
     ///
     /// On failure the error names the target and gives the `TempFile`
     /// back, still anonymous. A target on another file system fails with
-    /// [`io::ErrorKind::CrossesDevices`] and says what to do. A file
+    /// [`io::ErrorKind::CrossesDevices`] and says what to do (create the
+    /// file in the target's directory, or persist with
+    /// [`PersistOptions::copy_across_devices`]). A file
     /// staged under a hidden name (no `O_TMPFILE`) whose name was removed
     /// and taken by another file fails with [`io::ErrorKind::NotFound`]
     /// rather than publish that file (on Linux the open file itself is
@@ -103,7 +105,8 @@ impl TempFile {
 
     /// Gives the file the name `new_path` only if nothing is there: fails
     /// with `AlreadyExists`, changing nothing, otherwise (Linux: `linkat`,
-    /// which never replaces).
+    /// which never replaces). The error's message names
+    /// [`persist`](Self::persist), which replaces.
     pub fn persist_noclobber(
         self,
         new_path: impl AsRef<Path>,
@@ -146,7 +149,7 @@ impl TempFile {
                 }
             }
             Err(LinkError { error, file }) => Err(TempFilePersistError {
-                error,
+                error: advise(error, opts),
                 file: TempFile::from_linkable(file),
             }),
         }

@@ -27,6 +27,11 @@
 //! Prefer the anonymous forms: a name is something another process can
 //! find, and something a killed process leaves behind.
 //!
+//! Every `*_in` form takes the directory to create in; an empty path (the
+//! `parent()` of a bare file name, `Path::new("app.json").parent()`) is
+//! the current directory, as in Python (`dir=""`) and the `tempfile`
+//! crate. Errors name the path in quotes, so an empty one shows as `""`.
+//!
 //! ```
 //! use std::io::{BufRead, BufReader, Seek, Write};
 //!
@@ -46,7 +51,7 @@
 //! assert!(!path.exists());
 //!
 //! // An atomic write: readers of the target never see half a file.
-//! let target = tempfs::temp_dir()?.join(tempcore::random_name("settings-", ".json", 8)?);
+//! let target = tempfs::temp_dir()?.join(tempfs::random_name("settings-", ".json", 8)?);
 //! let mut draft = tempfs::TempFile::new()?;
 //! draft.write_all(br#"{"theme": "dark"}"#)?;
 //! draft.persist(&target)?;
@@ -153,7 +158,7 @@ pub use named::{NamedTempFile, PersistError};
 pub use persist::PersistOptions;
 pub use retain::{KEEP_VAR, Retention, report_kept};
 pub use temp_path::{PathPersistError, TempPath};
-pub use tempcore::{DEFAULT_PREFIX, Dir, set_temp_dir, temp_dir};
+pub use tempcore::{DEFAULT_PREFIX, Dir, random_name, set_temp_dir, temp_dir};
 pub use tempcore::{MemoryKind, Seals};
 
 /// Creates an anonymous file in the default temporary directory (Python's

@@ -12,7 +12,7 @@ use camino::Utf8Path;
 use tempcore::{Dir, FileOptions, PathError, Template};
 
 use crate::builder::Builder;
-use crate::persist::{PersistOptions, copy_across, persist_error};
+use crate::persist::{PersistOptions, advise, copy_across, persist_error};
 use crate::place;
 use crate::sys;
 use crate::temp_path::TempPath;
@@ -27,7 +27,7 @@ use crate::temp_path::TempPath;
 /// removed relative to it with `unlinkat`, never by resolving the path
 /// again. That handle is shared by every object made in the same
 /// directory, the default one or one given by path
-/// ([`tempcore::Dir::open_shared`]): a live file costs one descriptor,
+/// ([`Dir::open_shared`](crate::Dir::open_shared)): a live file costs one descriptor,
 /// plus one per directory in use. Creating and dropping one costs
 /// `openat` + `close` + `unlinkat`, and in a directory given by path one
 /// `stat` more, to check that the path still names the directory whose
@@ -195,7 +195,10 @@ impl NamedTempFile<File> {
                     Err(error) => Err(PersistError { error, file: self }),
                 }
             }
-            Err(error) => Err(PersistError { error, file: self }),
+            Err(error) => Err(PersistError {
+                error: advise(error, opts),
+                file: self,
+            }),
         }
     }
 }
@@ -241,7 +244,7 @@ impl<F> NamedTempFile<F> {
     /// ```
     /// use std::io::Write;
     /// let dir = tempfs::temp_dir()?;
-    /// let target = dir.join(tempcore::random_name("report-", ".txt", 8)?);
+    /// let target = dir.join(tempfs::random_name("report-", ".txt", 8)?);
     /// let mut file = tempfs::NamedTempFile::new()?;
     /// file.write_all(b"complete")?;
     /// file.persist(&target)?;
@@ -256,6 +259,7 @@ impl<F> NamedTempFile<F> {
     /// [`persist`](Self::persist), but fails with `AlreadyExists` if
     /// anything is at `new_path`, leaving both files as they were
     /// (`renameat2(RENAME_NOREPLACE)` where available).
+    /// The error's message names `persist`, which replaces.
     pub fn persist_noclobber(self, new_path: impl AsRef<Path>) -> Result<F, PersistError<F>> {
         self.rename(new_path.as_ref(), false)
     }
@@ -267,7 +271,15 @@ impl<F> NamedTempFile<F> {
                 path.forget();
                 Ok(file)
             }
-            Err(error) => Err(PersistError { error, file: self }),
+            Err(error) => {
+                let opts = if replace {
+                    PersistOptions::replace()
+                } else {
+                    PersistOptions::no_replace()
+                };
+                let error = advise(error, &opts);
+                Err(PersistError { error, file: self })
+            }
         }
     }
 

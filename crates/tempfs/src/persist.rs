@@ -66,6 +66,9 @@ impl PersistOptions {
     /// its name, instead of failing. Readers of the target still see the
     /// old file or the complete new one; the copy costs time and space in
     /// proportion to the file, and the returned file is the copy.
+    ///
+    /// Without it, the `CrossesDevices` error of a persist names this
+    /// option in its message.
     pub const fn copy_across_devices(mut self, copy: bool) -> Self {
         self.copy_across_devices = copy;
         self
@@ -93,6 +96,31 @@ impl PersistOptions {
             LinkOptions::no_replace()
         };
         link.durable(self.durable)
+    }
+}
+
+/// What the message of a cross-device failure adds: the option that copies.
+pub(crate) const COPY_HINT: &str = "or persist with \
+    `PersistOptions::replace().copy_across_devices(true)` to copy it there";
+
+/// What the message of a refused no-replace persist adds: the call that
+/// replaces.
+pub(crate) const REPLACE_HINT: &str =
+    "`persist` (`PersistOptions::replace()`) replaces what is there";
+
+/// `error` from a persist made as `opts` say, its message naming the
+/// option that would have avoided it where there is one: crossing file
+/// systems ([`PersistOptions::copy_across_devices`]) and an existing
+/// target when not replacing ([`PersistOptions::replace`]).
+pub(crate) fn advise(error: io::Error, opts: &PersistOptions) -> io::Error {
+    match error.kind() {
+        io::ErrorKind::CrossesDevices if !opts.copies_across_devices() => {
+            PathError::with_hint(error, COPY_HINT)
+        }
+        io::ErrorKind::AlreadyExists if !opts.replaces() => {
+            PathError::with_hint(error, REPLACE_HINT)
+        }
+        _ => error,
     }
 }
 

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use tempcore::{Dir, FileOptions, PathError, Template};
 
-/// The directory `dir`, by its absolute path (so that paths built from it
+/// The directory `dir` (empty: the current directory), by its absolute path (so that paths built from it
 /// stay valid if the current directory changes), through the handle every
 /// object made in it shares ([`Dir::open_shared`]): one `stat` when it is
 /// already open, never a second descriptor.
@@ -24,14 +24,20 @@ pub(crate) fn absolute(path: &Path) -> io::Result<PathBuf> {
     std::path::absolute(path).map_err(|e| PathError::wrap(e, "making absolute", path))
 }
 
-/// An anonymous file in the directory at `dir`. The file keeps no path,
-/// so `dir` is made absolute (for error messages) only when it is not
-/// already: `std::path::absolute` costs more than the `open` itself.
+/// An anonymous file in the directory at `dir` (empty: the current
+/// directory). The file keeps no path, so `dir` is made absolute (for
+/// error messages) only when it is not already: `std::path::absolute`
+/// costs more than the `open` itself.
 pub(crate) fn anonymous_in(
     dir: &Path,
     names: &mut Template<'_>,
     opts: &FileOptions,
 ) -> io::Result<File> {
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
     if dir.is_absolute() {
         tempcore::anonymous_file(dir, names, opts)
     } else {

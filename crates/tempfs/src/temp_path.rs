@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use camino::Utf8Path;
-use tempcore::Dir;
+use tempcore::{Dir, PathError};
 
 use crate::persist::persist_error;
 use crate::place::{absolute, open_parent, open_target};
@@ -139,6 +139,14 @@ impl TempPath {
                 self.forget();
                 Ok(())
             }
+            // A path has no file to copy across file systems; only
+            // replacing is an option.
+            Err(error) if !replace && error.kind() == io::ErrorKind::AlreadyExists => {
+                Err(PathPersistError {
+                    error: PathError::with_hint(error, PATH_REPLACE_HINT),
+                    path: self,
+                })
+            }
             Err(error) => Err(PathPersistError { error, path: self }),
         }
     }
@@ -170,6 +178,9 @@ impl TempPath {
         self.cleanup = false;
     }
 }
+
+/// What the message of a refused [`TempPath::persist_noclobber`] adds.
+const PATH_REPLACE_HINT: &str = "`TempPath::persist` replaces what is there";
 
 /// A failed persist or keep of a [`TempPath`]: the error, and the path
 /// back, still removed on drop.

@@ -218,6 +218,9 @@ pub use disk_budget::DiskBudget;
 pub use error::IntoInnerError;
 pub use spool::{SpooledData, SpooledTempFile, spooled_tempfile, spooled_tempfile_in};
 pub use sys::Fileno;
+/// The options of a rollover file ([`SpooledTempFile::with_builder`]),
+/// re-exported so that a spool needs no other crate.
+pub use tempfs::Builder;
 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -139,7 +139,7 @@ impl SpooledTempFile {
     /// ```
     /// use std::io::Write;
     /// let mut spool = tempspool::SpooledTempFile::with_builder(
-    ///     4, tempfs::Builder::new().prefix("upload-"));
+    ///     4, tempspool::Builder::new().prefix("upload-"));
     /// spool.write_all(b"more than four")?;
     /// assert!(spool.is_rolled());
     /// # Ok::<(), std::io::Error>(())

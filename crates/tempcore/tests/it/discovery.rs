@@ -162,7 +162,7 @@ fn current_directory_is_last_and_nothing_usable_is_not_found() {
             let err = tempcore::temp_dir().unwrap_err();
             assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
             let message = err.to_string();
-            for dir in ["/tmp ", "/var/tmp", "/usr/tmp", "/tmp/cwd"] {
+            for dir in ["\"/tmp\"", "\"/var/tmp\"", "\"/usr/tmp\"", "\"/tmp/cwd\""] {
                 assert!(message.contains(dir), "{dir} missing from: {message}");
             }
         });

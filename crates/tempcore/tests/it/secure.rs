@@ -100,7 +100,12 @@ fn a_set_user_id_program_never_falls_back_to_the_current_directory() {
             let err = tempcore::temp_dir().unwrap_err();
             assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
             let message = err.to_string();
-            for dir in ["/tmp ", "/var/tmp", "/usr/tmp", "current directory"] {
+            for dir in [
+                "\"/tmp\"",
+                "\"/var/tmp\"",
+                "\"/usr/tmp\"",
+                "current directory",
+            ] {
                 assert!(message.contains(dir), "{dir} missing from: {message}");
             }
             assert!(!message.contains("/tmp/cwd"), "{message}");

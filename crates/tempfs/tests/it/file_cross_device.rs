@@ -97,6 +97,38 @@ fn persist_across_file_systems_explains_and_gives_the_file_back() {
 }
 
 #[test]
+fn cross_device_errors_name_the_option_that_copies() {
+    const OPTION: &str = "PersistOptions::replace().copy_across_devices(true)";
+    let scratch = Scratch::new("xdev-hint");
+    let foreign = Foreign::new(scratch.path());
+    let target = foreign.path.join("target");
+
+    let file = TempFile::new_in(scratch.path()).unwrap();
+    let err = file.persist(&target).unwrap_err();
+    assert!(err.to_string().contains(OPTION), "{err}");
+    let err = err
+        .file
+        .persist_with(&target, &PersistOptions::no_replace().durable(true))
+        .unwrap_err();
+    assert!(err.to_string().contains(OPTION), "{err}");
+    drop(err);
+
+    let named = NamedTempFile::new_in(scratch.path()).unwrap();
+    let err = named.persist_noclobber(&target).unwrap_err();
+    assert!(err.to_string().contains(OPTION), "{err}");
+    let err = err
+        .file
+        .persist_with(&target, &PersistOptions::replace())
+        .unwrap_err();
+    assert!(err.to_string().contains(OPTION), "{err}");
+    // A path has no file to copy: no option to name.
+    let err = err.file.into_temp_path().persist(&target).unwrap_err();
+    assert!(!err.to_string().contains(OPTION), "{err}");
+    drop(err);
+    assert!(scratch.entries().is_empty());
+}
+
+#[test]
 fn copy_across_file_systems_when_asked() {
     let scratch = Scratch::new("xdev-copy");
     let foreign = Foreign::new(scratch.path());

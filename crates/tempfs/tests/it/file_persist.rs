@@ -133,6 +133,23 @@ fn noclobber_refuses_and_leaves_both_files_intact() {
 }
 
 #[test]
+fn a_refused_noclobber_names_the_call_that_replaces() {
+    for kind in KINDS {
+        let scratch = Scratch::new("persist-hint");
+        let target = scratch.join("target.txt");
+        std::fs::write(&target, "old").unwrap();
+        let err = persist(kind, scratch.path(), b"new", &target, false).unwrap_err();
+        let message = err.to_string();
+        let wanted = match kind {
+            Kind::Path => "`TempPath::persist` replaces what is there",
+            _ => "`persist` (`PersistOptions::replace()`) replaces what is there",
+        };
+        assert!(message.ends_with(wanted), "{kind:?}: {message}");
+        assert!(message.contains(&*target.to_string_lossy()), "{message}");
+    }
+}
+
+#[test]
 fn noclobber_into_a_free_name_works() {
     for kind in KINDS {
         let scratch = Scratch::new("persist-free");

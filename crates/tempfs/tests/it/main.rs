@@ -4,6 +4,8 @@ mod atomic_basic;
 mod atomic_linux;
 mod atomic_unix;
 mod atomic_windows;
+mod doc_examples;
+mod empty_dir;
 mod file_anonymous;
 mod file_bad_input;
 mod file_cross_device;

@@ -5,6 +5,7 @@ mod budget;
 mod buffering;
 mod descriptors;
 mod disk_budget;
+mod doc_examples;
 mod failure;
 mod kill;
 mod memory_backed;
