@@ -53,7 +53,9 @@ fn full() -> Result<(), String> {
         .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
         .unwrap_or_else(|_| "unknown".to_string());
     println!("load average before: {load} (the numbers are only as quiet as the machine)");
-    let since = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let since = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     status_of(&mut criterion(&bins))?;
     let mut c = report(&bins);
     c.arg("write").arg(criterion_home(&bins));
@@ -65,7 +67,9 @@ fn full() -> Result<(), String> {
 /// budgets.
 pub(crate) fn syscalls(args: &[String]) -> Result<(), String> {
     if !args.is_empty() {
-        return Err(format!("`cargo xtask syscalls` takes no arguments: {args:?}"));
+        return Err(format!(
+            "`cargo xtask syscalls` takes no arguments: {args:?}"
+        ));
     }
     if let Some(why) = cannot_count()? {
         println!("syscalls: skipped: {why}");
@@ -133,7 +137,11 @@ fn status_of(command: &mut Command) -> Result<(), String> {
         .stdin(Stdio::null())
         .status()
         .map_err(|e| format!("cannot run `{}`: {e}", show(command)))?;
-    if status.success() { Ok(()) } else { Err(format!("`{}` failed ({status})", show(command))) }
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{}` failed ({status})", show(command)))
+    }
 }
 
 /// `cargo bench` of the `tempkit` bench, results in [`criterion_home`].
@@ -160,7 +168,10 @@ mod tests {
     #[test]
     fn reads_paths_from_cargo_json() {
         let line = r#"{"reason":"compiler-artifact","target":{"name":"syscall_probe"},"executable":"/w/t\\x/syscall_probe","fresh":true}"#;
-        assert_eq!(json_string(line, "executable").as_deref(), Some("/w/t\\x/syscall_probe"));
+        assert_eq!(
+            json_string(line, "executable").as_deref(),
+            Some("/w/t\\x/syscall_probe")
+        );
         assert_eq!(json_string(line, "missing"), None);
     }
 }

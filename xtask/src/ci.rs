@@ -41,11 +41,16 @@ pub(crate) const CROSS_TARGETS: &[&str] = &[
 pub(crate) fn run(names: &[String]) -> Result<(), String> {
     for name in names {
         if !STEPS.iter().any(|s| s.name == name) {
-            return Err(format!("no step called {name:?}; `cargo xtask help` lists them"));
+            return Err(format!(
+                "no step called {name:?}; `cargo xtask help` lists them"
+            ));
         }
     }
     let started = std::time::Instant::now();
-    for s in STEPS.iter().filter(|s| names.is_empty() || names.iter().any(|n| n == s.name)) {
+    for s in STEPS
+        .iter()
+        .filter(|s| names.is_empty() || names.iter().any(|n| n == s.name))
+    {
         step(s.name, s.run)?;
     }
     println!("all green in {:.1}s", started.elapsed().as_secs_f64());
@@ -61,7 +66,9 @@ fn fmt() -> Result<String, String> {
 }
 
 fn clippy() -> Result<String, String> {
-    quiet(cargo_args("clippy --workspace --all-targets --locked -- -D warnings"))
+    quiet(cargo_args(
+        "clippy --workspace --all-targets --locked -- -D warnings",
+    ))
 }
 
 fn test() -> Result<String, String> {
@@ -133,13 +140,18 @@ const TOUR_SAYS: &[&str] = &[
 /// line that matched the one before it.
 fn first_missing<'a>(output: &str, expected: &[&'a str]) -> Option<&'a str> {
     let mut lines = output.lines();
-    expected.iter().copied().find(|want| !lines.any(|line| line.contains(want)))
+    expected
+        .iter()
+        .copied()
+        .find(|want| !lines.any(|line| line.contains(want)))
 }
 
 /// Every example of every crate of the workspace, as (package, example),
 /// as `cargo metadata` lists them.
 fn example_names() -> Result<Vec<(String, String)>, String> {
-    let out = capture(&mut cargo_args("metadata --locked --no-deps --format-version 1"))?;
+    let out = capture(&mut cargo_args(
+        "metadata --locked --no-deps --format-version 1",
+    ))?;
     let metadata: serde_json::Value =
         serde_json::from_slice(&out.stdout).map_err(|e| format!("cargo metadata: {e}"))?;
     let mut found = Vec::new();
@@ -169,9 +181,13 @@ fn cross() -> Result<String, String> {
 /// Installs the `targets` with rustup (a no-op for those installed), or
 /// fails saying how.
 pub(crate) fn ensure_targets(targets: &[&str]) -> Result<(), String> {
-    capture(Command::new("rustup").args(["target", "add"]).args(targets)).map(drop).map_err(|e| {
-        format!("could not install the targets {targets:?} with rustup; install them by hand:\n{e}")
-    })
+    capture(Command::new("rustup").args(["target", "add"]).args(targets))
+        .map(drop)
+        .map_err(|e| {
+            format!(
+                "could not install the targets {targets:?} with rustup; install them by hand:\n{e}"
+            )
+        })
 }
 
 #[cfg(test)]
@@ -179,13 +195,19 @@ mod tests {
     #[test]
     fn the_tour_is_checked_line_by_line_in_order() {
         let out = "## A\nSome data\nfirst\nsecond\n";
-        assert_eq!(super::first_missing(out, &["## A", "first", "second"]), None);
+        assert_eq!(
+            super::first_missing(out, &["## A", "first", "second"]),
+            None
+        );
         assert_eq!(
             super::first_missing(out, &["## A", "second", "first"]),
             Some("first"),
             "order matters"
         );
-        assert_eq!(super::first_missing(out, &["Some data", "third"]), Some("third"));
+        assert_eq!(
+            super::first_missing(out, &["Some data", "third"]),
+            Some("third")
+        );
         assert_eq!(super::first_missing("", &["x"]), Some("x"));
     }
 

@@ -39,7 +39,10 @@ impl Watched {
         let base = std::env::temp_dir();
         let parent = make_new_dir(&base, "xtask-tmp-", 0o711)?;
         match make_new_dir(&parent, "", 0o1777) {
-            Ok(dir) => Ok(Watched { dir, parent: Some(parent) }),
+            Ok(dir) => Ok(Watched {
+                dir,
+                parent: Some(parent),
+            }),
             Err(e) => {
                 let _ = std::fs::remove_dir(&parent);
                 Err(e)
@@ -139,7 +142,10 @@ fn make_new_dir(base: &std::path::Path, prefix: &str, mode: u32) -> Result<PathB
             Err(e) => return Err(format!("{}: {e}", dir.display())),
         }
     }
-    Err(format!("{}: {ATTEMPTS} random names were all taken", base.display()))
+    Err(format!(
+        "{}: {ATTEMPTS} random names were all taken",
+        base.display()
+    ))
 }
 
 /// 64 bits nobody else can predict, from std alone: std's hasher keys

@@ -36,7 +36,9 @@ pub(crate) fn miri() -> Result<String, String> {
     let os = std::env::consts::OS;
     if os != "linux" {
         // The tests chosen are the unix backend's; the Linux job runs them.
-        return Ok(skipped(&format!("Miri runs in the Linux job (this is {os}; it is optional)")));
+        return Ok(skipped(&format!(
+            "Miri runs in the Linux job (this is {os}; it is optional)"
+        )));
     }
     if !have_rustup() {
         return missing("rustup is not installed, so Miri cannot be");
@@ -77,9 +79,15 @@ fn passed(stdout: &str) -> u64 {
 /// (libtest's `test <name> ... ok` lines; an ignored one does not count)
 /// matches; libtest matches by substring.
 fn unmatched<'a>(filters: &[&'a str], stdout: &str) -> Vec<&'a str> {
-    let ran: Vec<&str> =
-        stdout.lines().filter_map(|l| l.strip_prefix("test ")?.strip_suffix(" ... ok")).collect();
-    filters.iter().copied().filter(|filter| !ran.iter().any(|name| name.contains(filter))).collect()
+    let ran: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("test ")?.strip_suffix(" ... ok"))
+        .collect();
+    filters
+        .iter()
+        .copied()
+        .filter(|filter| !ran.iter().any(|name| name.contains(filter)))
+        .collect()
 }
 
 #[cfg(test)]
@@ -101,8 +109,14 @@ test budget::tests::shared ... ok
 test result: ok. 2 passed; 0 failed
 ";
         assert_eq!(unmatched(&["name::", "budget::"], out), Vec::<&str>::new());
-        assert_eq!(unmatched(&["name::", "model_tests::"], out), ["model_tests::"]);
-        assert_eq!(unmatched(&["name::"], "test result: ok. 0 passed\n"), ["name::"]);
+        assert_eq!(
+            unmatched(&["name::", "model_tests::"], out),
+            ["model_tests::"]
+        );
+        assert_eq!(
+            unmatched(&["name::"], "test result: ok. 0 passed\n"),
+            ["name::"]
+        );
         let ignored = "test model_tests::big ... ignored\n";
         assert_eq!(unmatched(&["model_tests::"], ignored), ["model_tests::"]);
     }

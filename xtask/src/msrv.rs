@@ -85,7 +85,9 @@ pub(crate) fn minimal() -> Result<String, String> {
     let nightly = crate::miri::NIGHTLY;
     let installed = capture(rustup_run(nightly, "cargo").arg("--version"));
     if let Err(why) = installed.or_else(|_| install_toolchain(nightly, &[])) {
-        return missing(&format!("no nightly cargo for -Z direct-minimal-versions:\n{why}"));
+        return missing(&format!(
+            "no nightly cargo for -Z direct-minimal-versions:\n{why}"
+        ));
     }
     let lock = root().join("target/minimal/Cargo.lock");
     let lock = format!("resolver.lockfile-path={:?}", lock.display().to_string());
@@ -104,7 +106,10 @@ pub(crate) fn minimal() -> Result<String, String> {
 /// manifest's text.
 fn rust_version_in(manifest: &str) -> Option<String> {
     let manifest: toml::Table = manifest.parse().ok()?;
-    let version = manifest.get("workspace")?.get("package")?.get("rust-version")?;
+    let version = manifest
+        .get("workspace")?
+        .get("package")?
+        .get("rust-version")?;
     Some(version.as_str()?.to_string())
 }
 

@@ -46,12 +46,16 @@ pub(crate) fn package() -> Result<String, String> {
     command.env("CARGO_CACHE_AUTO_CLEAN_FREQUENCY", "never");
     let out = capture(command.env("CARGO_HOME", &home))?;
     let log = String::from_utf8_lossy(&out.stderr);
-    let sizes = log.lines().filter_map(|l| l.trim().strip_prefix("Packaged "));
+    let sizes = log
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("Packaged "));
     let listed: Vec<String> = (LIBRARY_CRATES.iter().zip(sizes))
         .map(|((_, name), size)| format!("{name} ({size})"))
         .collect();
     if listed.len() != LIBRARY_CRATES.len() {
-        return Err(format!("cargo package did not report one package per crate:\n{log}"));
+        return Err(format!(
+            "cargo package did not report one package per crate:\n{log}"
+        ));
     }
     let names = names_on_registry(&target.join("registry-check.crate"))?;
     Ok(format!("verified {}; {names}", listed.join(", ")))
@@ -64,7 +68,9 @@ pub(crate) fn package() -> Result<String, String> {
 fn names_on_registry(scratch: &Path) -> Result<String, String> {
     let manifest = std::fs::read_to_string(root().join("Cargo.toml")).map_err(at(&root()))?;
     let manifest: toml::Table = manifest.parse().map_err(|e| format!("Cargo.toml: {e}"))?;
-    let ours = manifest["workspace"]["package"]["repository"].as_str().unwrap_or("?");
+    let ours = manifest["workspace"]["package"]["repository"]
+        .as_str()
+        .unwrap_or("?");
     let mut taken = Vec::new();
     for (_, name) in LIBRARY_CRATES {
         match repository_of(name, scratch) {
@@ -85,7 +91,10 @@ fn names_on_registry(scratch: &Path) -> Result<String, String> {
     }
     match taken.is_empty() {
         true => Ok("each name free on crates.io, or ours".into()),
-        false => Err(format!("names another project holds on crates.io: {}", taken.join(", "))),
+        false => Err(format!(
+            "names another project holds on crates.io: {}",
+            taken.join(", ")
+        )),
     }
 }
 
@@ -102,12 +111,20 @@ fn repository_of(name: &str, scratch: &Path) -> Result<Option<String>, String> {
         let newest: serde_json::Value = serde_json::from_str(newest).map_err(|e| e.to_string())?;
         let name = newest["name"].as_str().unwrap_or(name);
         let folder = format!("{name}-{}", newest["vers"].as_str().unwrap_or_default());
-        fetch(&format!("https://static.crates.io/crates/{name}/{folder}.crate"), Some(scratch))?;
+        fetch(
+            &format!("https://static.crates.io/crates/{name}/{folder}.crate"),
+            Some(scratch),
+        )?;
         let mut untar = std::process::Command::new("tar");
-        untar.arg("-xzOf").arg(scratch).arg(format!("{folder}/Cargo.toml"));
+        untar
+            .arg("-xzOf")
+            .arg(scratch)
+            .arg(format!("{folder}/Cargo.toml"));
         let text = String::from_utf8_lossy(&capture(&mut untar)?.stdout).into_owned();
         let theirs: toml::Table = text.parse().map_err(|e| format!("{folder}: {e}"))?;
-        let repo = theirs.get("package").and_then(|p| p.get("repository")?.as_str());
+        let repo = theirs
+            .get("package")
+            .and_then(|p| p.get("repository")?.as_str());
         return Ok(Some(repo.unwrap_or("none").to_string()));
     }
     Ok(None)
@@ -138,7 +155,11 @@ fn index_path(name: &str) -> String {
 
 /// Whether two repository URLs are the same, up to case, `/` and `.git`.
 fn same_repository(a: &str, b: &str) -> bool {
-    let bare = |url: &str| url.trim_end_matches('/').trim_end_matches(".git").to_ascii_lowercase();
+    let bare = |url: &str| {
+        url.trim_end_matches('/')
+            .trim_end_matches(".git")
+            .to_ascii_lowercase()
+    };
     bare(a) == bare(b)
 }
 
@@ -192,7 +213,10 @@ fn take_turn(dir: &Path) -> Result<std::fs::File, String> {
         .open(&path)
         .map_err(show)?;
     if let Err(std::fs::TryLockError::WouldBlock) = file.try_lock() {
-        eprintln!("package: waiting for {} (another package step holds it)", path.display());
+        eprintln!(
+            "package: waiting for {} (another package step holds it)",
+            path.display()
+        );
         file.lock().map_err(show)?;
     }
     Ok(file)
@@ -218,7 +242,10 @@ fn check_crate(&(dir, name): &(&str, &str)) -> Vec<String> {
             Err(_) => problems.push(format!("no {licence} (copy the root's)")),
         }
     }
-    problems.into_iter().map(|p| format!("{name}: {p}")).collect()
+    problems
+        .into_iter()
+        .map(|p| format!("{name}: {p}"))
+        .collect()
 }
 
 /// What a library crate's manifest text lacks (a field set with
@@ -236,15 +263,19 @@ fn manifest_problems(manifest: &str) -> Vec<String> {
         .filter(|key| package.get(key).is_none())
         .map(|key| format!("[package] has no {key}"))
         .collect();
-    if package.get("readme").is_some_and(|v| v.as_str() != Some("README.md")) {
+    if package
+        .get("readme")
+        .is_some_and(|v| v.as_str() != Some("README.md"))
+    {
         problems.push("readme should be \"README.md\"".to_string());
     }
     if let Some(keywords) = package.get("keywords").and_then(toml::Value::as_array) {
         let words: Vec<&str> = keywords.iter().filter_map(toml::Value::as_str).collect();
         problems.extend(keyword_problems(&words));
     }
-    let docs_rs =
-        ["metadata", "docs", "rs", "targets"].iter().try_fold(package, |table, key| table.get(key));
+    let docs_rs = ["metadata", "docs", "rs", "targets"]
+        .iter()
+        .try_fold(package, |table, key| table.get(key));
     if docs_rs.is_none() {
         problems.push("[package.metadata.docs.rs] names no targets".to_string());
     }
@@ -261,7 +292,9 @@ fn keyword_problems(words: &[&str]) -> Vec<String> {
     for word in words {
         let valid = word.len() <= 20
             && word.starts_with(|c: char| c.is_ascii_alphabetic())
-            && word.chars().all(|c| c.is_ascii_alphanumeric() || "_-+".contains(c));
+            && word
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_-+".contains(c));
         if !valid {
             problems.push(format!("keyword {word:?} is not valid on crates.io"));
         }
@@ -299,10 +332,22 @@ targets = ["x86_64-unknown-linux-gnu"]
             .replace("\"mkstemp\"", "\"has space\", \"a\", \"b\", \"c\", \"d\"")
             .replace("targets", "features");
         let problems = manifest_problems(&bad);
-        assert!(problems.iter().any(|p| p.contains("description")), "{problems:?}");
-        assert!(problems.iter().any(|p| p.contains("6 keywords")), "{problems:?}");
-        assert!(problems.iter().any(|p| p.contains("\"has space\"")), "{problems:?}");
-        assert!(problems.iter().any(|p| p.contains("docs.rs")), "{problems:?}");
+        assert!(
+            problems.iter().any(|p| p.contains("description")),
+            "{problems:?}"
+        );
+        assert!(
+            problems.iter().any(|p| p.contains("6 keywords")),
+            "{problems:?}"
+        );
+        assert!(
+            problems.iter().any(|p| p.contains("\"has space\"")),
+            "{problems:?}"
+        );
+        assert!(
+            problems.iter().any(|p| p.contains("docs.rs")),
+            "{problems:?}"
+        );
     }
 
     #[test]
@@ -316,7 +361,9 @@ targets = ["x86_64-unknown-linux-gnu"]
             "a second step got in while the first held its turn"
         );
         drop(first);
-        other.try_lock().expect("the turn is free once the first step is done");
+        other
+            .try_lock()
+            .expect("the turn is free once the first step is done");
     }
     #[test]
     fn every_library_crate_is_ready() {
@@ -329,7 +376,13 @@ targets = ["x86_64-unknown-linux-gnu"]
     fn index_paths_and_repositories() {
         let paths = ["a", "ab", "abc", "Tempkit-fs"].map(index_path);
         assert_eq!(paths, ["1/a", "2/ab", "3/a/abc", "te/mp/tempkit-fs"]);
-        assert!(same_repository("https://github.com/A/b.git/", "https://github.com/a/b"));
-        assert!(!same_repository("https://github.com/a/b", "https://github.com/a/bc"));
+        assert!(same_repository(
+            "https://github.com/A/b.git/",
+            "https://github.com/a/b"
+        ));
+        assert!(!same_repository(
+            "https://github.com/a/b",
+            "https://github.com/a/bc"
+        ));
     }
 }

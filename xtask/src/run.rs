@@ -45,7 +45,10 @@ pub(crate) fn cargo_args(args: &str) -> Command {
 /// A command line for display.
 pub(crate) fn show(command: &Command) -> String {
     let words = std::iter::once(command.get_program()).chain(command.get_args());
-    words.map(OsStr::to_string_lossy).collect::<Vec<_>>().join(" ")
+    words
+        .map(OsStr::to_string_lossy)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Runs `command` with its output captured; a failure becomes an error
@@ -154,7 +157,11 @@ fn crate_of_binary(running: &str) -> Option<String> {
     }
     let path = running.rsplit_once('(')?.1.trim_end_matches(')');
     let stem = Path::new(path).file_stem()?.to_str()?;
-    Some(stem.rsplit_once('-').map_or(stem, |(name, _)| name).to_string())
+    Some(
+        stem.rsplit_once('-')
+            .map_or(stem, |(name, _)| name)
+            .to_string(),
+    )
 }
 
 #[cfg(test)]
@@ -188,6 +195,9 @@ test result: ok. 10 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; fin
             crate_of_binary("unittests src/lib.rs (target/t/debug/deps/tempspool-0123.exe)"),
             Some("tempspool".to_string())
         );
-        assert_eq!(crate_of_binary("tests/it/main.rs (target/t/debug/deps/it-0123.exe)"), None);
+        assert_eq!(
+            crate_of_binary("tests/it/main.rs (target/t/debug/deps/it-0123.exe)"),
+            None
+        );
     }
 }

@@ -13,7 +13,10 @@ use crate::run::capture;
 /// The step's outcome when something it needs is missing: skipped with
 /// `reason` locally, a failure under `TEMPKIT_CI=1`.
 pub(crate) fn missing(reason: &str) -> Result<String, String> {
-    missing_when(reason, std::env::var_os("TEMPKIT_CI").is_some_and(|v| v == "1"))
+    missing_when(
+        reason,
+        std::env::var_os("TEMPKIT_CI").is_some_and(|v| v == "1"),
+    )
 }
 
 /// [`missing`], with whether this is CI given.
@@ -60,7 +63,9 @@ pub(crate) fn have_rustup() -> bool {
 /// point the inner one at another toolchain.
 pub(crate) fn rustup_run(toolchain: &str, program: &str) -> Command {
     let mut command = Command::new("rustup");
-    command.args(["run", toolchain, program]).current_dir(crate::run::root());
+    command
+        .args(["run", toolchain, program])
+        .current_dir(crate::run::root());
     for var in "CARGO RUSTC RUSTDOC RUSTUP_TOOLCHAIN RUSTC_WRAPPER".split(' ') {
         command.env_remove(var);
     }
@@ -93,7 +98,10 @@ mod tests {
         assert!(find_program(&[missing, "no-such-program-on-path"]).is_none());
         let this = std::env::current_exe().unwrap();
         let this = this.to_str().unwrap();
-        assert_eq!(find_program(&[missing, this]).as_deref(), Some(Path::new(this)));
+        assert_eq!(
+            find_program(&[missing, this]).as_deref(),
+            Some(Path::new(this))
+        );
     }
 
     #[test]
@@ -106,6 +114,9 @@ mod tests {
         let local = missing_when("no wine64", false).unwrap();
         assert!(local.starts_with(SKIPPED) && local.contains("no wine64"));
         let ci = missing_when("no wine64", true).unwrap_err();
-        assert!(ci.contains("no wine64") && ci.contains("TEMPKIT_CI"), "{ci}");
+        assert!(
+            ci.contains("no wine64") && ci.contains("TEMPKIT_CI"),
+            "{ci}"
+        );
     }
 }

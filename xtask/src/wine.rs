@@ -30,8 +30,11 @@ const MINGW_GCC: &str = "x86_64-w64-mingw32-gcc";
 /// Where Wine's programs are: Debian and Ubuntu's `wine64` package first
 /// (it puts nothing on `PATH` but `wine64` itself), then `PATH`.
 const WINE_CANDIDATES: &[&str] = &["/usr/lib/wine/wine64", "wine64", "wine"];
-const WINESERVER_CANDIDATES: &[&str] =
-    &["/usr/lib/wine/wineserver", "/usr/lib/wine/wineserver64", "wineserver"];
+const WINESERVER_CANDIDATES: &[&str] = &[
+    "/usr/lib/wine/wineserver",
+    "/usr/lib/wine/wineserver64",
+    "wineserver",
+];
 
 /// The tools this step runs.
 struct Tools {
@@ -47,7 +50,11 @@ impl Tools {
         let gcc = find_program(&[MINGW_GCC]);
         if let (Some((wine, wineserver)), Some(gcc)) = (&wine, &gcc) {
             let (wine, wineserver, gcc) = (wine.clone(), wineserver.clone(), gcc.clone());
-            return Ok(Tools { wine, wineserver, gcc });
+            return Ok(Tools {
+                wine,
+                wineserver,
+                gcc,
+            });
         }
         let absent = [
             wine.is_none().then_some("Wine (wine64, wineserver)"),
@@ -80,7 +87,10 @@ pub(crate) fn wine() -> Result<String, String> {
     let work = root().join("target").join("wine");
     std::fs::create_dir_all(&work).map_err(at(&work))?;
     let dll = build_shim(&tools, &work)?;
-    let prefix = Prefix { tools: &tools, dir: work.join("prefix") };
+    let prefix = Prefix {
+        tools: &tools,
+        dir: work.join("prefix"),
+    };
     let server = prefix.start_server()?;
     prefix.boot(&dll)?;
     let version = wine_version(&tools);
@@ -291,7 +301,9 @@ fn wine_version(tools: &Tools) -> String {
     let Ok(out) = capture(Command::new(&tools.wine).arg("--version")) else {
         return "Wine".to_string();
     };
-    String::from_utf8_lossy(&out.stdout).trim().replace("wine-", "Wine ")
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .replace("wine-", "Wine ")
 }
 
 /// `cargo test` for the Windows target with Wine as the runner; output in
@@ -322,7 +334,9 @@ fn run_tests(
     let (tally, log) = (Tally::of(&text), log.display());
     if !status.success() || tally.failed > 0 {
         let shown = show(&command);
-        return Err(format!("`{shown}` failed ({status}); the log is {log}\n{text}"));
+        return Err(format!(
+            "`{shown}` failed ({status}); the log is {log}\n{text}"
+        ));
     }
     if tally.passed() == 0 {
         return Err(format!("no test ran under Wine: the log is {log}\n{text}"));
@@ -348,7 +362,9 @@ fn run_logged(command: &mut Command, log: &Path) -> Result<(ExitStatus, String),
                 let text = std::fs::read_to_string(log).unwrap_or_default();
                 let secs = TEST_TIMEOUT.as_secs();
                 let shown = show(command);
-                return Err(format!("`{shown}` still running after {secs} s: killed\n{text}"));
+                return Err(format!(
+                    "`{shown}` still running after {secs} s: killed\n{text}"
+                ));
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(200)),
             Err(e) => return Err(format!("waiting for `{}`: {e}", show(command))),
@@ -412,7 +428,10 @@ mod tests {
         std::fs::create_dir_all(&parent).unwrap();
         let name = format!("server-{:x}-{:x}", meta.dev(), meta.ino());
         std::os::unix::fs::symlink(&outside, parent.join(name)).unwrap();
-        assert_eq!(remove_server_dir(&prefix, &work.path().join("tmp")), Vec::<PathBuf>::new());
+        assert_eq!(
+            remove_server_dir(&prefix, &work.path().join("tmp")),
+            Vec::<PathBuf>::new()
+        );
         assert!(outside.join("keep").is_file());
     }
 }
