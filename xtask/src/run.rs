@@ -27,18 +27,11 @@ pub(crate) fn remove_tree(path: &Path) -> Result<(), String> {
     }
 }
 
-/// `$CARGO`, as cargo sets it for `cargo run`, or `cargo`.
-pub(crate) fn cargo() -> Command {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut command = Command::new(cargo);
-    command.current_dir(root());
-    command
-}
-
-/// `cargo` with `args`, split at spaces, as in a shell.
+/// `$CARGO` (as cargo sets it for `cargo run`, or `cargo`) with `args`,
+/// split at spaces, as in a shell, run in the workspace.
 pub(crate) fn cargo_args(args: &str) -> Command {
-    let mut command = cargo();
-    command.args(args.split(' '));
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    command.args(args.split(' ')).current_dir(root());
     command
 }
 
@@ -59,16 +52,17 @@ pub(crate) fn capture(command: &mut Command) -> Result<Output, String> {
         .output()
         .map_err(|e| format!("cannot run `{}`: {e}", show(command)))?;
     if output.status.success() {
-        Ok(output)
-    } else {
-        Err(format!(
-            "`{}` failed ({})\n{}{}",
-            show(command),
-            output.status,
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        ))
+        return Ok(output);
     }
+    let text = |bytes| String::from_utf8_lossy(bytes).into_owned();
+    let (out, err) = (text(&output.stdout), text(&output.stderr));
+    let (shown, status) = (show(command), output.status);
+    Err(format!("`{shown}` failed ({status})\n{out}{err}"))
+}
+
+/// [`capture`], returning what `command` wrote to stdout.
+pub(crate) fn stdout_of(command: &mut Command) -> Result<String, String> {
+    Ok(String::from_utf8_lossy(&capture(command)?.stdout).into_owned())
 }
 
 /// Runs `body` as the step `name`: prints the name, then `ok` or `FAILED`
