@@ -1,27 +1,22 @@
-//! `cargo xtask bench [--quick]` and `cargo xtask syscalls`. The measuring
-//! and the reporting live in `crates/bench` (`bench::report`, run as its
-//! `report` binary beside `syscall_probe`); this builds them, runs
-//! criterion and hands over: `bench` runs criterion, then `report write`
-//! (which rewrites `docs/performance.md`); `bench --quick` (the `bench`
-//! step) runs every bench once (criterion's `--test`) and `report quick`
-//! checks that none is missing; `syscalls` runs `report syscalls`, which
-//! fails when one of ours exceeds its system-call budget.
+//! `cargo xtask bench [--quick]` and `cargo xtask syscalls`: this builds
+//! `crates/bench`'s `report` and `syscall_probe` binaries, runs criterion
+//! and hands over to `report`, where the measuring and reporting live:
+//! `report write` rewrites `docs/performance.md` after a full run,
+//! `report quick` checks that the `--quick` run (criterion's `--test`, the
+//! `bench` step) missed no bench, `report syscalls` checks the budgets.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::SystemTime;
 
-use crate::run::{at, capture, cargo_args, root, show};
+use crate::run::{at, capture, cargo_args, root, stdout_of};
 use crate::tools::{self, find_program, skipped};
 
 /// `cargo xtask bench [--quick]`.
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
     match args {
         [] => full(),
-        [quick] if quick == "--quick" => {
-            println!("{}", ci_step()?);
-            Ok(())
-        }
+        [quick] if quick == "--quick" => ci_step().map(|note| println!("{note}")),
         _ => Err(format!("usage: cargo xtask bench [--quick] (got {args:?})")),
     }
 }
@@ -36,8 +31,8 @@ pub(crate) fn ci_step() -> Result<String, String> {
     // Criterion's output, for the report to check (and for a look).
     let log = target_of(&bins).join("bench-quick.log");
     std::fs::write(&log, &out.stdout).map_err(at(&log))?;
-    let checked = capture(report(&bins).arg("quick").arg(&log))?;
-    Ok(String::from_utf8_lossy(&checked.stdout).trim().to_string())
+    let checked = stdout_of(report(&bins).arg("quick").arg(&log))?;
+    Ok(checked.trim().to_string())
 }
 
 fn full() -> Result<(), String> {
@@ -45,15 +40,15 @@ fn full() -> Result<(), String> {
         return Err("the benches measure Linux system calls; run them on Linux".to_string());
     }
     // Without strace the report leaves the system calls out; not in CI.
-    if find_program(&["strace"]).is_none() {
-        tools::missing("strace is not installed (apt-get install strace)")?;
-    }
+    cannot_count()?;
     let bins = build()?;
     let load = std::fs::read_to_string("/proc/loadavg")
         .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
         .unwrap_or_else(|_| "unknown".to_string());
     println!("load average before: {load} (the numbers are only as quiet as the machine)");
-    let since = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let since = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     status_of(&mut criterion(&bins))?;
     let mut c = report(&bins);
     c.arg("write").arg(criterion_home(&bins));
@@ -65,7 +60,9 @@ fn full() -> Result<(), String> {
 /// budgets.
 pub(crate) fn syscalls(args: &[String]) -> Result<(), String> {
     if !args.is_empty() {
-        return Err(format!("`cargo xtask syscalls` takes no arguments: {args:?}"));
+        return Err(format!(
+            "`cargo xtask syscalls` takes no arguments: {args:?}"
+        ));
     }
     if let Some(why) = cannot_count()? {
         println!("syscalls: skipped: {why}");
@@ -81,8 +78,8 @@ pub(crate) fn syscalls_step() -> Result<String, String> {
     if let Some(why) = cannot_count()? {
         return Ok(skipped(&why));
     }
-    let out = capture(report(&build()?).args(["syscalls", "--budgeted"]))?;
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    let out = stdout_of(report(&build()?).args(["syscalls", "--budgeted"]))?;
+    Ok(out.trim().to_string())
 }
 
 /// Why system calls cannot be counted here (not Linux; `strace` missing
@@ -102,10 +99,9 @@ fn cannot_count() -> Result<Option<String>, String> {
 /// the `bench` profile (sharing the benchmarks' build) and returns the
 /// directory they are in.
 fn build() -> Result<PathBuf, String> {
-    let out = capture(&mut cargo_args(
+    let stdout = stdout_of(&mut cargo_args(
         "build --locked --profile bench --package bench --bins --message-format json",
     ))?;
-    let stdout = String::from_utf8_lossy(&out.stdout);
     stdout
         .lines()
         .filter(|l| l.contains("\"name\":\"report\""))
@@ -129,11 +125,7 @@ fn report(bins: &Path) -> Command {
 
 /// Runs `command` with the terminal as its output; a failure is an error.
 fn status_of(command: &mut Command) -> Result<(), String> {
-    let status = command
-        .stdin(Stdio::null())
-        .status()
-        .map_err(|e| format!("cannot run `{}`: {e}", show(command)))?;
-    if status.success() { Ok(()) } else { Err(format!("`{}` failed ({status})", show(command))) }
+    capture(command.stdout(Stdio::inherit()).stderr(Stdio::inherit())).map(drop)
 }
 
 /// `cargo bench` of the `tempkit` bench, results in [`criterion_home`].
@@ -160,7 +152,10 @@ mod tests {
     #[test]
     fn reads_paths_from_cargo_json() {
         let line = r#"{"reason":"compiler-artifact","target":{"name":"syscall_probe"},"executable":"/w/t\\x/syscall_probe","fresh":true}"#;
-        assert_eq!(json_string(line, "executable").as_deref(), Some("/w/t\\x/syscall_probe"));
+        assert_eq!(
+            json_string(line, "executable").as_deref(),
+            Some("/w/t\\x/syscall_probe")
+        );
         assert_eq!(json_string(line, "missing"), None);
     }
 }

@@ -3,7 +3,7 @@
 use std::process::Command;
 
 use crate::litter::Watched;
-use crate::run::{Tally, capture, cargo_args, step};
+use crate::run::{Tally, capture, cargo_args, stdout_of, step};
 
 /// One named check.
 pub(crate) struct Step {
@@ -39,13 +39,16 @@ pub(crate) const CROSS_TARGETS: &[&str] = &[
 
 /// Runs the named steps (all when none are named).
 pub(crate) fn run(names: &[String]) -> Result<(), String> {
-    for name in names {
-        if !STEPS.iter().any(|s| s.name == name) {
-            return Err(format!("no step called {name:?}; `cargo xtask help` lists them"));
-        }
+    if let Some(name) = names.iter().find(|n| !STEPS.iter().any(|s| s.name == *n)) {
+        return Err(format!(
+            "no step called {name:?}; `cargo xtask help` lists them"
+        ));
     }
     let started = std::time::Instant::now();
-    for s in STEPS.iter().filter(|s| names.is_empty() || names.iter().any(|n| n == s.name)) {
+    for s in STEPS
+        .iter()
+        .filter(|s| names.is_empty() || names.iter().any(|n| n == s.name))
+    {
         step(s.name, s.run)?;
     }
     println!("all green in {:.1}s", started.elapsed().as_secs_f64());
@@ -61,7 +64,9 @@ fn fmt() -> Result<String, String> {
 }
 
 fn clippy() -> Result<String, String> {
-    quiet(cargo_args("clippy --workspace --all-targets --locked -- -D warnings"))
+    quiet(cargo_args(
+        "clippy --workspace --all-targets --locked -- -D warnings",
+    ))
 }
 
 fn test() -> Result<String, String> {
@@ -72,15 +77,12 @@ fn test() -> Result<String, String> {
     let temp = Watched::shared()?;
     let mut c = cargo_args("test --workspace --locked");
     temp.apply(&mut c);
-    let out = capture(&mut c)?;
+    let out = stdout_of(&mut c)?;
     temp.finish("the tests")?;
-    let passed = summarise_tests(&String::from_utf8_lossy(&out.stdout));
-    Ok(format!("{passed}, nothing left behind"))
-}
-
-/// "N passed" summed over every test binary's result line.
-fn summarise_tests(stdout: &str) -> String {
-    format!("{} passed", Tally::of(stdout).passed())
+    Ok(format!(
+        "{} passed, nothing left behind",
+        Tally::of(&out).passed()
+    ))
 }
 
 fn doc() -> Result<String, String> {
@@ -97,15 +99,14 @@ fn examples() -> Result<String, String> {
         let mut c = cargo_args("run --quiet --locked");
         temp.apply(&mut c);
         c.args(["--package", &package, "--example", &example]);
-        let out = capture(&mut c)?;
-        if example == "tour" {
-            let stdout = String::from_utf8_lossy(&out.stdout);
-            if let Some(line) = first_missing(&stdout, TOUR_SAYS) {
-                return Err(format!(
-                    "the tour no longer prints what the Python page prints: \
-                     no line with {line:?} where expected\n{stdout}"
-                ));
-            }
+        let stdout = stdout_of(&mut c)?;
+        if example == "tour"
+            && let Some(line) = first_missing(&stdout, TOUR_SAYS)
+        {
+            return Err(format!(
+                "the tour no longer prints what the Python page prints: \
+                 no line with {line:?} where expected\n{stdout}"
+            ));
         }
         ran.push(example);
     }
@@ -133,15 +134,20 @@ const TOUR_SAYS: &[&str] = &[
 /// line that matched the one before it.
 fn first_missing<'a>(output: &str, expected: &[&'a str]) -> Option<&'a str> {
     let mut lines = output.lines();
-    expected.iter().copied().find(|want| !lines.any(|line| line.contains(want)))
+    expected
+        .iter()
+        .copied()
+        .find(|want| !lines.any(|line| line.contains(want)))
 }
 
 /// Every example of every crate of the workspace, as (package, example),
 /// as `cargo metadata` lists them.
 fn example_names() -> Result<Vec<(String, String)>, String> {
-    let out = capture(&mut cargo_args("metadata --locked --no-deps --format-version 1"))?;
+    let out = stdout_of(&mut cargo_args(
+        "metadata --locked --no-deps --format-version 1",
+    ))?;
     let metadata: serde_json::Value =
-        serde_json::from_slice(&out.stdout).map_err(|e| format!("cargo metadata: {e}"))?;
+        serde_json::from_str(&out).map_err(|e| format!("cargo metadata: {e}"))?;
     let mut found = Vec::new();
     for package in metadata["packages"].as_array().into_iter().flatten() {
         for target in package["targets"].as_array().into_iter().flatten() {
@@ -169,33 +175,34 @@ fn cross() -> Result<String, String> {
 /// Installs the `targets` with rustup (a no-op for those installed), or
 /// fails saying how.
 pub(crate) fn ensure_targets(targets: &[&str]) -> Result<(), String> {
-    capture(Command::new("rustup").args(["target", "add"]).args(targets)).map(drop).map_err(|e| {
-        format!("could not install the targets {targets:?} with rustup; install them by hand:\n{e}")
-    })
+    capture(Command::new("rustup").args(["target", "add"]).args(targets))
+        .map(drop)
+        .map_err(|e| {
+            format!(
+                "could not install the targets {targets:?} with rustup; install them by hand:\n{e}"
+            )
+        })
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn the_tour_is_checked_line_by_line_in_order() {
         let out = "## A\nSome data\nfirst\nsecond\n";
-        assert_eq!(super::first_missing(out, &["## A", "first", "second"]), None);
-        assert_eq!(
-            super::first_missing(out, &["## A", "second", "first"]),
-            Some("first"),
-            "order matters"
-        );
-        assert_eq!(super::first_missing(out, &["Some data", "third"]), Some("third"));
-        assert_eq!(super::first_missing("", &["x"]), Some("x"));
+        assert_eq!(first_missing(out, &["## A", "first", "second"]), None);
+        let wrong_order = first_missing(out, &["## A", "second", "first"]);
+        assert_eq!(wrong_order, Some("first"), "order matters");
+        assert_eq!(first_missing(out, &["Some data", "third"]), Some("third"));
+        assert_eq!(first_missing("", &["x"]), Some("x"));
     }
-
-    use super::*;
 
     #[test]
     fn test_summary_sums_every_binary() {
         let out =
             "test result: ok. 3 passed; 0 failed\nnoise\ntest result: ok. 4 passed; 0 failed\n";
-        assert_eq!(summarise_tests(out), "7 passed");
+        assert_eq!(Tally::of(out).passed(), 7);
     }
 
     #[test]

@@ -1,18 +1,11 @@
 //! The check that our tests and examples leave nothing behind: a step
 //! gives its programs a temporary directory of their own, empty at the
-//! start, and fails if anything is left in it at the end.
-//!
-//! `cargo xtask ci test` and `examples` point `TMPDIR` (and Windows'
-//! `TEMP`/`TMP`) at a fresh directory with the mode of `/tmp`
-//! (world-writable and sticky, 1777), so the suite runs in the same kind of
-//! directory as it would in `/tmp`, but alone, and the tests that drop
-//! privileges can reach it wherever the checkout is (a checkout in a 0700
-//! home or `mktemp -d` directory is out of `nobody`'s reach). It sits,
-//! under a random name, inside a 0711 `xtask-tmp-XXXX` directory of ours in
-//! the system's temporary directory: other users can pass through but not
-//! list it, so they can neither find it to plant a file (and fail the
-//! check) nor watch what the tests write. The wine step empties the
-//! prefix's Windows `Temp` directory before the run and checks it after.
+//! start, and fails if anything is left in it at the end ("Litter from the
+//! suite itself" in `docs/security.md`). The directory has the mode of
+//! `/tmp` (1777), so that the tests that drop privileges reach it wherever
+//! the checkout is, inside a 0711 directory of ours: other users can pass
+//! through but not list it, so they can neither find it to plant a file
+//! (and fail the check) nor watch what the tests write.
 
 use crate::run::at;
 use std::path::PathBuf;
@@ -38,13 +31,11 @@ impl Watched {
     pub(crate) fn shared() -> Result<Watched, String> {
         let base = std::env::temp_dir();
         let parent = make_new_dir(&base, "xtask-tmp-", 0o711)?;
-        match make_new_dir(&parent, "", 0o1777) {
-            Ok(dir) => Ok(Watched { dir, parent: Some(parent) }),
-            Err(e) => {
-                let _ = std::fs::remove_dir(&parent);
-                Err(e)
-            }
-        }
+        let dir = make_new_dir(&parent, "", 0o1777).inspect_err(|_| {
+            let _ = std::fs::remove_dir(&parent);
+        })?;
+        let parent = Some(parent);
+        Ok(Watched { dir, parent })
     }
 
     /// Empties `dir`, which someone else made and keeps, and watches it.
@@ -79,17 +70,15 @@ impl Watched {
             return Ok(());
         }
         left.sort();
-        let count = left.len();
-        let more = count.saturating_sub(SHOWN);
+        let (count, dir) = (left.len(), self.dir.display());
+        let more = match count.saturating_sub(SHOWN) {
+            0 => String::new(),
+            more => format!(" and {more} more"),
+        };
         left.truncate(SHOWN);
-        let mut names = left.join(", ");
-        if more > 0 {
-            names += &format!(" and {more} more");
-        }
+        let (names, y) = (left.join(", "), if count == 1 { "y" } else { "ies" });
         Err(format!(
-            "{who} left {count} entr{} in their temporary directory {}: {names}",
-            if count == 1 { "y" } else { "ies" },
-            self.dir.display()
+            "{who} left {count} entr{y} in their temporary directory {dir}: {names}{more}"
         ))
     }
 
@@ -123,23 +112,22 @@ fn make_new_dir(base: &std::path::Path, prefix: &str, mode: u32) -> Result<PathB
         match std::fs::create_dir(&dir) {
             Ok(()) => {
                 #[cfg(unix)]
-                {
-                    use std::os::unix::fs::PermissionsExt;
-                    let set = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(mode));
-                    if let Err(e) = set {
-                        let _ = std::fs::remove_dir(&dir);
-                        return Err(format!("{}: {e}", dir.display()));
-                    }
+                let set = std::os::unix::fs::PermissionsExt::from_mode(mode);
+                #[cfg(unix)]
+                if let Err(e) = std::fs::set_permissions(&dir, set) {
+                    let _ = std::fs::remove_dir(&dir);
+                    return Err(at(&dir)(e));
                 }
                 #[cfg(not(unix))]
                 let _ = mode;
                 return Ok(dir);
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(format!("{}: {e}", dir.display())),
+            Err(e) => return Err(at(&dir)(e)),
         }
     }
-    Err(format!("{}: {ATTEMPTS} random names were all taken", base.display()))
+    let base = base.display();
+    Err(format!("{base}: {ATTEMPTS} random names were all taken"))
 }
 
 /// 64 bits nobody else can predict, from std alone: std's hasher keys

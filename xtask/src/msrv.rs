@@ -2,10 +2,8 @@
 //! they declare (`rust-version` in `[workspace.package]`), the unix backend
 //! on this host and the Windows backend for `x86_64-pc-windows-msvc`.
 //! `cargo xtask ci minimal`: they build and pass their tests with every
-//! direct dependency at the oldest version its range allows (nightly
-//! cargo's `-Z direct-minimal-versions`), so that no floor is raised past
-//! what the code needs; the lock file is `target/minimal/Cargo.lock`,
-//! never the workspace's. A toolchain is installed with `rustup` when
+//! direct dependency at its floor ("Dependency floors" in
+//! `docs/platforms.md`). A toolchain is installed with `rustup` when
 //! missing; when that cannot be done the step is skipped locally and fails
 //! under `TEMPKIT_CI=1`.
 
@@ -13,7 +11,7 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::run::{at, capture, root};
-use crate::tools::{have_rustup, install_toolchain, missing, rustup_run};
+use crate::tools::{ensure_toolchain, missing, rustup_run};
 
 /// The crates users depend on, as (directory under `crates/`, package
 /// name on crates.io: see "Names" in `docs/platforms.md`).
@@ -24,14 +22,8 @@ pub(crate) const LIBRARY_CRATES: &[(&str, &str)] = &[
 
 /// The step.
 pub(crate) fn msrv() -> Result<String, String> {
-    let version = declared_rust_version(&root().join("Cargo.toml"))?;
-    if !have_rustup() {
-        return missing(&format!(
-            "rustup is not installed, so Rust {version} cannot be; the declared rust-version is unchecked"
-        ));
-    }
-    let installed = capture(rustup_run(&version, "rustc").arg("--version"));
-    if let Err(why) = installed.or_else(|_| install_toolchain(&version, &[])) {
+    let version = workspace_package(&root().join("Cargo.toml"), "rust-version")?;
+    if let Err(why) = ensure_toolchain(&version, "rustc --version", &[]) {
         return missing(&format!(
             "rustup could not install Rust {version}, so the declared rust-version is unchecked:\n{why}"
         ));
@@ -61,31 +53,36 @@ fn check(version: &str, target: Option<&str>) -> Result<String, String> {
     Ok(target.unwrap_or("host").to_string())
 }
 
-/// The `rust-version` of `[workspace.package]` in the manifest at `path`.
-fn declared_rust_version(path: &Path) -> Result<String, String> {
+/// `key` (a string) of `[workspace.package]` in the manifest at `path`.
+pub(crate) fn workspace_package(path: &Path, key: &str) -> Result<String, String> {
     let text = std::fs::read_to_string(path).map_err(at(path))?;
-    rust_version_in(&text)
-        .ok_or_else(|| format!("{}: no rust-version in [workspace.package]", path.display()))
+    workspace_value(&text, key)
+        .ok_or_else(|| format!("{}: no {key} in [workspace.package]", path.display()))
 }
 
 /// `rustup run <toolchain> cargo <args>` (split at spaces) for every
 /// library crate.
 fn on_library(toolchain: &str, args: &str) -> Command {
     let mut command = rustup_run(toolchain, "cargo");
-    command.args(args.split(' '));
-    for (_, name) in LIBRARY_CRATES {
-        command.args(["-p", name]);
-    }
+    each_library(command.args(args.split(' ')));
     command
+}
+
+/// Adds `-p <name>` for every library crate to a cargo `command`.
+pub(crate) fn each_library(command: &mut Command) -> &mut Command {
+    LIBRARY_CRATES
+        .iter()
+        .fold(command, |c, (_, name)| c.args(["-p", name]))
 }
 
 /// The step `minimal`: see the module docs (Windows is only checked,
 /// for `windows-sys`).
 pub(crate) fn minimal() -> Result<String, String> {
     let nightly = crate::miri::NIGHTLY;
-    let installed = capture(rustup_run(nightly, "cargo").arg("--version"));
-    if let Err(why) = installed.or_else(|_| install_toolchain(nightly, &[])) {
-        return missing(&format!("no nightly cargo for -Z direct-minimal-versions:\n{why}"));
+    if let Err(why) = ensure_toolchain(nightly, "cargo --version", &[]) {
+        return missing(&format!(
+            "no nightly cargo for -Z direct-minimal-versions:\n{why}"
+        ));
     }
     let lock = root().join("target/minimal/Cargo.lock");
     let lock = format!("resolver.lockfile-path={:?}", lock.display().to_string());
@@ -100,12 +97,11 @@ pub(crate) fn minimal() -> Result<String, String> {
     Ok("tests pass, Windows checks, at the floors (target/minimal/Cargo.lock)".into())
 }
 
-/// The value of `rust-version` in the `[workspace.package]` table of a
-/// manifest's text.
-fn rust_version_in(manifest: &str) -> Option<String> {
+/// The string `key` of the `[workspace.package]` table of a manifest's text.
+fn workspace_value(manifest: &str, key: &str) -> Option<String> {
     let manifest: toml::Table = manifest.parse().ok()?;
-    let version = manifest.get("workspace")?.get("package")?.get("rust-version")?;
-    Some(version.as_str()?.to_string())
+    let value = manifest.get("workspace")?.get("package")?.get(key)?;
+    Some(value.as_str()?.to_string())
 }
 
 #[cfg(test)]
@@ -116,13 +112,14 @@ mod tests {
     fn reads_the_workspace_rust_version() {
         let manifest = "[package]\nrust-version = \"1.10\"\n\n[workspace.package]\n\
                         edition = \"2024\"\n# why\nrust-version = \"1.85\"\n";
-        assert_eq!(rust_version_in(manifest).as_deref(), Some("1.85"));
-        assert_eq!(rust_version_in("[package]\nrust-version = \"1.1\"\n"), None);
+        let read = |manifest| workspace_value(manifest, "rust-version");
+        assert_eq!(read(manifest).as_deref(), Some("1.85"));
+        assert_eq!(read("[package]\nrust-version = \"1.1\"\n"), None);
     }
 
     #[test]
     fn this_workspace_declares_one() {
-        let version = declared_rust_version(&root().join("Cargo.toml")).unwrap();
+        let version = workspace_package(&root().join("Cargo.toml"), "rust-version").unwrap();
         assert!(version.starts_with("1."), "{version}");
     }
 }

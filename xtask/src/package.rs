@@ -9,8 +9,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::msrv::LIBRARY_CRATES;
-use crate::run::{at, capture, cargo_args, remove_tree, root};
+use crate::msrv::{LIBRARY_CRATES, each_library, workspace_package};
+use crate::run::{at, capture, cargo_args, remove_tree, root, stdout_of};
 
 /// Fields every library crate's `[package]` must set.
 #[rustfmt::skip]
@@ -23,9 +23,9 @@ const LICENCES: &[&str] = &["LICENSE-MIT", "LICENSE-APACHE"];
 pub(crate) fn package() -> Result<String, String> {
     let problems: Vec<String> = LIBRARY_CRATES.iter().flat_map(check_crate).collect();
     if !problems.is_empty() {
+        let problems = problems.join("\n  ");
         return Err(format!(
-            "library crates not ready for crates.io:\n  {}",
-            problems.join("\n  ")
+            "library crates not ready for crates.io:\n  {problems}"
         ));
     }
     let target = root().join("target");
@@ -35,10 +35,7 @@ pub(crate) fn package() -> Result<String, String> {
     let packaged = target.join("xtask-package");
     remove_tree(&packaged)?;
     let mut command = cargo_args("package --locked --allow-dirty --target-dir");
-    command.arg(&packaged);
-    for (_, name) in LIBRARY_CRATES {
-        command.args(["-p", name]);
-    }
+    each_library(command.arg(&packaged));
     if shared {
         command.arg("--offline");
     }
@@ -46,12 +43,16 @@ pub(crate) fn package() -> Result<String, String> {
     command.env("CARGO_CACHE_AUTO_CLEAN_FREQUENCY", "never");
     let out = capture(command.env("CARGO_HOME", &home))?;
     let log = String::from_utf8_lossy(&out.stderr);
-    let sizes = log.lines().filter_map(|l| l.trim().strip_prefix("Packaged "));
+    let sizes = log
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("Packaged "));
     let listed: Vec<String> = (LIBRARY_CRATES.iter().zip(sizes))
         .map(|((_, name), size)| format!("{name} ({size})"))
         .collect();
     if listed.len() != LIBRARY_CRATES.len() {
-        return Err(format!("cargo package did not report one package per crate:\n{log}"));
+        return Err(format!(
+            "cargo package did not report one package per crate:\n{log}"
+        ));
     }
     let names = names_on_registry(&target.join("registry-check.crate"))?;
     Ok(format!("verified {}; {names}", listed.join(", ")))
@@ -62,31 +63,27 @@ pub(crate) fn package() -> Result<String, String> {
 /// its download into `scratch`, is the workspace's); an error for a name
 /// another project holds. A registry not reached is a note.
 fn names_on_registry(scratch: &Path) -> Result<String, String> {
-    let manifest = std::fs::read_to_string(root().join("Cargo.toml")).map_err(at(&root()))?;
-    let manifest: toml::Table = manifest.parse().map_err(|e| format!("Cargo.toml: {e}"))?;
-    let ours = manifest["workspace"]["package"]["repository"].as_str().unwrap_or("?");
+    let ours = workspace_package(&root().join("Cargo.toml"), "repository")?;
     let mut taken = Vec::new();
     for (_, name) in LIBRARY_CRATES {
         match repository_of(name, scratch) {
-            Ok(Some(repo)) if !same_repository(&repo, ours) => {
+            Ok(Some(repo)) if !same_repository(&repo, &ours) => {
                 taken.push(format!("{name} ({repo})"))
             }
             Ok(_) => {}
             Err(why) => {
-                let why = why
-                    .trim()
-                    .lines()
-                    .last()
-                    .unwrap_or_default()
-                    .trim_start_matches(|c: char| c.is_ascii_digit());
+                // The last line, after curl's `-w` status code (000).
+                let why = why.trim().lines().last().unwrap_or_default();
+                let why = why.trim_start_matches(|c: char| c.is_ascii_digit());
                 return Ok(format!("crates.io not reached, names unchecked: {why}"));
             }
         }
     }
-    match taken.is_empty() {
-        true => Ok("each name free on crates.io, or ours".into()),
-        false => Err(format!("names another project holds on crates.io: {}", taken.join(", "))),
+    if !taken.is_empty() {
+        let taken = taken.join(", ");
+        return Err(format!("names another project holds on crates.io: {taken}"));
     }
+    Ok("each name free on crates.io, or ours".into())
 }
 
 /// The `repository` ("none" if none) of the newest version published as
@@ -102,12 +99,15 @@ fn repository_of(name: &str, scratch: &Path) -> Result<Option<String>, String> {
         let newest: serde_json::Value = serde_json::from_str(newest).map_err(|e| e.to_string())?;
         let name = newest["name"].as_str().unwrap_or(name);
         let folder = format!("{name}-{}", newest["vers"].as_str().unwrap_or_default());
-        fetch(&format!("https://static.crates.io/crates/{name}/{folder}.crate"), Some(scratch))?;
+        let download = format!("https://static.crates.io/crates/{name}/{folder}.crate");
+        fetch(&download, Some(scratch))?;
         let mut untar = std::process::Command::new("tar");
-        untar.arg("-xzOf").arg(scratch).arg(format!("{folder}/Cargo.toml"));
-        let text = String::from_utf8_lossy(&capture(&mut untar)?.stdout).into_owned();
-        let theirs: toml::Table = text.parse().map_err(|e| format!("{folder}: {e}"))?;
-        let repo = theirs.get("package").and_then(|p| p.get("repository")?.as_str());
+        untar.arg("-xzOf").arg(scratch);
+        let theirs = stdout_of(untar.arg(format!("{folder}/Cargo.toml")))?.parse::<toml::Table>();
+        let theirs = theirs.map_err(|e| format!("{folder}: {e}"))?;
+        let repo = theirs
+            .get("package")
+            .and_then(|p| p.get("repository")?.as_str());
         return Ok(Some(repo.unwrap_or("none").to_string()));
     }
     Ok(None)
@@ -118,8 +118,7 @@ fn fetch(url: &str, file: Option<&Path>) -> Result<Option<String>, String> {
     let mut curl = std::process::Command::new("curl");
     curl.args(["-sS", "--max-time", "30", "-w", "\n%{http_code}", url]);
     file.map(|file| curl.arg("-o").arg(file));
-    let out = String::from_utf8_lossy(&capture(&mut curl)?.stdout).into_owned();
-    match out.rsplit_once('\n').unwrap_or_default() {
+    match stdout_of(&mut curl)?.rsplit_once('\n').unwrap_or_default() {
         (_, "404") => Ok(None),
         (body, "200") => Ok(Some(body.to_string())),
         (_, code) => Err(format!("{url}: HTTP {code}")),
@@ -138,17 +137,26 @@ fn index_path(name: &str) -> String {
 
 /// Whether two repository URLs are the same, up to case, `/` and `.git`.
 fn same_repository(a: &str, b: &str) -> bool {
-    let bare = |url: &str| url.trim_end_matches('/').trim_end_matches(".git").to_ascii_lowercase();
+    let bare = |url: &str| {
+        url.trim_end_matches('/')
+            .trim_end_matches(".git")
+            .to_ascii_lowercase()
+    };
     bare(a) == bare(b)
 }
 
 /// Makes `home`, the package step's cargo home, afresh; `true` when it
 /// shares the user's index and downloads (complete: `cargo fetch` ran).
 fn package_home(home: &Path) -> Result<bool, String> {
-    remove_tree(home)?;
     let registry = home.join("registry");
-    std::fs::create_dir_all(&registry).map_err(at(&registry))?;
-    let Some(user) = cargo_home() else {
+    let afresh = || {
+        remove_tree(home)?;
+        std::fs::create_dir_all(&registry).map_err(at(&registry))
+    };
+    afresh()?;
+    // Cargo's home: `$CARGO_HOME`, else `.cargo` in the user's home.
+    let user = std::env::var_os("CARGO_HOME").map(PathBuf::from);
+    let Some(user) = user.or_else(|| Some(std::env::home_dir()?.join(".cargo"))) else {
         return Ok(false);
     };
     capture(&mut cargo_args("fetch --locked"))?;
@@ -163,37 +171,28 @@ fn package_home(home: &Path) -> Result<bool, String> {
     if !linked {
         // Cargo must not download into the user's directories through a
         // link that was made: start again, unshared.
-        remove_tree(home)?;
-        std::fs::create_dir_all(&registry).map_err(at(&registry))?;
+        afresh()?;
     }
     Ok(linked)
-}
-
-/// Cargo's home: `$CARGO_HOME`, else `$HOME/.cargo` (`%USERPROFILE%` on
-/// Windows); `None` when neither is set.
-fn cargo_home() -> Option<PathBuf> {
-    if let Some(home) = std::env::var_os("CARGO_HOME") {
-        return Some(PathBuf::from(home));
-    }
-    let user = if cfg!(windows) { "USERPROFILE" } else { "HOME" };
-    std::env::var_os(user).map(|home| Path::new(&home).join(".cargo"))
 }
 
 /// Waits for, and holds until dropped, the exclusive lock in `dir` that
 /// the package steps of one clone share.
 fn take_turn(dir: &Path) -> Result<std::fs::File, String> {
     let path = dir.join(".tempkit-package.lock");
-    let show = |e: std::io::Error| format!("{}: {e}", path.display());
-    std::fs::create_dir_all(dir).map_err(show)?;
+    std::fs::create_dir_all(dir).map_err(at(dir))?;
     let file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
         .open(&path)
-        .map_err(show)?;
+        .map_err(at(&path))?;
     if let Err(std::fs::TryLockError::WouldBlock) = file.try_lock() {
-        eprintln!("package: waiting for {} (another package step holds it)", path.display());
-        file.lock().map_err(show)?;
+        eprintln!(
+            "package: waiting for {} (another package step holds it)",
+            path.display()
+        );
+        file.lock().map_err(at(&path))?;
     }
     Ok(file)
 }
@@ -201,12 +200,11 @@ fn take_turn(dir: &Path) -> Result<std::fs::File, String> {
 /// What is missing or wrong in the crate in `crates/<dir>`, one line each.
 fn check_crate(&(dir, name): &(&str, &str)) -> Vec<String> {
     let dir = root().join("crates").join(dir);
-    let manifest_path = dir.join("Cargo.toml");
-    let manifest = match std::fs::read_to_string(&manifest_path) {
-        Ok(text) => text,
-        Err(e) => return vec![format!("{}: {e}", manifest_path.display())],
+    let manifest = dir.join("Cargo.toml");
+    let mut problems = match std::fs::read_to_string(&manifest) {
+        Ok(text) => manifest_problems(&text),
+        Err(e) => return vec![at(&manifest)(e)],
     };
-    let mut problems = manifest_problems(&manifest);
     if !dir.join("README.md").is_file() {
         problems.push("no README.md".to_string());
     }
@@ -218,7 +216,10 @@ fn check_crate(&(dir, name): &(&str, &str)) -> Vec<String> {
             Err(_) => problems.push(format!("no {licence} (copy the root's)")),
         }
     }
-    problems.into_iter().map(|p| format!("{name}: {p}")).collect()
+    problems
+        .into_iter()
+        .map(|p| format!("{name}: {p}"))
+        .collect()
 }
 
 /// What a library crate's manifest text lacks (a field set with
@@ -236,15 +237,19 @@ fn manifest_problems(manifest: &str) -> Vec<String> {
         .filter(|key| package.get(key).is_none())
         .map(|key| format!("[package] has no {key}"))
         .collect();
-    if package.get("readme").is_some_and(|v| v.as_str() != Some("README.md")) {
+    if package
+        .get("readme")
+        .is_some_and(|v| v.as_str() != Some("README.md"))
+    {
         problems.push("readme should be \"README.md\"".to_string());
     }
     if let Some(keywords) = package.get("keywords").and_then(toml::Value::as_array) {
         let words: Vec<&str> = keywords.iter().filter_map(toml::Value::as_str).collect();
         problems.extend(keyword_problems(&words));
     }
-    let docs_rs =
-        ["metadata", "docs", "rs", "targets"].iter().try_fold(package, |table, key| table.get(key));
+    let docs_rs = ["metadata", "docs", "rs", "targets"]
+        .iter()
+        .try_fold(package, |table, key| table.get(key));
     if docs_rs.is_none() {
         problems.push("[package.metadata.docs.rs] names no targets".to_string());
     }
@@ -261,7 +266,9 @@ fn keyword_problems(words: &[&str]) -> Vec<String> {
     for word in words {
         let valid = word.len() <= 20
             && word.starts_with(|c: char| c.is_ascii_alphabetic())
-            && word.chars().all(|c| c.is_ascii_alphanumeric() || "_-+".contains(c));
+            && word
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_-+".contains(c));
         if !valid {
             problems.push(format!("keyword {word:?} is not valid on crates.io"));
         }
@@ -299,10 +306,12 @@ targets = ["x86_64-unknown-linux-gnu"]
             .replace("\"mkstemp\"", "\"has space\", \"a\", \"b\", \"c\", \"d\"")
             .replace("targets", "features");
         let problems = manifest_problems(&bad);
-        assert!(problems.iter().any(|p| p.contains("description")), "{problems:?}");
-        assert!(problems.iter().any(|p| p.contains("6 keywords")), "{problems:?}");
-        assert!(problems.iter().any(|p| p.contains("\"has space\"")), "{problems:?}");
-        assert!(problems.iter().any(|p| p.contains("docs.rs")), "{problems:?}");
+        for named in ["description", "6 keywords", "\"has space\"", "docs.rs"] {
+            assert!(
+                problems.iter().any(|p| p.contains(named)),
+                "{named}: {problems:?}"
+            );
+        }
     }
 
     #[test]
@@ -316,7 +325,9 @@ targets = ["x86_64-unknown-linux-gnu"]
             "a second step got in while the first held its turn"
         );
         drop(first);
-        other.try_lock().expect("the turn is free once the first step is done");
+        other
+            .try_lock()
+            .expect("the turn is free once the first step is done");
     }
     #[test]
     fn every_library_crate_is_ready() {
@@ -329,7 +340,8 @@ targets = ["x86_64-unknown-linux-gnu"]
     fn index_paths_and_repositories() {
         let paths = ["a", "ab", "abc", "Tempkit-fs"].map(index_path);
         assert_eq!(paths, ["1/a", "2/ab", "3/a/abc", "te/mp/tempkit-fs"]);
-        assert!(same_repository("https://github.com/A/b.git/", "https://github.com/a/b"));
-        assert!(!same_repository("https://github.com/a/b", "https://github.com/a/bc"));
+        let ours = "https://github.com/a/b";
+        assert!(same_repository("https://github.com/A/b.git/", ours));
+        assert!(!same_repository(ours, "https://github.com/a/bc"));
     }
 }

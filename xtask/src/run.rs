@@ -27,25 +27,21 @@ pub(crate) fn remove_tree(path: &Path) -> Result<(), String> {
     }
 }
 
-/// `$CARGO`, as cargo sets it for `cargo run`, or `cargo`.
-pub(crate) fn cargo() -> Command {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut command = Command::new(cargo);
-    command.current_dir(root());
-    command
-}
-
-/// `cargo` with `args`, split at spaces, as in a shell.
+/// `$CARGO` (as cargo sets it for `cargo run`, or `cargo`) with `args`,
+/// split at spaces, as in a shell, run in the workspace.
 pub(crate) fn cargo_args(args: &str) -> Command {
-    let mut command = cargo();
-    command.args(args.split(' '));
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    command.args(args.split(' ')).current_dir(root());
     command
 }
 
 /// A command line for display.
 pub(crate) fn show(command: &Command) -> String {
     let words = std::iter::once(command.get_program()).chain(command.get_args());
-    words.map(OsStr::to_string_lossy).collect::<Vec<_>>().join(" ")
+    words
+        .map(OsStr::to_string_lossy)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Runs `command` with its output captured; a failure becomes an error
@@ -56,16 +52,17 @@ pub(crate) fn capture(command: &mut Command) -> Result<Output, String> {
         .output()
         .map_err(|e| format!("cannot run `{}`: {e}", show(command)))?;
     if output.status.success() {
-        Ok(output)
-    } else {
-        Err(format!(
-            "`{}` failed ({})\n{}{}",
-            show(command),
-            output.status,
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        ))
+        return Ok(output);
     }
+    let text = |bytes| String::from_utf8_lossy(bytes).into_owned();
+    let (out, err) = (text(&output.stdout), text(&output.stderr));
+    let (shown, status) = (show(command), output.status);
+    Err(format!("`{shown}` failed ({status})\n{out}{err}"))
+}
+
+/// [`capture`], returning what `command` wrote to stdout.
+pub(crate) fn stdout_of(command: &mut Command) -> Result<String, String> {
+    Ok(String::from_utf8_lossy(&capture(command)?.stdout).into_owned())
 }
 
 /// Runs `body` as the step `name`: prints the name, then `ok` or `FAILED`
@@ -154,7 +151,11 @@ fn crate_of_binary(running: &str) -> Option<String> {
     }
     let path = running.rsplit_once('(')?.1.trim_end_matches(')');
     let stem = Path::new(path).file_stem()?.to_str()?;
-    Some(stem.rsplit_once('-').map_or(stem, |(name, _)| name).to_string())
+    Some(
+        stem.rsplit_once('-')
+            .map_or(stem, |(name, _)| name)
+            .to_string(),
+    )
 }
 
 #[cfg(test)]
@@ -188,6 +189,9 @@ test result: ok. 10 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; fin
             crate_of_binary("unittests src/lib.rs (target/t/debug/deps/tempspool-0123.exe)"),
             Some("tempspool".to_string())
         );
-        assert_eq!(crate_of_binary("tests/it/main.rs (target/t/debug/deps/it-0123.exe)"), None);
+        assert_eq!(
+            crate_of_binary("tests/it/main.rs (target/t/debug/deps/it-0123.exe)"),
+            None
+        );
     }
 }

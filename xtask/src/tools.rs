@@ -1,9 +1,6 @@
-//! Finding the tools a step needs, and what to do when one is missing.
-//!
-//! Locally a step whose tools are missing says so and is skipped, so that
-//! `cargo xtask ci` works on any machine. In CI (`TEMPKIT_CI=1`, exported
-//! by `.ci/run`) nothing may be skipped for lack of a tool: the same
-//! situation is a failure.
+//! Finding the tools a step needs, and what to do when one is missing:
+//! locally the step says so and is skipped, so that `cargo xtask ci` works
+//! on any machine; under `TEMPKIT_CI=1` (`.ci/run`) that is a failure.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -13,7 +10,8 @@ use crate::run::capture;
 /// The step's outcome when something it needs is missing: skipped with
 /// `reason` locally, a failure under `TEMPKIT_CI=1`.
 pub(crate) fn missing(reason: &str) -> Result<String, String> {
-    missing_when(reason, std::env::var_os("TEMPKIT_CI").is_some_and(|v| v == "1"))
+    let ci = std::env::var_os("TEMPKIT_CI").is_some_and(|v| v == "1");
+    missing_when(reason, ci)
 }
 
 /// [`missing`], with whether this is CI given.
@@ -50,36 +48,42 @@ pub(crate) fn find_program(candidates: &[&str]) -> Option<PathBuf> {
     })
 }
 
-/// Whether `rustup` can be run.
-pub(crate) fn have_rustup() -> bool {
-    capture(Command::new("rustup").arg("--version")).is_ok()
-}
-
 /// `rustup run <toolchain> <program>`: a command using that toolchain,
 /// with the variables of the outer `cargo` run removed so that they do not
 /// point the inner one at another toolchain.
 pub(crate) fn rustup_run(toolchain: &str, program: &str) -> Command {
     let mut command = Command::new("rustup");
-    command.args(["run", toolchain, program]).current_dir(crate::run::root());
+    command
+        .args(["run", toolchain, program])
+        .current_dir(crate::run::root());
     for var in "CARGO RUSTC RUSTDOC RUSTUP_TOOLCHAIN RUSTC_WRAPPER".split(' ') {
         command.env_remove(var);
     }
     command
 }
 
-/// `rustup toolchain install` of `toolchain` (minimal profile, with
-/// `components`), tried twice: the download sometimes fails once.
-pub(crate) fn install_toolchain(
+/// Makes sure `rustup run <toolchain> <probe>` works, else installs
+/// `toolchain` (minimal profile, with `components`) with `rustup`, tried
+/// twice: the download sometimes fails once.
+pub(crate) fn ensure_toolchain(
     toolchain: &str,
+    probe: &str,
     components: &[&str],
-) -> Result<std::process::Output, String> {
+) -> Result<(), String> {
+    let mut words = probe.split(' ');
+    let mut probe = rustup_run(toolchain, words.next().unwrap_or_default());
+    if capture(probe.args(words)).is_ok() {
+        return Ok(());
+    }
     let mut install = Command::new("rustup");
     install.args(["toolchain", "install", toolchain, "--profile", "minimal"]);
     if !components.is_empty() {
         install.args(["--component", &components.join(",")]);
     }
     install.arg("--no-self-update");
-    capture(&mut install).or_else(|_| capture(&mut install))
+    capture(&mut install)
+        .or_else(|_| capture(&mut install))
+        .map(drop)
 }
 
 #[cfg(test)]
@@ -93,7 +97,10 @@ mod tests {
         assert!(find_program(&[missing, "no-such-program-on-path"]).is_none());
         let this = std::env::current_exe().unwrap();
         let this = this.to_str().unwrap();
-        assert_eq!(find_program(&[missing, this]).as_deref(), Some(Path::new(this)));
+        assert_eq!(
+            find_program(&[missing, this]).as_deref(),
+            Some(Path::new(this))
+        );
     }
 
     #[test]
@@ -106,6 +113,9 @@ mod tests {
         let local = missing_when("no wine64", false).unwrap();
         assert!(local.starts_with(SKIPPED) && local.contains("no wine64"));
         let ci = missing_when("no wine64", true).unwrap_err();
-        assert!(ci.contains("no wine64") && ci.contains("TEMPKIT_CI"), "{ci}");
+        assert!(
+            ci.contains("no wine64") && ci.contains("TEMPKIT_CI"),
+            "{ci}"
+        );
     }
 }

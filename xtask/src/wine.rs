@@ -1,11 +1,8 @@
-//! `cargo xtask ci wine`: the workspace's tests, built for
-//! `x86_64-pc-windows-gnu`, run as Windows binaries under Wine, with a
-//! `ProcessPrng` shim DLL (`xtask/wine/`), in a prefix of our own under
-//! `target/wine`; nothing is left outside it. It reports how many tests
-//! passed per crate, and fails if any failed, if none ran, if the run takes
-//! longer than [`TEST_TIMEOUT`], or if the tests left anything in the
-//! prefix's Windows `Temp` directory. Each step, and why: "The Windows tests
-//! under Wine" in `docs/platforms.md`.
+//! `cargo xtask ci wine`: the workspace's tests as Windows binaries under
+//! Wine, in a prefix of our own under `target/wine`, failing on a failed
+//! test, on none, after [`TEST_TIMEOUT`] or on litter in the prefix's
+//! `Temp`. Each step, and why: "The Windows tests under Wine" in
+//! `docs/platforms.md`.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -13,7 +10,7 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::litter::Watched;
-use crate::run::{Tally, at, capture, cargo_args, remove_tree, root, show};
+use crate::run::{Tally, at, capture, cargo_args, remove_tree, root, show, stdout_of};
 use crate::tools::{find_program, missing, skipped};
 
 /// The Windows target Wine runs (its cargo runner is set below).
@@ -30,13 +27,16 @@ const MINGW_GCC: &str = "x86_64-w64-mingw32-gcc";
 /// Where Wine's programs are: Debian and Ubuntu's `wine64` package first
 /// (it puts nothing on `PATH` but `wine64` itself), then `PATH`.
 const WINE_CANDIDATES: &[&str] = &["/usr/lib/wine/wine64", "wine64", "wine"];
-const WINESERVER_CANDIDATES: &[&str] =
-    &["/usr/lib/wine/wineserver", "/usr/lib/wine/wineserver64", "wineserver"];
+const WINESERVER_CANDIDATES: &[&str] = &[
+    "/usr/lib/wine/wineserver",
+    "/usr/lib/wine/wineserver64",
+    "wineserver",
+];
 
 /// The tools this step runs.
 struct Tools {
     wine: PathBuf,
-    wineserver: PathBuf,
+    server: PathBuf,
     gcc: PathBuf,
 }
 
@@ -45,14 +45,13 @@ impl Tools {
     fn find() -> Result<Tools, String> {
         let wine = find_program(WINE_CANDIDATES).zip(find_program(WINESERVER_CANDIDATES));
         let gcc = find_program(&[MINGW_GCC]);
-        if let (Some((wine, wineserver)), Some(gcc)) = (&wine, &gcc) {
-            let (wine, wineserver, gcc) = (wine.clone(), wineserver.clone(), gcc.clone());
-            return Ok(Tools { wine, wineserver, gcc });
-        }
         let absent = [
             wine.is_none().then_some("Wine (wine64, wineserver)"),
             gcc.is_none().then_some(MINGW_GCC),
         ];
+        if let (Some((wine, server)), Some(gcc)) = (wine, gcc) {
+            return Ok(Tools { wine, server, gcc });
+        }
         let absent: Vec<&str> = absent.into_iter().flatten().collect();
         Err(format!(
             "{} not found, so the Windows tests cannot run here; \
@@ -80,16 +79,20 @@ pub(crate) fn wine() -> Result<String, String> {
     let work = root().join("target").join("wine");
     std::fs::create_dir_all(&work).map_err(at(&work))?;
     let dll = build_shim(&tools, &work)?;
-    let prefix = Prefix { tools: &tools, dir: work.join("prefix") };
+    let prefix = Prefix {
+        tools: &tools,
+        dir: work.join("prefix"),
+    };
     let server = prefix.start_server()?;
     prefix.boot(&dll)?;
-    let version = wine_version(&tools);
+    let version = stdout_of(Command::new(&tools.wine).arg("--version"));
+    let version = version.map_or("Wine".into(), |v| v.trim().replace("wine-", "Wine "));
     // The build's temporary files, removed afterwards.
     let scratch = work.join("tmp");
     remove_tree(&scratch)?;
     std::fs::create_dir(&scratch).map_err(at(&scratch))?;
     let windows_temp = prefix.windows_temp()?;
-    let result = run_tests(&tools, &prefix, &scratch, &work.join("test.log"));
+    let result = run_tests(&prefix, &scratch, &work.join("test.log"));
     drop(server);
     let cleared = remove_tree(&scratch);
     let summary = result?;
@@ -111,13 +114,9 @@ fn build_shim(tools: &Tools, work: &Path) -> Result<PathBuf, String> {
     {
         return Ok(dll);
     }
-    capture(
-        Command::new(&tools.gcc)
-            .args(["-shared", "-O2", "-Wall", "-Werror", "-o"])
-            .arg(&dll)
-            .arg(&source)
-            .arg("-ladvapi32"),
-    )?;
+    let mut gcc = Command::new(&tools.gcc);
+    gcc.args(["-shared", "-O2", "-Wall", "-Werror", "-o"]);
+    capture(gcc.arg(&dll).arg(&source).arg("-ladvapi32"))?;
     Ok(dll)
 }
 
@@ -165,7 +164,7 @@ impl Prefix<'_> {
     fn start_server(&self) -> Result<Server<'_>, String> {
         std::fs::create_dir_all(&self.dir).map_err(at(&self.dir))?;
         drop(Server { prefix: self });
-        let mut command = self.command(&self.tools.wineserver);
+        let mut command = self.command(&self.tools.server);
         command.arg("-p");
         self.run_logged(command, &self.dir.with_extension("server.log"))?;
         Ok(Server { prefix: self })
@@ -219,31 +218,22 @@ impl Drop for Server<'_> {
     /// `wineserver -k` (ends every Wine process of the prefix), then
     /// `wineserver -w` (waits until the server is gone).
     fn drop(&mut self) {
+        let log = self.prefix.dir.with_extension("stop.log");
         for flag in ["-k", "-w"] {
-            let mut command = self.prefix.command(&self.prefix.tools.wineserver);
-            let _ = command
-                .arg(flag)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status();
+            let mut command = self.prefix.command(&self.prefix.tools.server);
+            let _ = run_logged(command.arg(flag), &log);
         }
-        remove_server_dir(&self.prefix.dir, Path::new(WINE_SERVER_BASE));
+        // Wine's server makes its socket directory in `$TMPDIR`, which no
+        // Wine process sees here, else in `/tmp`.
+        remove_server_dir(&self.prefix.dir, Path::new("/tmp"));
     }
 }
 
-/// Where Wine's server makes its socket directory: `$TMPDIR`, which no
-/// Wine process sees here, else `/tmp`.
-const WINE_SERVER_BASE: &str = "/tmp";
-
 /// Removes the directory Wine's server made in `base` for `prefix`'s
-/// socket and lock once the server is gone, and its parent if that is
-/// then empty; returns what it removed. Wine names it after the prefix's
-/// device and inode in hex, `server-<dev>-<inode>`, inside a directory of
-/// its own (`wine-XXXXXX` in Debian's Wine, `.wine-<uid>` upstream); a
-/// fresh clone's prefix is a new inode, so without this every run would
-/// leave one behind. Only real directories owned by whoever owns the
-/// prefix are touched.
+/// socket (step 4 in "The Windows tests under Wine", `docs/platforms.md`),
+/// `<base>/wine-XXXXXX/server-<dev>-<inode>` in hex (`.wine-<uid>`
+/// upstream), and its parent if that is then empty; returns what it
+/// removed. Only real directories owned by the prefix's owner are touched.
 #[cfg(unix)]
 fn remove_server_dir(prefix: &Path, base: &Path) -> Vec<PathBuf> {
     use std::os::unix::fs::MetadataExt;
@@ -260,14 +250,12 @@ fn remove_server_dir(prefix: &Path, base: &Path) -> Vec<PathBuf> {
         return removed;
     };
     for entry in entries.flatten() {
-        let parent = entry.path();
-        let file_name = entry.file_name();
-        let file_name = file_name.to_string_lossy();
-        if !(file_name.starts_with("wine-") || file_name.starts_with(".wine-")) {
-            continue;
-        }
+        let (parent, file_name) = (entry.path(), entry.file_name());
+        let wine = ["wine-", ".wine-"]
+            .iter()
+            .any(|p| file_name.to_string_lossy().starts_with(p));
         let server = parent.join(&name);
-        if !owned_dir(&parent) || !owned_dir(&server) {
+        if !wine || !owned_dir(&parent) || !owned_dir(&server) {
             continue;
         }
         if std::fs::remove_dir_all(&server).is_ok() {
@@ -286,22 +274,10 @@ fn remove_server_dir(_prefix: &Path, _base: &Path) -> Vec<PathBuf> {
     Vec::new()
 }
 
-/// "Wine 8.0" or whatever `wine --version` says.
-fn wine_version(tools: &Tools) -> String {
-    let Ok(out) = capture(Command::new(&tools.wine).arg("--version")) else {
-        return "Wine".to_string();
-    };
-    String::from_utf8_lossy(&out.stdout).trim().replace("wine-", "Wine ")
-}
-
 /// `cargo test` for the Windows target with Wine as the runner; output in
 /// `log`. Returns the summary of what passed.
-fn run_tests(
-    tools: &Tools,
-    prefix: &Prefix<'_>,
-    scratch: &Path,
-    log: &Path,
-) -> Result<String, String> {
+fn run_tests(prefix: &Prefix<'_>, scratch: &Path, log: &Path) -> Result<String, String> {
+    let tools = prefix.tools;
     let mut command = cargo_args("test --workspace --locked --no-fail-fast --target");
     command.arg(TARGET);
     // Cargo splits the runner at white space.
@@ -322,7 +298,9 @@ fn run_tests(
     let (tally, log) = (Tally::of(&text), log.display());
     if !status.success() || tally.failed > 0 {
         let shown = show(&command);
-        return Err(format!("`{shown}` failed ({status}); the log is {log}\n{text}"));
+        return Err(format!(
+            "`{shown}` failed ({status}); the log is {log}\n{text}"
+        ));
     }
     if tally.passed() == 0 {
         return Err(format!("no test ran under Wine: the log is {log}\n{text}"));
@@ -346,9 +324,10 @@ fn run_logged(command: &mut Command, log: &Path) -> Result<(ExitStatus, String),
                 let _ = child.kill();
                 let _ = child.wait();
                 let text = std::fs::read_to_string(log).unwrap_or_default();
-                let secs = TEST_TIMEOUT.as_secs();
-                let shown = show(command);
-                return Err(format!("`{shown}` still running after {secs} s: killed\n{text}"));
+                let (shown, secs) = (show(command), TEST_TIMEOUT.as_secs());
+                return Err(format!(
+                    "`{shown}` still running after {secs} s: killed\n{text}"
+                ));
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(200)),
             Err(e) => return Err(format!("waiting for `{}`: {e}", show(command))),
@@ -412,7 +391,10 @@ mod tests {
         std::fs::create_dir_all(&parent).unwrap();
         let name = format!("server-{:x}-{:x}", meta.dev(), meta.ino());
         std::os::unix::fs::symlink(&outside, parent.join(name)).unwrap();
-        assert_eq!(remove_server_dir(&prefix, &work.path().join("tmp")), Vec::<PathBuf>::new());
+        assert_eq!(
+            remove_server_dir(&prefix, &work.path().join("tmp")),
+            Vec::<PathBuf>::new()
+        );
         assert!(outside.join("keep").is_file());
     }
 }
