@@ -67,6 +67,10 @@ pub struct Group {
     /// the groups timed with the whole process's CPU time
     /// ([`Clock::for_threads`](crate::clock::Clock::for_threads)).
     pub threads: usize,
+    /// What must be there before the first operation in `place` (the
+    /// probe makes it before counting, for 0 rounds as well); the
+    /// operations make it themselves when it is missing.
+    pub setup: fn(&Place, &mut Scratch) -> io::Result<()>,
     /// The contenders, ours first.
     pub contenders: &'static [Contender],
 }
@@ -106,6 +110,7 @@ pub const ANONYMOUS: Group = Group {
     rounds: 1000,
     samples: 100,
     threads: 1,
+    setup: nothing,
     contenders: &[
         Contender {
             name: "ours",
@@ -145,6 +150,7 @@ pub const NAMED: Group = Group {
     rounds: 1000,
     samples: 100,
     threads: 1,
+    setup: nothing,
     contenders: &[
         Contender {
             name: "ours",
@@ -200,6 +206,7 @@ pub const TEMPDIR: Group = Group {
     rounds: 300,
     samples: 100,
     threads: 1,
+    setup: nothing,
     contenders: &[
         Contender {
             name: "ours",
@@ -269,6 +276,7 @@ pub const NAMES: Group = Group {
     rounds: 1000,
     samples: 100,
     threads: 1,
+    setup: nothing,
     contenders: &[
         Contender {
             name: "ours",
@@ -317,6 +325,7 @@ pub const STORM_NAMED: Group = Group {
     rounds: 3,
     samples: 20,
     threads: STORM_THREADS,
+    setup: nothing,
     contenders: &[
         Contender {
             name: "ours",
@@ -384,6 +393,7 @@ pub const SPOOL_ROLLOVER: Group = Group {
     rounds: 3,
     samples: 20,
     threads: 1,
+    setup: nothing,
     contenders: &[
         Contender {
             name: "ours",
@@ -432,6 +442,7 @@ pub const SPOOL_BUDGET: Group = Group {
     rounds: 3,
     samples: 10,
     threads: STORM_THREADS,
+    setup: nothing,
     contenders: &[
         Contender {
             name: "ours",
@@ -539,6 +550,7 @@ pub const ATOMIC_SAVE: Group = Group {
     rounds: 300,
     samples: 20,
     threads: 1,
+    setup: |place, scratch| scratch.save_target(place).map(drop),
     contenders: &[
         Contender {
             name: "ours",
@@ -603,6 +615,7 @@ pub const MEMORY_FILE: Group = Group {
     rounds: 1000,
     samples: 100,
     threads: 1,
+    setup: nothing,
     contenders: &[
         Contender {
             name: "ours",
@@ -650,6 +663,11 @@ pub const MEMORY_FILE: Group = Group {
         },
     ],
 };
+
+/// The setup of a group that needs none.
+fn nothing(_: &Place, _: &mut Scratch) -> io::Result<()> {
+    Ok(())
+}
 
 /// Drops what was made (closing and deleting it) and passes on the error.
 fn drop_it<T>(made: io::Result<T>) -> io::Result<()> {
