@@ -50,6 +50,7 @@ pub fn ops_group(
     place.activate()?;
     let clock = clock.for_threads(group.threads);
     let mut scratch = Scratch::new()?;
+    (group.setup)(place, &mut scratch)?;
     let floor = group.contender(group.floor).ok_or_else(|| {
         io::Error::other(format!("{} has no contender {}", group.name, group.floor))
     })?;

@@ -3,7 +3,9 @@
 //! create-and-clean-up, done by one contender.
 
 use std::hint::black_box;
-use std::io;
+use std::io::{self, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
 
 use crate::floor::{self, NameBuf};
 use crate::places::Place;
@@ -15,6 +17,7 @@ use crate::spool;
 pub struct Scratch {
     name: NameBuf,
     counter: u64,
+    saved: Option<SaveTarget>,
 }
 
 impl Scratch {
@@ -26,6 +29,7 @@ impl Scratch {
         Ok(Scratch {
             name: NameBuf::new(),
             counter: u64::from_ne_bytes(start),
+            saved: None,
         })
     }
 }
@@ -63,6 +67,10 @@ pub struct Group {
     /// the groups timed with the whole process's CPU time
     /// ([`Clock::for_threads`](crate::clock::Clock::for_threads)).
     pub threads: usize,
+    /// What must be there before the first operation in `place` (the
+    /// probe makes it before counting, for 0 rounds as well); the
+    /// operations make it themselves when it is missing.
+    pub setup: fn(&Place, &mut Scratch) -> io::Result<()>,
     /// The contenders, ours first.
     pub contenders: &'static [Contender],
 }
@@ -83,6 +91,8 @@ pub const GROUPS: &[Group] = &[
     TEMPDIR,
     SPOOL_ROLLOVER,
     SPOOL_BUDGET,
+    ATOMIC_SAVE,
+    MEMORY_FILE,
     NAMES,
 ];
 
@@ -100,6 +110,7 @@ pub const ANONYMOUS: Group = Group {
     rounds: 1000,
     samples: 100,
     threads: 1,
+    setup: nothing,
     contenders: &[
         Contender {
             name: "ours",
@@ -139,6 +150,7 @@ pub const NAMED: Group = Group {
     rounds: 1000,
     samples: 100,
     threads: 1,
+    setup: nothing,
     contenders: &[
         Contender {
             name: "ours",
@@ -194,6 +206,7 @@ pub const TEMPDIR: Group = Group {
     rounds: 300,
     samples: 100,
     threads: 1,
+    setup: nothing,
     contenders: &[
         Contender {
             name: "ours",
@@ -263,6 +276,7 @@ pub const NAMES: Group = Group {
     rounds: 1000,
     samples: 100,
     threads: 1,
+    setup: nothing,
     contenders: &[
         Contender {
             name: "ours",
@@ -311,6 +325,7 @@ pub const STORM_NAMED: Group = Group {
     rounds: 3,
     samples: 20,
     threads: STORM_THREADS,
+    setup: nothing,
     contenders: &[
         Contender {
             name: "ours",
@@ -378,6 +393,7 @@ pub const SPOOL_ROLLOVER: Group = Group {
     rounds: 3,
     samples: 20,
     threads: 1,
+    setup: nothing,
     contenders: &[
         Contender {
             name: "ours",
@@ -426,6 +442,7 @@ pub const SPOOL_BUDGET: Group = Group {
     rounds: 3,
     samples: 10,
     threads: STORM_THREADS,
+    setup: nothing,
     contenders: &[
         Contender {
             name: "ours",
@@ -440,6 +457,217 @@ pub const SPOOL_BUDGET: Group = Group {
         },
     ],
 };
+
+/// The size of the file each safe save writes.
+pub const SAVE_SIZE: usize = 4 * 1024;
+
+/// What each safe save writes.
+static SAVE_BYTES: [u8; SAVE_SIZE] = [b's'; SAVE_SIZE];
+
+/// The file the safe saves of one process replace, in one place: made
+/// (with [`SAVE_SIZE`] bytes, 0644) by the first save there, removed when
+/// the scratch is dropped or moves to another place.
+#[derive(Debug)]
+struct SaveTarget {
+    /// `bench-atomic-save-PID` in the place.
+    path: PathBuf,
+    /// The place's path.
+    dir: PathBuf,
+    /// The hand-written save's temporary sibling; its name changes each
+    /// save.
+    temp: PathBuf,
+}
+
+impl Drop for SaveTarget {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+impl Scratch {
+    /// The file to replace in `place` (made on the first call there), and
+    /// the name buffer for a sibling's name.
+    fn save_target(&mut self, place: &Place) -> io::Result<(&mut SaveTarget, &mut NameBuf)> {
+        if self.saved.as_ref().is_none_or(|s| s.dir != place.path()) {
+            self.saved = None;
+            let path = place
+                .path()
+                .join(format!("bench-atomic-save-{}", std::process::id()));
+            std::fs::write(&path, SAVE_BYTES)?;
+            std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o644))?;
+            self.saved = Some(SaveTarget {
+                temp: path.clone(),
+                path,
+                dir: place.path().to_path_buf(),
+            });
+        }
+        let saved = self.saved.as_mut().expect("made above");
+        Ok((saved, &mut self.name))
+    }
+}
+
+/// The safe save written by hand, with the standard library: the
+/// target's mode read (`stat`), a sibling created with a random name
+/// (`File::create_new`), the bytes written, the mode given to it
+/// (`fchmod`), then with `durable` the file synced (`fsync`), the sibling
+/// renamed over the target, and with `durable` the directory opened,
+/// synced and closed.
+fn save_by_hand(place: &Place, scratch: &mut Scratch, durable: bool) -> io::Result<()> {
+    let (saved, name) = scratch.save_target(place)?;
+    let name = name.random()?;
+    saved
+        .temp
+        .set_file_name(std::ffi::OsStr::from_bytes(name.to_bytes()));
+    let permissions = std::fs::metadata(&saved.path)?.permissions();
+    let mut file = std::fs::File::create_new(&saved.temp)?;
+    file.write_all(&SAVE_BYTES)?;
+    file.set_permissions(permissions)?;
+    if durable {
+        file.sync_all()?;
+    }
+    drop(file);
+    std::fs::rename(&saved.temp, &saved.path)?;
+    if durable {
+        std::fs::File::open(&saved.dir)?.sync_all()?;
+    }
+    Ok(())
+}
+
+/// The path of the file to replace in `place`.
+fn save_path<'a>(place: &Place, scratch: &'a mut Scratch) -> io::Result<&'a Path> {
+    Ok(&scratch.save_target(place)?.0.path)
+}
+
+/// Issue 17: a file of 4 KiB replaced safely, as users call it and by
+/// hand.
+pub const ATOMIC_SAVE: Group = Group {
+    name: "atomic-save",
+    about: "safe save: an existing file of 4 KiB replaced by 4 KiB (its mode kept), atomically",
+    per_place: true,
+    floor: "floor",
+    // 300: a durable save on a busy ext4 takes milliseconds (two
+    // `fsync`s), and once-per-process calls still show as 0.003.
+    rounds: 300,
+    samples: 20,
+    threads: 1,
+    setup: |place, scratch| scratch.save_target(place).map(drop),
+    contenders: &[
+        Contender {
+            name: "ours",
+            about: "`tempfs::write_atomic(path, bytes)` (the default `Durability::Full`: file and \
+                    directory synced)",
+            run: |place, scratch| tempfs::write_atomic(save_path(place, scratch)?, SAVE_BYTES),
+        },
+        Contender {
+            name: "ours-none",
+            about: "`tempfs::AtomicFile::options().durability(tempfs::Durability::None)\
+                    .write(path, bytes)` (no sync)",
+            run: |place, scratch| {
+                tempfs::AtomicFile::options()
+                    .durability(tempfs::Durability::None)
+                    .write(save_path(place, scratch)?, SAVE_BYTES)
+            },
+        },
+        Contender {
+            name: "tempfile",
+            about: "`tempfile::NamedTempFile::new_in(dir)` + `write_all` + \
+                    `as_file().set_permissions(target's)` + `as_file().sync_all()` + \
+                    `persist(path)`, no directory sync (tempfile 3.27)",
+            run: |place, scratch| {
+                let path = save_path(place, scratch)?;
+                let permissions = std::fs::metadata(path)?.permissions();
+                let mut file = tempfile::NamedTempFile::new_in(place.path())?;
+                file.write_all(&SAVE_BYTES)?;
+                file.as_file().set_permissions(permissions)?;
+                file.as_file().sync_all()?;
+                file.persist(path)?;
+                Ok(())
+            },
+        },
+        Contender {
+            name: "floor",
+            about: "by hand with `std`: `fs::metadata(path)` + `File::create_new(sibling)` (a \
+                    13-character name from one `getrandom`) + `write_all` + \
+                    `set_permissions(target's)` + `sync_all` + close + `fs::rename(sibling, \
+                    path)` + `File::open(dir)` + `sync_all` + close",
+            run: |place, scratch| save_by_hand(place, scratch, true),
+        },
+        Contender {
+            name: "floor-none",
+            about: "as `floor`, without the two `sync_all` calls and the directory's opening",
+            run: |place, scratch| save_by_hand(place, scratch, false),
+        },
+    ],
+};
+
+/// The size of what is written to each memory file.
+pub const MEMORY_SIZE: usize = 64 * 1024;
+
+/// What is written to each memory file.
+static MEMORY_BYTES: [u8; MEMORY_SIZE] = [b'm'; MEMORY_SIZE];
+
+/// Issue 19: a file in memory, created, written and closed.
+pub const MEMORY_FILE: Group = Group {
+    name: "memory-file",
+    about: "memory file: create + write 64 KiB + close",
+    per_place: false,
+    floor: "memfd",
+    rounds: 1000,
+    samples: 100,
+    threads: 1,
+    setup: nothing,
+    contenders: &[
+        Contender {
+            name: "ours",
+            about: "`tempfs::memory_file()` + `write_all` + drop",
+            run: |_, _| {
+                let mut file = tempfs::memory_file()?;
+                file.write_all(&MEMORY_BYTES)?;
+                drop(black_box(file));
+                Ok(())
+            },
+        },
+        Contender {
+            name: "tmpfs",
+            about: "`open(\"/dev/shm\", O_TMPFILE|O_RDWR|O_EXCL|O_CLOEXEC, 0600)` (rustix) + \
+                    `write_all` + `close`",
+            run: |_, _| {
+                let flags = rustix::fs::OFlags::TMPFILE
+                    | rustix::fs::OFlags::RDWR
+                    | rustix::fs::OFlags::EXCL
+                    | rustix::fs::OFlags::CLOEXEC;
+                let mode = rustix::fs::Mode::RUSR | rustix::fs::Mode::WUSR;
+                let fd = rustix::fs::open(crate::places::SHM, flags, mode).map_err(|e| {
+                    io::Error::new(
+                        io::Error::from(e).kind(),
+                        format!("O_TMPFILE in {}: {e}", crate::places::SHM),
+                    )
+                })?;
+                let mut file = std::fs::File::from(fd);
+                file.write_all(&MEMORY_BYTES)?;
+                drop(black_box(file));
+                Ok(())
+            },
+        },
+        Contender {
+            name: "memfd",
+            about: "`rustix::fs::memfd_create(c\"tmp\", MemfdFlags::CLOEXEC)` + `write_all` + \
+                    `close`",
+            run: |_, _| {
+                let fd = rustix::fs::memfd_create(c"tmp", rustix::fs::MemfdFlags::CLOEXEC)?;
+                let mut file = std::fs::File::from(fd);
+                file.write_all(&MEMORY_BYTES)?;
+                drop(black_box(file));
+                Ok(())
+            },
+        },
+    ],
+};
+
+/// The setup of a group that needs none.
+fn nothing(_: &Place, _: &mut Scratch) -> io::Result<()> {
+    Ok(())
+}
 
 /// Drops what was made (closing and deleting it) and passes on the error.
 fn drop_it<T>(made: io::Result<T>) -> io::Result<()> {
@@ -469,6 +697,8 @@ mod tests {
                 }
             }
         }
+        // The safe saves' target goes with the scratch.
+        drop(scratch);
         assert_eq!(std::fs::read_dir(&root).unwrap().count(), 0);
         tempcore::reset_temp_dir();
         std::fs::remove_dir(&root).unwrap();

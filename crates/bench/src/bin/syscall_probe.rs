@@ -161,6 +161,9 @@ mod linux {
         // the default directory, so it is made here, for 0 rounds as well.
         let _shared = tempcore::Dir::open_shared(place.path())
             .map_err(|e| format!("opening {}: {e}", place.path().display()))?;
+        // What the group needs there first (the file a safe save
+        // replaces): setup too.
+        (g.setup)(&place, &mut scratch).map_err(|e| format!("{group}: setting up: {e}"))?;
         for round in 0..rounds {
             (c.run)(&place, &mut scratch)
                 .map_err(|e| format!("{group}/{contender}, round {round}: {e}"))?;

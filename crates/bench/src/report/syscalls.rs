@@ -219,6 +219,49 @@ pub const BUDGETS: &[Budget] = &[
         required: &[(&["read", "pread64"], 1.0)],
     },
     Budget {
+        group: "atomic-save",
+        contender: "ours-none",
+        text: "what a save does today at `Durability::None`, replacing a file of the same \
+               owner: `newfstatat(dir path)` (is the shared handle of the directory still the \
+               directory at that path) + `newfstatat(dirfd, name, AT_SYMLINK_NOFOLLOW)` (the \
+               target's kind and mode) + `openat(dirfd, \".\", O_TMPFILE)` + `write` + \
+               `fstat` (the new file's owner and mode, against the target's) + `fchmod` (the \
+               target's mode) + `linkat` (to a hidden sibling) + `renameat` (over the target) + \
+               `close`: 9; no `fchown` when the owner and group are already the target's",
+        calls: &[
+            ("newfstatat", 2.0),
+            ("openat", 1.0),
+            ("write", 1.0),
+            ("fstat", 1.0),
+            ("fchmod", 1.0),
+            ("linkat", 1.0),
+            ("renameat", 1.0),
+            ("close", 1.0),
+        ],
+        others: 0.0,
+        total: 9.0,
+        required: &[
+            (&["openat"], 1.0),
+            (&["write"], 1.0),
+            (&["linkat"], 1.0),
+            (&["renameat"], 1.0),
+            (&["close"], 1.0),
+        ],
+    },
+    Budget {
+        group: "memory-file",
+        contender: "ours",
+        text: "`memfd_create` + `write` (one for 64 KiB) + `close`",
+        calls: &[("memfd_create", 1.0), ("write", 1.0), ("close", 1.0)],
+        others: 0.0,
+        total: 3.0,
+        required: &[
+            (&["memfd_create"], 1.0),
+            (&["write"], 1.0),
+            (&["close"], 1.0),
+        ],
+    },
+    Budget {
         group: "names",
         contender: "ours",
         text: "`getrandom` fewer than 1 per 100 names, nothing else",
