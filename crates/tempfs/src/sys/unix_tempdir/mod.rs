@@ -66,11 +66,14 @@ pub(crate) fn is_removed(dir: &Dir) -> io::Result<bool> {
 
 /// The directory now at `name` in `parent`, where a `TempDir`'s removed
 /// directory was, opened without following a symlink, if cleanup may
-/// remove it: it belongs to this process's effective user and is on the
-/// device of `parent`, and `parent` belongs to this user or root and is
-/// sticky or writable by its owner alone. Then no other (non-root) user
-/// can have put it there: another's directory belongs to them, and none
-/// can rename one of ours into place. Otherwise why not.
+/// remove it: it belongs to this process's effective user, its group and
+/// others cannot write it, it is on the device of `parent`, and `parent`
+/// belongs to this user or root and is sticky or writable by its owner
+/// alone. Then no other (non-root) user can have put it there: another's
+/// directory belongs to them, none can rename one of ours into place, and
+/// none can move one of ours they may write (it keeps its owner, and
+/// moving a directory needs write permission on it, not ownership).
+/// Otherwise why not.
 pub(crate) fn replacement(parent: &Dir, name: &OsStr) -> io::Result<Result<Dir, &'static str>> {
     let new = match Dir::open_handle_at(parent, name) {
         Ok(new) => new,
@@ -83,11 +86,13 @@ pub(crate) fn replacement(parent: &Dir, name: &OsStr) -> io::Result<Result<Dir, 
         }
     };
     let euid = rustix::process::geteuid().as_raw();
-    let (new_owner, _, new_dev) = ops::owner(&new)?;
+    let (new_owner, new_mode, new_dev) = ops::owner(&new)?;
     let (owner, mode, dev) = ops::owner(parent)?;
     let guarded = (owner == euid || owner == 0) && (mode & 0o1000 != 0 || mode & 0o022 == 0);
     Ok(if new_owner != euid {
         Err("another user's directory stands in its place")
+    } else if new_mode & 0o022 != 0 {
+        Err("the directory in its place is writable by other users, who may have moved it there")
     } else if new_dev != dev {
         Err("the directory in its place is on another device")
     } else if !guarded {

@@ -197,7 +197,7 @@ fn its_directory_removed_and_made_again_by_its_own_user_is_removed() {
     for close in [true, false] {
         let dir = TempDir::new_in(scratch.path()).unwrap();
         fs::remove_dir(dir.path()).unwrap();
-        fs::create_dir(dir.path()).unwrap();
+        remake(dir.path());
         build_tree(dir.path(), 1, 2, 2);
         if close {
             dir.close().unwrap();
@@ -206,6 +206,14 @@ fn its_directory_removed_and_made_again_by_its_own_user_is_removed() {
         }
         assert!(scratch.entries().is_empty(), "close: {close}");
     }
+}
+
+/// Makes the directory `path` again as its program would, mode 0755
+/// whatever the umask (a replacement group or others can write is never
+/// removed).
+fn remake(path: &Path) {
+    fs::create_dir(path).unwrap();
+    testkit::set_mode(path, 0o755);
 }
 
 #[test]
@@ -217,7 +225,7 @@ fn its_own_user_s_directory_in_a_parent_others_can_change_is_left() {
     let dir = TempDir::new_in(scratch.path()).unwrap();
     let path = dir.path().to_path_buf();
     fs::remove_dir(&path).unwrap();
-    fs::create_dir(&path).unwrap();
+    remake(&path);
     fs::write(path.join("f"), b"kept").unwrap();
     let err = dir.close().unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::Other, "{err}");

@@ -188,3 +188,35 @@ fn a_directory_another_user_put_in_its_place_is_left() {
     assert_eq!(PathError::find(&err).unwrap().path(), path);
     assert_eq!(fs::read(path.join("theirs")).unwrap(), b"not yours");
 }
+
+#[test]
+fn a_root_owned_directory_another_user_moved_into_its_place_is_left() {
+    // Moving a directory needs write permission on it, not ownership, and
+    // it keeps its owner: `nobody` moves a root-owned 0777 directory, out
+    // of a directory of its own, into the freed name in a root-owned
+    // sticky parent. Root's cleanup must not delete what is inside, which
+    // `nobody` could not delete itself.
+    let scratch = testkit::Scratch::new("moved-in");
+    let parent = scratch.join("sticky");
+    fs::create_dir(&parent).unwrap();
+    testkit::set_mode(&parent, 0o1777);
+    let theirs = scratch.join("nobodys");
+    fs::create_dir(&theirs).unwrap();
+    std::os::unix::fs::chown(&theirs, Some(child::NOBODY), Some(child::NOBODY)).unwrap();
+    let moved = theirs.join("moved");
+    fs::create_dir(&moved).unwrap();
+    testkit::set_mode(&moved, 0o777);
+    fs::create_dir(moved.join("precious")).unwrap();
+    testkit::set_mode(&moved.join("precious"), 0o755);
+    fs::write(moved.join("precious/data"), b"root's").unwrap();
+    let dir = TempDir::new_in(&parent).unwrap();
+    let path = dir.path().to_path_buf();
+    fs::remove_dir(&path).unwrap();
+    child::as_nobody(|| fs::rename(&moved, &path).unwrap());
+    assert_eq!(testkit::mode_of(&path), 0o777);
+    let err = dir.close().unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::Other, "{err}");
+    assert!(err.to_string().contains("writable by other users"), "{err}");
+    assert_eq!(PathError::find(&err).unwrap().path(), path);
+    assert_eq!(fs::read(path.join("precious/data")).unwrap(), b"root's");
+}
