@@ -95,6 +95,25 @@ pub(crate) fn entry_at(dir: &Dir, name: &OsStr) -> io::Result<Option<Entry>> {
     Ok(Some(Entry { kind, kept }))
 }
 
+/// Whether `entry`, found in `dir`, belongs to someone the kernel would
+/// not trust there: `dir` is sticky and others than its owner may write
+/// it (group- or other-writable, as `/tmp`), and `entry` is owned neither
+/// by the process's effective user nor by the directory's owner. The
+/// kernel then refuses to follow such a link (`fs.protected_symlinks`)
+/// and to open such a file with `O_CREAT` (`fs.protected_regular`); a
+/// save refuses both the same way.
+pub(crate) fn foreign_in_shared_dir(dir: &Dir, entry: &Entry) -> io::Result<bool> {
+    let stat = rfs::fstat(dir)?;
+    #[allow(
+        clippy::unnecessary_cast,
+        reason = "the stat fields' widths differ between platforms"
+    )]
+    let (dir_mode, dir_owner) = (stat.st_mode as u32, stat.st_uid as u32);
+    let shared = dir_mode & 0o1000 != 0 && dir_mode & 0o022 != 0;
+    let owner = entry.kept.uid;
+    Ok(shared && owner != rustix::process::geteuid().as_raw() && owner != dir_owner)
+}
+
 /// `readlinkat(dir, name)`: where the symbolic link `name` points.
 pub(crate) fn read_link_at(dir: &Dir, name: &OsStr) -> io::Result<PathBuf> {
     loop {
