@@ -253,7 +253,11 @@ impl AtomicOptions {
 /// By default a replacing save keeps the replaced file's permission bits
 /// (set-user-ID, set-group-ID and sticky included) and, where the process
 /// may, its owner and group: root keeps both; an owner keeps a group it
-/// belongs to; otherwise the new file is the saving user's. On Windows it
+/// belongs to; otherwise the new file is the saving user's. Bits meant
+/// for an owner or group that was not kept are not given to the new
+/// ones: a group not kept gets no access and no set-group-ID, an owner
+/// not kept no set-user-ID (a 0660 file of another group is saved 0600).
+/// On Windows it
 /// keeps the access list instead. Not kept: extended attributes, POSIX
 /// ACL entries beyond the mode (the new file gets the directory's default
 /// ACL, as any new file does, its mask set from the kept mode), SELinux

@@ -121,9 +121,34 @@ fn a_user_who_may_not_keep_the_group_still_saves() {
     as_nobody(|| {
         write_atomic(&target, b"new").unwrap();
         assert_eq!(owner(&target), (NOBODY, NOBODY));
-        assert_eq!(mode(&target), 0o666);
+        // The bits that were another group's are not given to nobody's.
+        assert_eq!(mode(&target), 0o606);
     });
     assert_eq!(read(&target), "new");
+}
+
+#[test]
+fn bits_meant_for_an_owner_or_group_not_kept_are_dropped() {
+    let scratch = Scratch::new("atomic-drop-bits");
+    let dir = nobodys_dir(&scratch, "project");
+    let target = dir.join("team.db");
+    for (before, after) in [(0o660, 0o600), (0o6770, 0o700), (0o4755, 0o705)] {
+        std::fs::write(&target, b"old").unwrap();
+        std::os::unix::fs::chown(&target, Some(OTHER_UID), Some(OTHER_GID)).unwrap();
+        set_mode(&target, before);
+        as_nobody(|| {
+            write_atomic(&target, b"new").unwrap();
+            assert_eq!(owner(&target), (NOBODY, NOBODY));
+            assert_eq!(
+                mode(&target),
+                after,
+                "{before:o} became {:o}",
+                mode(&target)
+            );
+        });
+        assert_eq!(read(&target), "new");
+    }
+    assert_eq!(testkit::entries(&dir), ["team.db"]);
 }
 
 #[test]
