@@ -30,7 +30,9 @@ const SAVING: &str = "saving";
 /// less the umask), not 0600. Readers of `path` see the old file or the
 /// complete new one, never a part and never nothing; after a power cut
 /// the same holds. A symbolic link at `path` is followed: the file it
-/// names is replaced, the link stays.
+/// names is replaced, the link stays (but see
+/// [`AtomicOptions::follow_symlinks`] for links and files in a shared
+/// sticky directory such as `/tmp`).
 ///
 /// The same as `AtomicFile::new(path)?`, `write_all(contents)`, `commit()`;
 /// [`AtomicOptions`] says otherwise for any of it.
@@ -47,8 +49,8 @@ const SAVING: &str = "saving";
 ///
 /// A target that is a directory, a FIFO, a device or a socket, a path
 /// that does not end in a file name (empty, or with a trailing
-/// separator), a directory that cannot be written, a full disk or quota:
-/// an error that keeps the OS's [`io::ErrorKind`] and names the path; the
+/// separator), a directory that cannot be written, another user's link
+/// or file in a shared sticky directory, a full disk or quota: an error that keeps the OS's [`io::ErrorKind`] and names the path; the
 /// target is unchanged and nothing is left in its directory.
 pub fn write_atomic(path: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> io::Result<()> {
     AtomicOptions::new().write(path, contents)
@@ -177,6 +179,16 @@ impl AtomicOptions {
     /// (as editors save): the link stays a link. With `false`, a link at
     /// the target is refused with [`io::ErrorKind::InvalidInput`]. Either
     /// way a link is never replaced by a regular file.
+    ///
+    /// As the kernel's `fs.protected_symlinks` and `fs.protected_regular`
+    /// rules do for a plain `open`, in a sticky directory that others may
+    /// write (as `/tmp`) a link is followed, and a file replaced, only if
+    /// it is owned by the process's effective user or by the directory's
+    /// owner; otherwise the save fails with
+    /// [`io::ErrorKind::PermissionDenied`] naming it. Elsewhere a link is
+    /// followed whoever owns it: who may write the directories on the way
+    /// may send the save to any file the process may write, so pass
+    /// `false` for a path in a directory other users may write.
     pub const fn follow_symlinks(mut self, follow: bool) -> Self {
         self.follow_symlinks = follow;
         self
@@ -241,7 +253,11 @@ impl AtomicOptions {
 /// By default a replacing save keeps the replaced file's permission bits
 /// (set-user-ID, set-group-ID and sticky included) and, where the process
 /// may, its owner and group: root keeps both; an owner keeps a group it
-/// belongs to; otherwise the new file is the saving user's. On Windows it
+/// belongs to; otherwise the new file is the saving user's. Bits meant
+/// for an owner or group that was not kept are not given to the new
+/// ones: a group not kept gets no access and no set-group-ID, an owner
+/// not kept no set-user-ID (a 0660 file of another group is saved 0600).
+/// On Windows it
 /// keeps the access list instead. Not kept: extended attributes, POSIX
 /// ACL entries beyond the mode (the new file gets the directory's default
 /// ACL, as any new file does, its mask set from the kept mode), SELinux
@@ -256,7 +272,10 @@ impl AtomicOptions {
 /// link is read relative to that handle (`readlinkat`), and its target's
 /// directory is opened relative to it (`openat`), up to 40 times; the
 /// directories leading to the target are resolved as the kernel resolves
-/// any path. A link that changes between these steps and the commit is a
+/// any path. In a sticky directory that others may write, a link or file
+/// owned by neither the process's effective user nor the directory's
+/// owner is refused ([`AtomicOptions::follow_symlinks`]), as the kernel
+/// would refuse to follow or open it. A link that changes between these steps and the commit is a
 /// race the caller's directory permissions must exclude: the commit
 /// replaces the name it resolved, in the directory it holds open. On
 /// Windows the links are read by path.
@@ -460,6 +479,22 @@ fn resolve(path: &Path, follow: bool) -> io::Result<(Arc<Dir>, OsString, PathBuf
         let Some(entry) = entry else {
             return Ok((dir, name, shown, None));
         };
+        if (entry.kind == EntryKind::File || (entry.kind == EntryKind::Link && follow))
+            && sys::foreign_in_shared_dir(&dir, &entry)
+                .map_err(|e| PathError::wrap(e, SAVING, dir.path()))?
+        {
+            let what = if entry.kind == EntryKind::Link {
+                "symbolic link"
+            } else {
+                "file"
+            };
+            let why = format!(
+                "it is a {what} owned by another user in a sticky directory that others may \
+                 write, which the kernel's protected_symlinks and protected_regular rules would \
+                 not use either"
+            );
+            return Err(refuse(io::ErrorKind::PermissionDenied, &shown, why));
+        }
         match entry.kind {
             EntryKind::File => return Ok((dir, name, shown, Some(entry.kept))),
             EntryKind::Dir => {

@@ -95,6 +95,25 @@ pub(crate) fn entry_at(dir: &Dir, name: &OsStr) -> io::Result<Option<Entry>> {
     Ok(Some(Entry { kind, kept }))
 }
 
+/// Whether `entry`, found in `dir`, belongs to someone the kernel would
+/// not trust there: `dir` is sticky and others than its owner may write
+/// it (group- or other-writable, as `/tmp`), and `entry` is owned neither
+/// by the process's effective user nor by the directory's owner. The
+/// kernel then refuses to follow such a link (`fs.protected_symlinks`)
+/// and to open such a file with `O_CREAT` (`fs.protected_regular`); a
+/// save refuses both the same way.
+pub(crate) fn foreign_in_shared_dir(dir: &Dir, entry: &Entry) -> io::Result<bool> {
+    let stat = rfs::fstat(dir)?;
+    #[allow(
+        clippy::unnecessary_cast,
+        reason = "the stat fields' widths differ between platforms"
+    )]
+    let (dir_mode, dir_owner) = (stat.st_mode as u32, stat.st_uid as u32);
+    let shared = dir_mode & 0o1000 != 0 && dir_mode & 0o022 != 0;
+    let owner = entry.kept.uid;
+    Ok(shared && owner != rustix::process::geteuid().as_raw() && owner != dir_owner)
+}
+
 /// `readlinkat(dir, name)`: where the symbolic link `name` points.
 pub(crate) fn read_link_at(dir: &Dir, name: &OsStr) -> io::Result<PathBuf> {
     loop {
@@ -132,37 +151,55 @@ pub(crate) fn open_dir_beside(dir: &Dir, rel: &Path) -> io::Result<Dir> {
 /// the process may (`fchown`; a process that may not change the owner may
 /// still set a group it belongs to; one that may do neither keeps its
 /// own), then the permission bits `mode` (`fchmod`, after `fchown`, which
-/// clears set-user-ID), then, with `times`, the replaced file's access
+/// clears set-user-ID; with `keep_access`, less the group bits and
+/// set-group-ID when the group was not kept and less set-user-ID when the
+/// owner was not), then, with `times`, the replaced file's access
 /// and modification times (`futimens`). Nothing is changed that already
-/// is as asked. `staged` and `keep_access` matter on Windows only: unix
-/// keeps access through the owner, group and mode.
+/// is as asked. `staged` matters on Windows only.
 pub(crate) fn carry_over(
     file: &File,
     _staged: Option<&Path>,
     kept: Option<&Kept>,
-    _keep_access: bool,
+    keep_access: bool,
     mode: Option<u32>,
     times: bool,
 ) -> io::Result<()> {
     let now = rfs::fstat(file)?;
+    let mut mode = mode;
     if let Some(kept) = kept {
         #[allow(
             clippy::unnecessary_cast,
             reason = "the stat fields' widths differ between platforms"
         )]
         let (uid, gid) = (now.st_uid as u32, now.st_gid as u32);
+        let (mut got_uid, mut got_gid) = (uid, gid);
         if (uid, gid) != (kept.uid, kept.gid) {
             let owner = Some(Uid::from_raw(kept.uid));
             let group = Some(Gid::from_raw(kept.gid));
             match rfs::fchown(file, owner, group) {
-                Ok(()) => {}
+                Ok(()) => (got_uid, got_gid) = (kept.uid, kept.gid),
                 Err(Errno::PERM) if gid != kept.gid => match rfs::fchown(file, None, group) {
-                    Ok(()) | Err(Errno::PERM) => {}
+                    Ok(()) => got_gid = kept.gid,
+                    Err(Errno::PERM) => {}
                     Err(e) => return Err(e.into()),
                 },
                 Err(Errno::PERM) => {}
                 Err(e) => return Err(e.into()),
             }
+        }
+        // The kept bits were meant for the replaced file's owner and
+        // group: a group that was not kept gets no access (nor
+        // set-group-ID), an owner that was not kept no set-user-ID.
+        if keep_access {
+            mode = mode.map(|mut mode| {
+                if got_gid != kept.gid {
+                    mode &= !0o2070;
+                }
+                if got_uid != kept.uid {
+                    mode &= !0o4000;
+                }
+                mode
+            });
         }
     }
     if let Some(mode) = mode {

@@ -92,6 +92,11 @@ pub(crate) fn entry_at(dir: &Dir, name: &OsStr) -> io::Result<Option<Entry>> {
     Ok(Some(Entry { kind, kept }))
 }
 
+/// Never on Windows: no directory there is sticky.
+pub(crate) fn foreign_in_shared_dir(_dir: &Dir, _entry: &Entry) -> io::Result<bool> {
+    Ok(false)
+}
+
 /// Where the symbolic link `name` in `dir` points (std's `read_link`, by
 /// path).
 pub(crate) fn read_link_at(dir: &Dir, name: &OsStr) -> io::Result<PathBuf> {

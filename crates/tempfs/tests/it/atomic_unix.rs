@@ -121,9 +121,34 @@ fn a_user_who_may_not_keep_the_group_still_saves() {
     as_nobody(|| {
         write_atomic(&target, b"new").unwrap();
         assert_eq!(owner(&target), (NOBODY, NOBODY));
-        assert_eq!(mode(&target), 0o666);
+        // The bits that were another group's are not given to nobody's.
+        assert_eq!(mode(&target), 0o606);
     });
     assert_eq!(read(&target), "new");
+}
+
+#[test]
+fn bits_meant_for_an_owner_or_group_not_kept_are_dropped() {
+    let scratch = Scratch::new("atomic-drop-bits");
+    let dir = nobodys_dir(&scratch, "project");
+    let target = dir.join("team.db");
+    for (before, after) in [(0o660, 0o600), (0o6770, 0o700), (0o4755, 0o705)] {
+        std::fs::write(&target, b"old").unwrap();
+        std::os::unix::fs::chown(&target, Some(OTHER_UID), Some(OTHER_GID)).unwrap();
+        set_mode(&target, before);
+        as_nobody(|| {
+            write_atomic(&target, b"new").unwrap();
+            assert_eq!(owner(&target), (NOBODY, NOBODY));
+            assert_eq!(
+                mode(&target),
+                after,
+                "{before:o} became {:o}",
+                mode(&target)
+            );
+        });
+        assert_eq!(read(&target), "new");
+    }
+    assert_eq!(testkit::entries(&dir), ["team.db"]);
 }
 
 #[test]
@@ -346,4 +371,93 @@ fn two_processes_saving_at_once_leave_one_complete_version_never_none() {
     });
     assert!(versions.contains(&std::fs::read(&target).unwrap()));
     assert_eq!(scratch.entries(), ["shared"]);
+}
+
+/// A sticky directory that everyone may write, as `/tmp` (not `/tmp`
+/// itself), and a directory only root may write, beside it in `scratch`.
+fn shared_and_root_only(scratch: &Scratch) -> (PathBuf, PathBuf) {
+    let shared = scratch.join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    set_mode(&shared, 0o1777);
+    let root_only = scratch.join("root-only");
+    std::fs::create_dir(&root_only).unwrap();
+    set_mode(&root_only, 0o755);
+    (shared, root_only)
+}
+
+#[test]
+fn a_strangers_link_in_a_shared_sticky_dir_is_not_followed() {
+    let scratch = Scratch::new("atomic-sticky-link");
+    let (shared, root_only) = shared_and_root_only(&scratch);
+    let existing = root_only.join("existing");
+    std::fs::write(&existing, b"root's").unwrap();
+    set_mode(&existing, 0o600);
+    as_nobody(|| {
+        symlink(root_only.join("new"), shared.join("dangling")).unwrap();
+        symlink(&existing, shared.join("to-existing")).unwrap();
+    });
+    for link in ["dangling", "to-existing"] {
+        let link = shared.join(link);
+        let err = write_atomic(&link, b"root's secret").unwrap_err();
+        assert_names(&err, io::ErrorKind::PermissionDenied, &link);
+        assert!(err.to_string().contains("sticky"), "{err}");
+        assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+    }
+    assert_eq!(read(&existing), "root's");
+    assert_eq!(owner(&existing), (0, 0));
+    assert_eq!(testkit::entries(&root_only), ["existing"]);
+    assert_eq!(testkit::entries(&shared), ["dangling", "to-existing"]);
+}
+
+#[test]
+fn a_strangers_file_in_a_shared_sticky_dir_is_not_replaced() {
+    let scratch = Scratch::new("atomic-sticky-file");
+    let (shared, _) = shared_and_root_only(&scratch);
+    let target = shared.join("app.state");
+    as_nobody(|| {
+        std::fs::write(&target, b"theirs").unwrap();
+        set_mode(&target, 0o666);
+    });
+    let err = write_atomic(&target, b"root's secret").unwrap_err();
+    assert_names(&err, io::ErrorKind::PermissionDenied, &target);
+    assert_eq!(read(&target), "theirs");
+    assert_eq!(owner(&target), (NOBODY, NOBODY));
+    assert_eq!(mode(&target), 0o666);
+    assert_eq!(testkit::entries(&shared), ["app.state"]);
+}
+
+#[test]
+fn links_and_files_the_kernel_trusts_are_still_used() {
+    let scratch = Scratch::new("atomic-sticky-trusted");
+    let (shared, root_only) = shared_and_root_only(&scratch);
+    // Root's own link in a shared sticky directory: followed.
+    symlink(root_only.join("mine"), shared.join("mine")).unwrap();
+    write_atomic(shared.join("mine"), b"root's").unwrap();
+    assert_eq!(read(&root_only.join("mine")), "root's");
+    // A user saving their own file in it: replaced.
+    let theirs = shared.join("theirs");
+    as_nobody(|| {
+        std::fs::write(&theirs, b"old").unwrap();
+        write_atomic(&theirs, b"new").unwrap();
+    });
+    assert_eq!(read(&theirs), "new");
+    // A link owned by the sticky directory's owner: followed.
+    let owned = nobodys_dir(&scratch, "nobodys-sticky");
+    set_mode(&owned, 0o1777);
+    as_nobody(|| symlink(root_only.join("via-owner"), owned.join("link")).unwrap());
+    write_atomic(owned.join("link"), b"followed").unwrap();
+    assert_eq!(read(&root_only.join("via-owner")), "followed");
+    // Not sticky: another user's link and file are used as before.
+    let open = scratch.join("open");
+    std::fs::create_dir(&open).unwrap();
+    set_mode(&open, 0o777);
+    as_nobody(|| {
+        symlink(root_only.join("via-open"), open.join("link")).unwrap();
+        std::fs::write(open.join("file"), b"old").unwrap();
+    });
+    write_atomic(open.join("link"), b"followed").unwrap();
+    assert_eq!(read(&root_only.join("via-open")), "followed");
+    write_atomic(open.join("file"), b"new").unwrap();
+    assert_eq!(read(&open.join("file")), "new");
+    assert_eq!(owner(&open.join("file")), (NOBODY, NOBODY));
 }
