@@ -224,22 +224,25 @@ pub const BUDGETS: &[Budget] = &[
         text: "what a save does today at `Durability::None`, replacing a file of the same \
                owner: `newfstatat(dir path)` (is the shared handle of the directory still the \
                directory at that path) + `newfstatat(dirfd, name, AT_SYMLINK_NOFOLLOW)` (the \
-               target's kind and mode) + `openat(dirfd, \".\", O_TMPFILE)` + `write` + \
-               `fstat` (the new file's owner and mode, against the target's) + `fchmod` (the \
-               target's mode) + `linkat` (to a hidden sibling) + `renameat` (over the target) + \
-               `close`: 9; no `fchown` when the owner and group are already the target's",
+               target's kind and mode) + `fstat(dirfd)` and `geteuid` (is the directory a \
+               shared sticky one, where a stranger's file or link is refused) + \
+               `openat(dirfd, \".\", O_TMPFILE)` + `write` + `fstat` (the new file's owner and \
+               mode, against the target's) + `fchmod` (the target's mode) + `linkat` (to a \
+               hidden sibling) + `renameat` (over the target) + `close`: 11; no `fchown` when \
+               the owner and group are already the target's",
         calls: &[
             ("newfstatat", 2.0),
             ("openat", 1.0),
             ("write", 1.0),
-            ("fstat", 1.0),
+            ("fstat", 2.0),
+            ("geteuid", 1.0),
             ("fchmod", 1.0),
             ("linkat", 1.0),
             ("renameat", 1.0),
             ("close", 1.0),
         ],
         others: 0.0,
-        total: 9.0,
+        total: 11.0,
         required: &[
             (&["openat"], 1.0),
             (&["write"], 1.0),
