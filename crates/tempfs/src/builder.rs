@@ -14,7 +14,7 @@ use tempcore::{
 use crate::dir::TempDir;
 use crate::file::TempFile;
 use crate::named::NamedTempFile;
-use crate::place::{anonymous_in, open_dir};
+use crate::place::{AsDir, anonymous_in, open_dir};
 use crate::retain::{Retain, Retention};
 use crate::sys;
 use crate::temp_path::TempPath;
@@ -168,9 +168,10 @@ impl Builder {
         anonymous_in(dir.as_ref(), &mut self.template()?, &self.file_options())
     }
 
-    /// Creates an anonymous file in the open directory `dir`.
-    pub fn anonymous_at(&self, dir: &Dir) -> io::Result<File> {
-        tempcore::anonymous_file_at(dir, &mut self.template()?, &self.file_options())
+    /// Creates an anonymous file in the open directory `dir` (any
+    /// [`AsDir`] form; the file keeps no handle to it).
+    pub fn anonymous_at(&self, dir: &impl AsDir) -> io::Result<File> {
+        tempcore::anonymous_file_at(dir.as_dir(), &mut self.template()?, &self.file_options())
     }
 
     /// Creates a [`NamedTempFile`] (Python's `NamedTemporaryFile`) in the
@@ -200,8 +201,10 @@ impl Builder {
         self.tempfile_at(&open_dir(dir.as_ref())?)
     }
 
-    /// Creates a [`NamedTempFile`] in the open directory `dir`, sharing
-    /// the handle. Its path is `dir.path()` joined with the new name.
+    /// Creates a [`NamedTempFile`] in the open directory `dir`, which it
+    /// keeps to be removed through: shared if `dir` is an `Arc<Dir>`,
+    /// duplicated otherwise ([`AsDir`]). Its path is `dir.path()` joined
+    /// with the new name.
     ///
     /// ```
     /// use std::sync::Arc;
@@ -212,9 +215,9 @@ impl Builder {
     /// assert!(files.iter().all(|f| f.path().parent() == Some(dir.path())));
     /// # Ok::<(), std::io::Error>(())
     /// ```
-    pub fn tempfile_at(&self, dir: &Arc<Dir>) -> io::Result<NamedTempFile> {
+    pub fn tempfile_at(&self, dir: &impl AsDir) -> io::Result<NamedTempFile> {
         NamedTempFile::create_at(
-            dir,
+            &dir.to_shared()?,
             &mut self.template()?,
             &self.file_options(),
             !self.disable_cleanup,
@@ -223,32 +226,65 @@ impl Builder {
     }
 
     /// Creates a [`TempFile`]: anonymous, and able to be persisted under a
-    /// name atomically, in the default temporary directory.
-    pub fn linkable(&self) -> io::Result<TempFile> {
-        self.linkable_shared(&tempcore::temp_dir_handle()?)
+    /// name atomically, in the default temporary directory
+    /// ([`TempFile::new`]).
+    pub fn temp_file(&self) -> io::Result<TempFile> {
+        self.temp_file_shared(&tempcore::temp_dir_handle()?)
     }
 
-    /// Creates a [`TempFile`] in `dir`: use the directory it will be
-    /// persisted into.
-    pub fn linkable_in(&self, dir: impl AsRef<Path>) -> io::Result<TempFile> {
-        self.linkable_shared(&open_dir(dir.as_ref())?)
+    /// Creates a [`TempFile`] in `dir` ([`TempFile::new_in`]): use the
+    /// directory it will be persisted into.
+    pub fn temp_file_in(&self, dir: impl AsRef<Path>) -> io::Result<TempFile> {
+        self.temp_file_shared(&open_dir(dir.as_ref())?)
     }
 
     /// Creates a [`TempFile`] in the open directory `dir`. The prefix,
     /// suffix and length are checked as for every constructor, but a
     /// [`TempFile`] that has to be staged under a name (no `O_TMPFILE`)
     /// gets a hidden one, `.tmp` and 13 random characters, as its
-    /// documentation promises, whatever the builder's name pattern.
-    pub fn linkable_at(&self, dir: &Dir) -> io::Result<TempFile> {
+    /// documentation promises, whatever the builder's name pattern. Only
+    /// a staged file keeps a handle to `dir` ([`AsDir`]).
+    pub fn temp_file_at(&self, dir: &impl AsDir) -> io::Result<TempFile> {
         self.template()?;
         let mut hidden = Template::new(".tmp", "", DEFAULT_RAND_LEN)?;
-        tempcore::linkable_file_at(dir, &mut hidden, &self.file_options())
-            .map(TempFile::from_linkable)
+        let opts = self.file_options();
+        match dir.shared() {
+            Some(shared) => tempcore::linkable_file_shared_at(shared, &mut hidden, &opts),
+            None => tempcore::linkable_file_at(dir.as_dir(), &mut hidden, &opts),
+        }
+        .map(TempFile::from_linkable)
     }
 
-    /// [`linkable_at`](Self::linkable_at) in a shared directory: a staged
-    /// file keeps a reference to `dir`, not a descriptor of its own.
-    fn linkable_shared(&self, dir: &Arc<Dir>) -> io::Result<TempFile> {
+    /// The old name of [`temp_file`](Self::temp_file).
+    #[deprecated(since = "0.1.0", note = "renamed `temp_file`, after the type it makes")]
+    #[doc(hidden)]
+    pub fn linkable(&self) -> io::Result<TempFile> {
+        self.temp_file()
+    }
+
+    /// The old name of [`temp_file_in`](Self::temp_file_in).
+    #[deprecated(
+        since = "0.1.0",
+        note = "renamed `temp_file_in`, after the type it makes"
+    )]
+    #[doc(hidden)]
+    pub fn linkable_in(&self, dir: impl AsRef<Path>) -> io::Result<TempFile> {
+        self.temp_file_in(dir)
+    }
+
+    /// The old name of [`temp_file_at`](Self::temp_file_at).
+    #[deprecated(
+        since = "0.1.0",
+        note = "renamed `temp_file_at`, after the type it makes"
+    )]
+    #[doc(hidden)]
+    pub fn linkable_at(&self, dir: &impl AsDir) -> io::Result<TempFile> {
+        self.temp_file_at(dir)
+    }
+
+    /// [`temp_file_at`](Self::temp_file_at) in a shared directory: a
+    /// staged file keeps a reference to `dir`, not a descriptor of its own.
+    fn temp_file_shared(&self, dir: &Arc<Dir>) -> io::Result<TempFile> {
         self.template()?;
         let mut hidden = Template::new(".tmp", "", DEFAULT_RAND_LEN)?;
         tempcore::linkable_file_shared_at(dir, &mut hidden, &self.file_options())
@@ -371,8 +407,9 @@ impl Builder {
         TempDir::create(self, open_dir(dir.as_ref())?)
     }
 
-    /// [`tempdir`](Self::tempdir) in the open directory `dir`, sharing its
-    /// handle. The new directory's path is `dir.path()` joined with its
+    /// [`tempdir`](Self::tempdir) in the open directory `dir`, which the
+    /// new directory keeps as its parent: shared if `dir` is an `Arc<Dir>`,
+    /// duplicated otherwise ([`AsDir`]). The new directory's path is `dir.path()` joined with its
     /// name.
     ///
     /// ```
@@ -385,8 +422,8 @@ impl Builder {
     /// assert!(jobs.iter().all(|job| job.path().parent() == Some(base.path())));
     /// # Ok::<(), std::io::Error>(())
     /// ```
-    pub fn tempdir_at(&self, dir: &Arc<Dir>) -> io::Result<TempDir> {
-        TempDir::create(self, Arc::clone(dir))
+    pub fn tempdir_at(&self, dir: &impl AsDir) -> io::Result<TempDir> {
+        TempDir::create(self, dir.to_shared()?)
     }
 
     /// Creates a directory like [`mkdtemp`](crate::mkdtemp) with this

@@ -91,6 +91,16 @@ pub struct TempDir {
     pub(crate) run: Option<RunGuard>,
 }
 
+impl crate::place::sealed::Sealed for TempDir {}
+
+/// A `TempDir` is a directory the `_at` constructors can work in: objects
+/// made in it keep a duplicate of its handle.
+impl crate::AsDir for TempDir {
+    fn as_dir(&self) -> &Dir {
+        &self.dir
+    }
+}
+
 impl TempDir {
     /// Creates a new directory in the default temporary directory
     /// ([`crate::temp_dir`]), with prefix `tmp`.
@@ -173,7 +183,7 @@ impl TempDir {
     ///
     /// ```
     /// let dir = tempfs::TempDir::new()?;
-    /// let file = tempfs::Builder::new().linkable_at(dir.as_dir())?;
+    /// let file = tempfs::Builder::new().temp_file_at(&dir)?;
     /// file.persist(dir.path().join("made"))?;
     /// assert!(dir.path().join("made").is_file());
     /// # Ok::<(), std::io::Error>(())

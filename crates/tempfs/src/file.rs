@@ -52,13 +52,13 @@ impl TempFile {
     /// Creates a linkable anonymous file in [`temp_dir`](crate::temp_dir)
     /// (Linux: one `openat(O_TMPFILE)`).
     pub fn new() -> io::Result<TempFile> {
-        Builder::new().linkable()
+        Builder::new().temp_file()
     }
 
     /// Creates a linkable anonymous file in `dir`: choose the directory
     /// the file will be persisted into.
     pub fn new_in(dir: impl AsRef<Path>) -> io::Result<TempFile> {
-        Builder::new().linkable_in(dir)
+        Builder::new().temp_file_in(dir)
     }
 
     pub(crate) fn from_linkable(inner: LinkableFile) -> TempFile {

@@ -156,6 +156,7 @@ pub use file::{TempFile, TempFilePersistError};
 pub use memory::{MemoryFile, memory_file};
 pub use named::{NamedTempFile, PersistError};
 pub use persist::PersistOptions;
+pub use place::AsDir;
 pub use retain::{KEEP_VAR, Retention, report_kept};
 pub use temp_path::{PathPersistError, TempPath};
 pub use tempcore::{DEFAULT_PREFIX, Dir, random_name, set_temp_dir, temp_dir};

@@ -1,6 +1,7 @@
 //! Where things go: the directory-relative helpers every type uses, to
 //! open the directory a temporary object lives in, or the directory of the
-//! name it is given. A leaf: it uses only `tempcore`.
+//! name it is given, and [`AsDir`], the directory every `_at` constructor
+//! takes. A leaf: it uses only `tempcore`.
 
 use std::ffi::OsStr;
 use std::fs::File;
@@ -16,6 +17,74 @@ use tempcore::{Dir, FileOptions, PathError, Template};
 /// already open, never a second descriptor.
 pub(crate) fn open_dir(dir: &Path) -> io::Result<Arc<Dir>> {
     Dir::open_shared(dir)
+}
+
+/// An open directory that every `_at` constructor of [`Builder`](crate::Builder)
+/// takes, in one parameter form: `&Dir`, `&Arc<Dir>` or `&TempDir`.
+///
+/// What a constructor keeps decides what the form costs. An anonymous
+/// file keeps nothing, so every form is free. A [`NamedTempFile`](crate::NamedTempFile),
+/// a [`TempDir`](crate::TempDir) and a staged [`TempFile`](crate::TempFile)
+/// keep a handle to the directory, to be removed through it: given an
+/// `&Arc<Dir>` they share it (no descriptor of their own); given a `&Dir` or a
+/// `&TempDir` they keep a duplicate of its descriptor (one `fcntl`, one
+/// descriptor per object). To make many objects in one open directory,
+/// put it in an `Arc` once, or open it with [`Dir::open_shared`].
+///
+/// ```
+/// use std::sync::Arc;
+/// use tempfs::{Builder, Dir, TempDir};
+/// let scratch = TempDir::new()?;
+/// let shared: Arc<Dir> = Dir::open_shared(scratch.path())?;
+/// let named = Builder::new().tempfile_at(&shared)?; // shares `shared`
+/// let anonymous = Builder::new().anonymous_at(&scratch)?; // keeps nothing
+/// let linkable = Builder::new().temp_file_at(&*shared)?;
+/// # drop((named, anonymous, linkable));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+///
+/// Sealed: implemented for [`Dir`], `Arc<Dir>` and [`TempDir`](crate::TempDir) only.
+pub trait AsDir: sealed::Sealed {
+    /// The open directory.
+    fn as_dir(&self) -> &Dir;
+
+    /// A handle to the directory that an object can keep: the same one
+    /// for an `Arc<Dir>`, a duplicate otherwise.
+    fn to_shared(&self) -> io::Result<Arc<Dir>> {
+        match self.shared() {
+            Some(shared) => Ok(Arc::clone(shared)),
+            None => self.as_dir().try_clone().map(Arc::new),
+        }
+    }
+
+    /// The shared handle, if this is one.
+    fn shared(&self) -> Option<&Arc<Dir>> {
+        None
+    }
+}
+
+impl AsDir for Dir {
+    fn as_dir(&self) -> &Dir {
+        self
+    }
+}
+
+impl AsDir for Arc<Dir> {
+    fn as_dir(&self) -> &Dir {
+        self
+    }
+
+    fn shared(&self) -> Option<&Arc<Dir>> {
+        Some(self)
+    }
+}
+
+pub(crate) mod sealed {
+    /// Keeps [`AsDir`](super::AsDir) to the types this crate knows
+    /// ([`TempDir`](crate::TempDir)'s impl is with it).
+    pub trait Sealed {}
+    impl Sealed for tempcore::Dir {}
+    impl Sealed for std::sync::Arc<tempcore::Dir> {}
 }
 
 /// `dir` made absolute against the current directory (no system call when

@@ -59,7 +59,7 @@ fn an_empty_directory_is_the_current_one_in_every_in_form() {
     let linkable = TempFile::new_in(empty).unwrap();
     linkable.persist(cwd.join("kept")).unwrap();
     fs::remove_file(cwd.join("kept")).unwrap();
-    let linkable = Builder::new().linkable_in(empty).unwrap();
+    let linkable = Builder::new().temp_file_in(empty).unwrap();
     linkable.persist(cwd.join("kept")).unwrap();
     fs::remove_file(cwd.join("kept")).unwrap();
 

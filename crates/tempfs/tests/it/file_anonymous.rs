@@ -102,7 +102,7 @@ fn files_are_0600() {
     ];
     for builder in builders() {
         files.push(builder.anonymous_in(scratch.path()).unwrap());
-        files.push(builder.linkable_in(scratch.path()).unwrap().into_file());
+        files.push(builder.temp_file_in(scratch.path()).unwrap().into_file());
     }
     for file in &files {
         let mode = file.metadata().unwrap().permissions().mode() & 0o7777;
@@ -124,7 +124,7 @@ fn umask_zero_still_gives_0600_and_permissions_are_honoured() {
         let mut custom = Builder::new();
         custom.permissions(std::fs::Permissions::from_mode(0o640));
         assert_eq!(mode(custom.tempfile_in(&dir).unwrap().as_file()), 0o640);
-        assert_eq!(mode(custom.linkable_in(&dir).unwrap().as_file()), 0o640);
+        assert_eq!(mode(custom.temp_file_in(&dir).unwrap().as_file()), 0o640);
         assert_eq!(mode(&custom.anonymous_in(&dir).unwrap()), 0o640);
     });
 }
@@ -154,7 +154,7 @@ fn temp_file_reads_writes_and_seeks_through_shared_references() {
 fn into_file_removes_a_staged_name_and_keeps_the_data() {
     let scratch = Scratch::new("anon-into-file");
     for builder in builders() {
-        let mut file = builder.linkable_in(scratch.path()).unwrap();
+        let mut file = builder.temp_file_in(scratch.path()).unwrap();
         file.write_all(b"data").unwrap();
         let mut open = file.into_file();
         assert!(scratch.entries().is_empty(), "{:?}", scratch.entries());
@@ -172,7 +172,7 @@ fn portable_temp_file_is_hidden_until_persisted_and_removed_on_drop() {
     let scratch = Scratch::new("anon-staged");
     let mut portable = Builder::new();
     portable.o_tmpfile(false);
-    let file = portable.linkable_in(scratch.path()).unwrap();
+    let file = portable.temp_file_in(scratch.path()).unwrap();
     assert_eq!(scratch.entries().len(), 1, "staged under a name");
     drop(file);
     assert!(scratch.entries().is_empty());

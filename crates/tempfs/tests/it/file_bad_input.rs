@@ -20,7 +20,7 @@ fn every_constructor(builder: &Builder, dir: &Path) -> Vec<(&'static str, io::Er
     };
     push("anonymous_in", builder.anonymous_in(dir).map(drop));
     push("tempfile_in", builder.tempfile_in(dir).map(drop));
-    push("linkable_in", builder.linkable_in(dir).map(drop));
+    push("temp_file_in", builder.temp_file_in(dir).map(drop));
     push("mkstemp_in", builder.mkstemp_in(dir).map(drop));
     push(
         "make_in",
@@ -56,7 +56,7 @@ fn separator_or_nul_in_prefix_or_suffix_is_invalid_input() {
         for result in [
             builder.anonymous().map(drop),
             builder.tempfile().map(drop),
-            builder.linkable().map(drop),
+            builder.temp_file().map(drop),
             builder.mkstemp().map(drop),
         ] {
             assert_eq!(result.unwrap_err().kind(), io::ErrorKind::InvalidInput);

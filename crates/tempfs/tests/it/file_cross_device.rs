@@ -74,7 +74,7 @@ fn persist_across_file_systems_explains_and_gives_the_file_back() {
     let mut portable = Builder::new();
     portable.o_tmpfile(false);
     let err = portable
-        .linkable_in(scratch.path())
+        .temp_file_in(scratch.path())
         .unwrap()
         .persist_noclobber(&target)
         .unwrap_err();
@@ -139,7 +139,7 @@ fn copy_across_file_systems_when_asked() {
     // A TempFile with unusual permissions and its position mid-file.
     let mut builder = Builder::new();
     builder.permissions(std::fs::Permissions::from_mode(0o640));
-    let mut file = builder.linkable_in(scratch.path()).unwrap();
+    let mut file = builder.temp_file_in(scratch.path()).unwrap();
     file.write_all(b"copied across").unwrap();
     file.seek(SeekFrom::Start(7)).unwrap();
     let mut persisted = file.persist_with(&target, &copy).unwrap();

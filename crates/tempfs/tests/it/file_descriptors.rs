@@ -116,7 +116,7 @@ fn other_files_made_in_a_directory_cost_one_descriptor_each_beside_named_ones() 
                     0 => Box::new(tempfs::tempfile_in(dir)?),
                     1 => Box::new(portable.anonymous_in(dir)?),
                     2 => Box::new(TempFile::new_in(dir)?),
-                    3 => Box::new(portable.linkable_in(dir)?),
+                    3 => Box::new(portable.temp_file_in(dir)?),
                     _ => Box::new(Kept(Builder::new().mkstemp_in(dir)?)),
                 };
             Ok((named, other))
@@ -131,4 +131,52 @@ impl Drop for Kept {
     fn drop(&mut self) {
         std::fs::remove_file(&self.0.1).unwrap();
     }
+}
+
+/// The `_at` constructors take every [`tempfs::AsDir`] form, and what they
+/// keep is what the trait's docs say: an `Arc<Dir>` is shared (one
+/// descriptor per named file or directory), a `&Dir` or `&TempDir` is
+/// duplicated (two), an anonymous or `O_TMPFILE` file keeps nothing.
+#[test]
+fn the_at_forms_share_an_arc_and_duplicate_anything_else() {
+    use std::sync::Arc;
+    use tempfs::Dir;
+    let scratch = Scratch::new("fd-at");
+    let path = scratch.path().to_owned();
+    child::check(move || {
+        let plain = Dir::open(&path).unwrap();
+        let shared = Arc::new(Dir::open(&path).unwrap());
+        let parent = TempDir::new_in(&path).unwrap();
+        let open = testkit::open_fds().unwrap();
+        let cost = |make: &dyn Fn() -> io::Result<Box<dyn std::any::Any>>| {
+            let before = testkit::open_fds().unwrap();
+            let held: Vec<_> = (0..10).map(|_| make().unwrap()).collect();
+            let cost = testkit::open_fds().unwrap() - before;
+            drop(held);
+            assert_eq!(testkit::open_fds().unwrap(), before);
+            cost
+        };
+        let b = Builder::new();
+        assert_eq!(cost(&|| Ok(Box::new(b.tempfile_at(&shared)?))), 10);
+        assert_eq!(cost(&|| Ok(Box::new(b.tempfile_at(&plain)?))), 20);
+        assert_eq!(cost(&|| Ok(Box::new(b.tempfile_at(&parent)?))), 20);
+        assert_eq!(cost(&|| Ok(Box::new(b.tempdir_at(&shared)?))), 10);
+        assert_eq!(cost(&|| Ok(Box::new(b.tempdir_at(&plain)?))), 20);
+        assert_eq!(cost(&|| Ok(Box::new(b.anonymous_at(&plain)?))), 10);
+        assert_eq!(cost(&|| Ok(Box::new(b.anonymous_at(&parent)?))), 10);
+        assert_eq!(cost(&|| Ok(Box::new(b.temp_file_at(&shared)?))), 10);
+        assert_eq!(cost(&|| Ok(Box::new(b.temp_file_at(&plain)?))), 10);
+        assert_eq!(cost(&|| Ok(Box::new(b.temp_file_at(&*shared)?))), 10);
+        assert_eq!(testkit::open_fds().unwrap(), open);
+        // A staged file (no O_TMPFILE) keeps the directory: shared, or a
+        // duplicate.
+        let staged = Builder::new().o_tmpfile(false).clone();
+        assert_eq!(cost(&|| Ok(Box::new(staged.temp_file_at(&shared)?))), 10);
+        assert_eq!(cost(&|| Ok(Box::new(staged.temp_file_at(&plain)?))), 20);
+        // Everything made in the TempDir went with it.
+        let inside = parent.path().to_owned();
+        drop(parent);
+        assert!(!inside.exists());
+    });
+    assert!(scratch.entries().is_empty());
 }

@@ -30,8 +30,8 @@ fn round(i: usize, dir: &Path, target: &Path, not_a_dir: &Path) -> io::Result<()
     drop(TempFile::new()?);
     drop(TempFile::new_in(dir)?);
     drop(TempFile::new_in(dir)?.into_file());
-    drop(portable.linkable_in(dir)?);
-    drop(portable.linkable_in(dir)?.into_file());
+    drop(portable.temp_file_in(dir)?);
+    drop(portable.temp_file_in(dir)?.into_file());
     drop(NamedTempFile::new()?);
     drop(NamedTempFile::new_in(dir)?);
     NamedTempFile::new_in(dir)?.close()?;
@@ -50,7 +50,7 @@ fn round(i: usize, dir: &Path, target: &Path, not_a_dir: &Path) -> io::Result<()
 
     // Every way to persist.
     TempFile::new_in(dir)?.persist(target)?;
-    portable.linkable_in(dir)?.persist(target)?;
+    portable.temp_file_in(dir)?.persist(target)?;
     NamedTempFile::new_in(dir)?.persist(target)?;
     NamedTempFile::new_in(dir)?
         .into_temp_path()
@@ -68,7 +68,7 @@ fn round(i: usize, dir: &Path, target: &Path, not_a_dir: &Path) -> io::Result<()
         for in_dir in [dir, missing.as_path(), not_a_dir] {
             if std::ptr::eq(maker, &bad) || in_dir != dir {
                 failed(maker.anonymous_in(in_dir).map(drop));
-                failed(maker.linkable_in(in_dir).map(drop));
+                failed(maker.temp_file_in(in_dir).map(drop));
                 failed(maker.tempfile_in(in_dir).map(drop));
                 failed(maker.mkstemp_in(in_dir).map(drop));
                 failed(
@@ -89,7 +89,7 @@ fn round(i: usize, dir: &Path, target: &Path, not_a_dir: &Path) -> io::Result<()
     );
     failed(
         portable
-            .linkable_in(dir)?
+            .temp_file_in(dir)?
             .persist_noclobber(target)
             .map(drop)
             .map_err(io::Error::from),
@@ -195,7 +195,7 @@ fn running_out_of_descriptors_is_reported_and_leaves_nothing() {
         let builder = Builder::new();
         for err in [
             builder.anonymous_at(&shared).unwrap_err(),
-            builder.linkable_at(&shared).unwrap_err(),
+            builder.temp_file_at(&shared).unwrap_err(),
             tempfs::tempfile_in(dir).unwrap_err(),
             TempFile::new_in(dir).unwrap_err(),
             NamedTempFile::new_in(dir).unwrap_err(),

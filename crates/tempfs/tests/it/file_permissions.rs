@@ -67,7 +67,7 @@ fn an_unwritable_directory_is_permission_denied_naming_it() {
             tempfs::tempfile_in(dir).unwrap_err(),
             portable.anonymous_in(dir).unwrap_err(),
             TempFile::new_in(dir).unwrap_err(),
-            portable.linkable_in(dir).unwrap_err(),
+            portable.temp_file_in(dir).unwrap_err(),
             NamedTempFile::new_in(dir).unwrap_err(),
             builder.mkstemp_in(dir).unwrap_err(),
             builder

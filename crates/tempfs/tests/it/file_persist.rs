@@ -36,7 +36,7 @@ fn persist(kind: Kind, dir: &Path, data: &[u8], target: &Path, replace: bool) ->
         Kind::Anonymous | Kind::Staged => {
             let mut builder = Builder::new();
             builder.o_tmpfile(matches!(kind, Kind::Anonymous));
-            let mut file = builder.linkable_in(dir)?;
+            let mut file = builder.temp_file_in(dir)?;
             file.write_all(data)?;
             match file.persist_with(target, &opts) {
                 Ok(_) => Ok(()),
@@ -264,7 +264,7 @@ fn readers_see_old_or_new(kind: Kind) {
             Kind::Anonymous | Kind::Staged => {
                 let mut builder = Builder::new();
                 builder.o_tmpfile(matches!(kind, Kind::Anonymous));
-                let mut file = builder.linkable_in(&dir).unwrap();
+                let mut file = builder.temp_file_in(&dir).unwrap();
                 for chunk in data.chunks(4096) {
                     file.write_all(chunk).unwrap();
                 }

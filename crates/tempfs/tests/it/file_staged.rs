@@ -18,7 +18,7 @@ fn staged(dir: &Path, ours: &[u8]) -> (TempFile, PathBuf) {
     let mut file = Builder::new()
         .prefix("visible-")
         .o_tmpfile(false)
-        .linkable_in(dir)
+        .temp_file_in(dir)
         .unwrap();
     file.write_all(ours).unwrap();
     let entries = testkit::entries(dir);
