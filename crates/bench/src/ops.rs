@@ -91,6 +91,7 @@ pub const GROUPS: &[Group] = &[
     TEMPDIR,
     SPOOL_ROLLOVER,
     SPOOL_BUDGET,
+    SPOOL_SIZING,
     ATOMIC_SAVE,
     MEMORY_FILE,
     NAMES,
@@ -454,6 +455,32 @@ pub const SPOOL_BUDGET: Group = Group {
             name: "unbudgeted",
             about: "`tempspool::SpooledTempFile::new(1 MiB)`",
             run: |_, _| spool::many_spools(false),
+        },
+    ],
+};
+
+/// Sizing a budget: spools whose final size is known, charged by
+/// doubling or reserved exactly.
+pub const SPOOL_SIZING: Group = Group {
+    name: "spool-sizing",
+    about: "64 uploads of 700,000 bytes each, written 16 KiB at a time under one 1 GiB \
+            `SpoolBudget`, alive at once, then dropped",
+    per_place: false,
+    floor: "doubling",
+    rounds: 3,
+    samples: 10,
+    threads: 1,
+    setup: nothing,
+    contenders: &[
+        Contender {
+            name: "ours",
+            about: "`spool.reserve(700_000)` first: the budget is charged 700,000 bytes a spool",
+            run: |_, _| spool::sized_uploads(true),
+        },
+        Contender {
+            name: "doubling",
+            about: "no reservation: the buffer doubles, the budget is charged 1 MiB a spool",
+            run: |_, _| spool::sized_uploads(false),
         },
     ],
 };

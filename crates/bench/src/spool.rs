@@ -596,6 +596,40 @@ pub fn many_spools(budgeted: bool) -> io::Result<()> {
     })
 }
 
+/// Uploads in the sizing group.
+pub const UPLOADS: usize = 64;
+
+/// Bytes in each upload: between two powers of two, where doubling
+/// charges the most.
+pub const UPLOAD_BYTES: usize = 700_000;
+
+/// [`UPLOADS`] spools of [`UPLOAD_BYTES`] written 16 KiB at a time under
+/// one [`BUDGET`], all alive at once, each reserved first if `reserved`;
+/// fails unless the charge is what the docs say it is.
+pub fn sized_uploads(reserved: bool) -> io::Result<()> {
+    let budget = tempspool::SpoolBudget::new(BUDGET);
+    let upload = &data()[..UPLOAD_BYTES];
+    let mut spools = Vec::with_capacity(UPLOADS);
+    for _ in 0..UPLOADS {
+        let mut spool = tempspool::SpooledTempFile::with_budget(MAX_SIZE, &budget);
+        if reserved {
+            spool.reserve(UPLOAD_BYTES)?;
+        }
+        for chunk in upload.chunks(16 * 1024) {
+            spool.write_all(chunk)?;
+        }
+        spools.push(spool);
+    }
+    let each = if reserved { UPLOAD_BYTES } else { MAX_SIZE };
+    if budget.used() != UPLOADS * each || spools.iter().any(|s| s.is_rolled()) {
+        return Err(io::Error::other(format!(
+            "charged {} for {UPLOADS} uploads, expected {each} each, none rolled",
+            budget.used()
+        )));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -127,6 +127,19 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 //!
+//! **Sizing a budget.** A spool is charged its buffer's capacity. Written
+//! in pieces, the buffer doubles (from 64 bytes, never past `max_size`),
+//! so a spool holding B bytes is charged the power of two at or above B,
+//! capped at `max_size`: between B and 2B, about 1.39B on average (2 ln 2)
+//! over sizes spread evenly between two powers of two. N such spools need a budget of
+//! about N × 2B to all stay in memory (N × `max_size` at most). A single
+//! write of B bytes into an empty spool is charged B. When the final size
+//! is known (an upload's `Content-Length`), [`reserve`](SpooledTempFile::reserve)
+//! it first: the charge is then exactly B, and the writes that fill it
+//! allocate nothing (measured no slower than doubling: the `spool-sizing`
+//! group in `docs/performance.md`). 200 uploads of 700,000 bytes fit a
+//! 140 MB budget reserved, and need 210 MB left to double.
+//!
 //! A [`DiskBudget`] does the same for bytes on disk
 //! ([`attach_disk`](SpooledTempFile::attach_disk)): a write that would pass
 //! it fails with `StorageFull`, having written nothing. A spool made by

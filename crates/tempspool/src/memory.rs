@@ -160,6 +160,28 @@ impl Memory {
         ceiling: usize,
         budget: Option<&SpoolBudget>,
     ) -> Result<(), Refusal> {
+        self.grow(end, ceiling, budget, true)
+    }
+
+    /// [`make_room`](Self::make_room) without doubling: the buffer grows to
+    /// `end` exactly (a reservation; the charge follows the data).
+    pub(crate) fn make_room_exact(
+        &mut self,
+        end: u64,
+        ceiling: usize,
+        budget: Option<&SpoolBudget>,
+    ) -> Result<(), Refusal> {
+        self.grow(end, ceiling, budget, false)
+    }
+
+    /// Grows to `end`, by doubling if `doubling`: see [`make_room`](Self::make_room).
+    fn grow(
+        &mut self,
+        end: u64,
+        ceiling: usize,
+        budget: Option<&SpoolBudget>,
+        doubling: bool,
+    ) -> Result<(), Refusal> {
         let end = usize::try_from(end)
             .ok()
             .filter(|&end| end <= isize::MAX as usize)
@@ -171,11 +193,14 @@ impl Memory {
         // end > room = min(capacity, ceiling) and end <= ceiling: the buffer
         // must grow.
         let capacity = self.data.capacity();
-        let doubled = end
-            .max(capacity.saturating_mul(2))
-            .max(MIN_CAPACITY)
-            .min(ceiling)
-            .min(isize::MAX as usize);
+        let doubled = if doubling {
+            end.max(capacity.saturating_mul(2))
+                .max(MIN_CAPACITY)
+                .min(ceiling)
+                .min(isize::MAX as usize)
+        } else {
+            end
+        };
         let exact = (doubled > end).then_some(end);
         let mut failure = None;
         for target in [doubled].into_iter().chain(exact) {

@@ -289,6 +289,47 @@ impl SpooledTempFile {
         self.disk()?.set_len(size)
     }
 
+    /// Makes room for `additional` more bytes past the end, exactly: the
+    /// buffer (and the budget's charge) grows to the length plus
+    /// `additional` now, not by doubling as writes grow it, so a spool
+    /// whose final size is known (an upload's `Content-Length`) is charged
+    /// what it will hold. Writes within the reservation then allocate
+    /// nothing; past it, the buffer doubles again.
+    ///
+    /// A reservation that takes the spool past `max_size` (when it is not
+    /// 0), or past what its budget has left, rolls it over now, as the
+    /// writes that fill it would; a rolled spool needs no reservation. A
+    /// failed rollover returns its error and changes nothing.
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use tempspool::{SpoolBudget, SpooledTempFile};
+    ///
+    /// let budget = SpoolBudget::new(16 << 20);
+    /// let mut upload = SpooledTempFile::with_budget(1 << 20, &budget);
+    /// upload.reserve(700_000)?; // the declared length
+    /// for chunk in vec![7u8; 700_000].chunks(16 * 1024) {
+    ///     upload.write_all(chunk)?;
+    /// }
+    /// assert_eq!(budget.used(), 700_000); // not 1 MiB, as doubling would charge
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn reserve(&mut self, additional: usize) -> io::Result<()> {
+        let ceiling = self.ceiling();
+        let Inner::Memory(memory) = &mut self.inner else {
+            return Ok(());
+        };
+        let end = memory.len().saturating_add(additional as u64);
+        if self.max_size == 0 || end <= self.max_size as u64 {
+            match memory.make_room_exact(end, ceiling, self.budget.as_ref()) {
+                Ok(()) => return Ok(()),
+                Err(Refusal::Error(e)) => return Err(e),
+                Err(Refusal::Budget) => {}
+            }
+        }
+        self.rollover()
+    }
+
     /// The rollover file, rolling over first (Python's `fileno()` rolls over
     /// too). Buffered writes are written out and the file's offset is set to
     /// the spool's position, so the file is exactly what the spool shows;

@@ -288,3 +288,67 @@ fn many_spools_across_threads_stay_within_the_budget() {
         "the budget never made a spool roll over: the test proves nothing"
     );
 }
+
+/// What N spools of B bytes cost: written in pieces, the buffer doubles,
+/// so a spool is charged the power of two at or above B (at least 64,
+/// at most `max_size`); one write of B bytes, or a reservation, charges B.
+#[test]
+fn the_charge_is_the_doubled_capacity_or_exactly_the_reservation() {
+    const B: usize = 700_000;
+    let data = vec![7u8; B];
+    let budget = SpoolBudget::new(64 << 20);
+    let mut doubled = spool(0, &budget);
+    for chunk in data.chunks(16 * 1024) {
+        doubled.write_all(chunk).unwrap();
+    }
+    assert_eq!(doubled.memory_used(), 1 << 20);
+    let mut whole = spool(0, &budget);
+    whole.write_all(&data).unwrap();
+    assert_eq!(whole.memory_used(), B);
+    let mut reserved = spool(0, &budget);
+    reserved.write_all(&data[..1000]).unwrap();
+    reserved.reserve(B - 1000).unwrap();
+    assert_eq!(reserved.memory_used(), B, "the length plus the reservation");
+    for chunk in data[1000..].chunks(16 * 1024) {
+        reserved.write_all(chunk).unwrap();
+    }
+    assert_eq!(
+        reserved.memory_used(),
+        B,
+        "writes within it allocate nothing"
+    );
+    assert_eq!(budget.used(), (1 << 20) + 2 * B);
+    assert_eq!(contents(&mut reserved), data);
+    // Past the reservation, doubling again.
+    reserved.write_all(b"x").unwrap();
+    assert_eq!(reserved.memory_used(), 2 * B);
+}
+
+#[test]
+fn a_reservation_past_max_size_or_the_budget_rolls_over_now_keeping_the_data() {
+    let budget = SpoolBudget::new(1000);
+    let mut big = spool(500, &budget);
+    big.write_all(b"kept").unwrap();
+    big.reserve(497).unwrap();
+    assert!(big.is_rolled(), "4 + 497 > max_size 500");
+    assert_eq!(budget.used(), 0);
+    assert_eq!(contents(&mut big), b"kept");
+    big.reserve(1 << 30).unwrap(); // rolled: nothing to reserve
+
+    let mut a = spool(0, &budget);
+    a.reserve(600).unwrap();
+    assert!(!a.is_rolled());
+    assert_eq!(budget.used(), 600);
+    let mut b = spool(0, &budget);
+    b.write_all(b"b").unwrap();
+    b.reserve(500).unwrap();
+    assert!(b.is_rolled(), "600 + 501 > the budget's 1000");
+    assert_eq!(budget.used(), 600);
+    assert_eq!(contents(&mut b), b"b");
+    // Like `Vec::reserve`, counted from the length (0 here): one within
+    // the room already held changes nothing, a larger one grows exactly.
+    a.reserve(400).unwrap();
+    assert_eq!((a.memory_used(), budget.used()), (600, 600));
+    a.reserve(1000).unwrap();
+    assert_eq!((a.memory_used(), budget.used()), (1000, 1000));
+}
