@@ -49,11 +49,22 @@
 //! directories remain (the kept failures of the last runs survive the
 //! next, and a disk does not fill): only directories with the prefix,
 //! owned by the current user, opened without following symbolic links and
-//! removed through the [`TempDir`] cleanup. `TEMPKIT_TEST_RUNS` or
-//! [`set_runs_kept`] choose how many; the default is 3.
+//! removed through the [`TempDir`] cleanup; only in a temporary directory
+//! where no other user can rename or replace this user's entries (sticky,
+//! like `/tmp`, or private); and never a run still going: on unix every
+//! process of a run holds a shared `flock` on its run's directory, and the
+//! pruner takes the exclusive lock before it removes anything (a process
+//! that finds a run being removed makes its own, below). Windows has no
+//! lock on a directory; there a run is one process, and a live one's
+//! directory can be pruned when more than [`runs_kept`] run at once.
+//! `TEMPKIT_TEST_RUNS` or [`set_runs_kept`] choose how many; the default
+//! is 3.
 //!
-//! A run's directory that another user owns, or that others may write to,
-//! is refused (`PermissionDenied`), as it would be from a shared `/tmp`.
+//! A run's name is predictable. If another user owns the directory of
+//! that name, others may write to it, or it is not a directory, it is
+//! left alone, and the process makes a run directory of its own under a
+//! random name (the run's name, `-` and six random characters), so tests
+//! neither fail nor write where someone else can reach.
 
 use std::ffi::{OsStr, OsString};
 use std::io;
@@ -98,32 +109,59 @@ pub fn tempdir() -> io::Result<TempDir> {
         .prefix(&prefix)
         .rand_bytes(6)
         .retention(Retention::from_env().max(Retention::Panic));
-    let mut state = STATE.lock().unwrap_or_else(PoisonError::into_inner);
     // A run directory left empty is removed, by this process or another
-    // of the run: then it is made again, once.
+    // of the run: then it is made again, once. The lock on the state is
+    // never held across a system call: a child forked meanwhile by
+    // another thread (a test that forks) must not find it held forever.
     for again in [true, false] {
-        let run = match &state.run {
-            Some(run) => Arc::clone(run),
-            None => {
-                let run = Arc::new(RunRoot::open()?);
-                state.run = Some(Arc::clone(&run));
-                run
-            }
-        };
+        let run = enter_run()?;
         match builder.tempdir_at(&run.dir) {
             Ok(mut dir) => {
-                state.live += 1;
                 dir.run = Some(RunGuard {
                     run: Some(run),
                     removed: false,
                 });
                 return Ok(dir);
             }
-            Err(e) if again && e.kind() == io::ErrorKind::NotFound => state.run = None,
-            Err(e) => return Err(e),
+            Err(e) => {
+                let mut state = state();
+                state.live -= 1;
+                if again && e.kind() == io::ErrorKind::NotFound {
+                    if state.run.as_ref().is_some_and(|r| Arc::ptr_eq(r, &run)) {
+                        state.run = None;
+                    }
+                    continue;
+                }
+                return Err(e);
+            }
         }
     }
     unreachable!("the second attempt returns")
+}
+
+/// This process's run, opened if need be, counted as used by one more
+/// test directory (so that it is not removed while that is made).
+fn enter_run() -> io::Result<Arc<RunRoot>> {
+    if let Some(run) = {
+        let mut state = state();
+        let run = state.run.clone();
+        state.live += usize::from(run.is_some());
+        run
+    } {
+        return Ok(run);
+    }
+    let opened = Arc::new(RunRoot::open()?);
+    let mut state = state();
+    // Another thread may have opened it meanwhile: one run per process.
+    let run = Arc::clone(state.run.get_or_insert(opened));
+    state.live += 1;
+    Ok(run)
+}
+
+/// The state, even after a panic while it was held (its fields are
+/// consistent at every point where one can happen).
+fn state() -> std::sync::MutexGuard<'static, State> {
+    STATE.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// `raw` (a test's name) as a safe file name: `::` becomes `.`, and every
@@ -202,41 +240,67 @@ pub(crate) struct RunRoot {
 
 impl RunRoot {
     /// Creates this run's directory in the default temporary directory,
-    /// or opens it (refusing one that is not private to this user), and
-    /// prunes older runs when it was created here.
+    /// or joins it, and prunes older runs when it was created here.
+    ///
+    /// The run's name is predictable, so another user may have taken it,
+    /// and a pruner may be removing it: then this process makes a run
+    /// directory of its own under a random name instead, rather than fail
+    /// every test or write into someone else's directory.
     fn open() -> io::Result<RunRoot> {
         let parent = tempcore::temp_dir_handle()?;
         let key = std::env::var("NEXTEST_RUN_ID")
             .ok()
             .filter(|_| tempcore::environment_is_trusted())
             .unwrap_or_else(sys::run_key);
-        let name = OsString::from(format!("{RUN_PREFIX}{}", safe_name(&key)));
-        let created = match tempcore::create_dir_at(
-            &parent,
-            &mut Template::new(&name, "", 0)?,
-            tempcore::DIR_MODE,
-        ) {
-            Ok(_) => true,
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => false,
+        let shared = format!("{RUN_PREFIX}{}", safe_name(&key));
+        let run = match Self::make(&parent, &mut Template::new(&shared, "", 0)?) {
+            Ok(Some(run)) => run,
+            Ok(None) => {
+                let prefix = format!("{shared}-");
+                let mut own = Template::new(&prefix, "", 6)?;
+                Self::make(&parent, &mut own)?.ok_or_else(|| {
+                    PathError::custom(
+                        io::ErrorKind::PermissionDenied,
+                        CHECKING,
+                        parent.path(),
+                        "no run directory private to this user could be made",
+                    )
+                })?
+            }
             Err(e) => return Err(e),
         };
-        let dir = Dir::open_at(&parent, &name)?;
-        if !sys::private_to_me(&dir).map_err(|e| PathError::wrap(e, CHECKING, dir.path()))? {
-            return Err(PathError::custom(
-                io::ErrorKind::PermissionDenied,
-                CHECKING,
-                dir.path(),
-                "another user owns it, or others may write to it",
-            ));
+        Ok(run)
+    }
+
+    /// The run directory named by `names`: created (then older runs are
+    /// pruned), or joined if it exists, is this user's alone and is not
+    /// being pruned; `None` if it exists otherwise.
+    fn make(parent: &Arc<Dir>, names: &mut Template<'_>) -> io::Result<Option<RunRoot>> {
+        let (name, created) = match tempcore::create_dir_at(parent, names, tempcore::DIR_MODE) {
+            Ok(name) => (name, true),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && names.rand_len() == 0 => {
+                (names.prefix().to_owned(), false)
+            }
+            Err(e) => return Err(e),
+        };
+        let dir = match Dir::open_at(parent, &name) {
+            Ok(dir) => dir,
+            // Not a directory, or a symbolic link: someone else's.
+            Err(_) if !created => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let check = |e| PathError::wrap(e, CHECKING, dir.path());
+        if !sys::private_to_me(&dir).map_err(check)? || !sys::hold_run(&dir).map_err(check)? {
+            return Ok(None);
         }
         if created {
-            prune(&parent, &name, runs_kept());
+            prune(parent, &name, runs_kept());
         }
-        Ok(RunRoot {
-            parent,
+        Ok(Some(RunRoot {
+            parent: Arc::clone(parent),
             name,
             dir: Arc::new(dir),
-        })
+        }))
     }
 }
 
@@ -255,15 +319,20 @@ impl Drop for RunGuard {
         let Some(run) = self.run.take() else {
             return;
         };
-        let mut state = STATE.lock().unwrap_or_else(PoisonError::into_inner);
-        state.live = state.live.saturating_sub(1);
-        let current = state.run.as_ref().is_some_and(|r| Arc::ptr_eq(r, &run));
-        if !(self.removed && state.live == 0 && current) {
-            return;
+        {
+            let mut state = state();
+            state.live = state.live.saturating_sub(1);
+            let current = state.run.as_ref().is_some_and(|r| Arc::ptr_eq(r, &run));
+            if !(self.removed && state.live == 0 && current) {
+                return;
+            }
+            state.run = None;
         }
-        state.run = None;
-        // No test directory holds it (`live` is 0), and the state let go:
-        // this is the last reference, and the handle closes here.
+        // No test directory holds it (`live` was 0), and the state let go:
+        // this is the last reference, and the handle (and its lock) closes
+        // here. A test directory made in it meanwhile by another thread
+        // makes the removal fail (not empty); one about to be made finds
+        // it gone and opens the run again.
         if let Ok(RunRoot { parent, name, dir }) = Arc::try_unwrap(run) {
             drop(dir);
             let _ = tempcore::remove_dir_at(&parent, &name);
@@ -275,8 +344,15 @@ impl Drop for RunGuard {
 const CHECKING: &str = "checking the test run directory";
 
 /// Removes the run directories in `parent` other than `current`, oldest
-/// first, until `keep` runs are left counting the current one.
+/// first, until `keep` runs are left counting the current one. Only this
+/// user's, only where no other user can have renamed or replaced them
+/// (`parent` guards its entries: sticky, or private), and only runs no
+/// process uses (each holds a lock on its run's directory; none on
+/// Windows, see [`sys::run_unused`]).
 fn prune(parent: &Dir, current: &OsStr, keep: usize) {
+    if !sys::guards_entries(parent).unwrap_or(false) {
+        return;
+    }
     let Ok(entries) = std::fs::read_dir(parent.path()) else {
         return;
     };
@@ -298,7 +374,7 @@ fn prune(parent: &Dir, current: &OsStr, keep: usize) {
         let Ok(dir) = Dir::open_at(parent, &name) else {
             continue;
         };
-        if sys::private_to_me(&dir).unwrap_or(false) {
+        if sys::private_to_me(&dir).unwrap_or(false) && sys::run_unused(&dir).unwrap_or(false) {
             let _ = cleanup::remove_temp_dir(parent, &name, &dir, dir.path());
         }
     }

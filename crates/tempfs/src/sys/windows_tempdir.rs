@@ -116,6 +116,13 @@ pub(crate) fn replacement(_parent: &Dir, _name: &OsStr) -> io::Result<Result<Dir
     Ok(Err("on Windows a replacement is never removed"))
 }
 
+/// Whether no other user can rename or replace this user's entries in
+/// `dir`: Windows's temporary directories are per user, and entries carry
+/// their own access lists; true.
+pub(crate) fn guards_entries(_dir: &Dir) -> io::Result<bool> {
+    Ok(true)
+}
+
 /// Whether a failure of a cleanup pass may go away by itself: an entry is
 /// in use (`ERROR_SHARING_VIOLATION`, `ERROR_LOCK_VIOLATION`), waiting for
 /// its last handle to close (`ERROR_ACCESS_DENIED`, which a delete-pending

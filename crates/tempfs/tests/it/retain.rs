@@ -391,22 +391,11 @@ fn only_the_last_runs_are_kept() {
     assert_eq!(outside.entries().len(), 1);
 }
 
+/// A run's name is predictable (the parent process, or nextest's run
+/// id), so another user can take it first: the run then makes a
+/// directory of its own under a random name, and leaves theirs alone.
 #[test]
-fn child_expects_refusal() {
-    if !testkit::is_rerun() {
-        return;
-    }
-    let error = tempfs::testing::tempdir().unwrap_err();
-    assert_eq!(
-        error.kind(),
-        std::io::ErrorKind::PermissionDenied,
-        "{error}"
-    );
-    assert!(error.to_string().contains(RUN_PREFIX), "{error}");
-}
-
-#[test]
-fn a_run_directory_others_control_is_refused() {
+fn a_run_directory_others_control_is_left_and_the_run_gets_its_own() {
     for (id, mode, owner) in [
         ("theirs", 0o700, testkit::child::NOBODY),
         ("open", 0o777, 0),
@@ -416,12 +405,55 @@ fn a_run_directory_others_control_is_refused() {
         std::fs::create_dir(&run).unwrap();
         std::fs::set_permissions(&run, std::fs::Permissions::from_mode(mode)).unwrap();
         std::os::unix::fs::chown(&run, Some(owner), None).unwrap();
-        let child = run_child(
-            "child_expects_refusal",
+        let env = [("NEXTEST_RUN_ID", id)];
+        let failing = run_child(
+            "child_makes_test_directories",
             scratch.path(),
-            &[("NEXTEST_RUN_ID", id)],
+            &[env[0], ("CHILD_FAILS", "1")],
         );
-        assert!(child.passed, "{id}: {}", child.stderr);
-        assert!(testkit::entries(&run).is_empty());
+        assert!(!failing.passed);
+        assert!(testkit::entries(&run).is_empty(), "{id}");
+        let own = starting_with(scratch.path(), &format!("{RUN_PREFIX}{id}-"));
+        assert_eq!(own.len(), 1, "{id}: {:?}", scratch.entries());
+        assert_eq!(starting_with(&scratch.join(&own[0]), CHILD_DIR).len(), 2);
+        std::fs::remove_dir_all(scratch.join(&own[0])).unwrap();
+        let passing = run_child("child_makes_test_directories", scratch.path(), &env);
+        assert!(passing.passed, "{id}: {}", passing.stderr);
+        assert_eq!(testkit::entries(scratch.path()), [run.file_name().unwrap()]);
     }
+}
+
+/// A run still going (its processes hold a lock on its directory) is
+/// never pruned, however many runs came after it; one whose directory
+/// others could have renamed into place (a world-writable, not sticky
+/// temporary directory) is not pruned at all.
+#[test]
+fn live_runs_and_unguarded_directories_are_not_pruned() {
+    use std::os::fd::AsFd;
+    let scratch = Scratch::new("retain-live");
+    let live = old_run(scratch.path(), &format!("{RUN_PREFIX}live"), 1000);
+    let dead = old_run(scratch.path(), &format!("{RUN_PREFIX}dead"), 500);
+    let holder = std::fs::File::open(&live).unwrap();
+    rustix::fs::flock(holder.as_fd(), rustix::fs::FlockOperation::LockShared).unwrap();
+    let keep_one = [(tempfs::testing::RUNS_VAR, "1")];
+    let child = run_child("child_makes_test_directories", scratch.path(), &keep_one);
+    assert!(child.passed, "{}", child.stderr);
+    assert_eq!(
+        testkit::entries(&live).len(),
+        1,
+        "the live run keeps its files"
+    );
+    assert!(!dead.exists());
+    drop(holder);
+
+    let open = Scratch::new("retain-unguarded");
+    std::fs::set_permissions(open.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let old = old_run(open.path(), &format!("{RUN_PREFIX}old"), 500);
+    let child = run_child("child_makes_test_directories", open.path(), &keep_one);
+    assert!(child.passed, "{}", child.stderr);
+    assert_eq!(testkit::entries(&old).len(), 1);
+    std::fs::set_permissions(open.path(), std::fs::Permissions::from_mode(0o1777)).unwrap();
+    let child = run_child("child_makes_test_directories", open.path(), &keep_one);
+    assert!(child.passed, "{}", child.stderr);
+    assert!(!old.exists(), "sticky: pruned");
 }

@@ -87,8 +87,8 @@ pub(crate) fn replacement(parent: &Dir, name: &OsStr) -> io::Result<Result<Dir, 
     };
     let euid = rustix::process::geteuid().as_raw();
     let (new_owner, new_mode, new_dev) = ops::owner(&new)?;
-    let (owner, mode, dev) = ops::owner(parent)?;
-    let guarded = (owner == euid || owner == 0) && (mode & 0o1000 != 0 || mode & 0o022 == 0);
+    let (_, _, dev) = ops::owner(parent)?;
+    let guarded = guards_entries(parent)?;
     Ok(if new_owner != euid {
         Err("another user's directory stands in its place")
     } else if new_mode & 0o022 != 0 {
@@ -100,6 +100,15 @@ pub(crate) fn replacement(parent: &Dir, name: &OsStr) -> io::Result<Result<Dir, 
     } else {
         Ok(new)
     })
+}
+
+/// `fstat(dir)`: whether no other (non-root) user can rename or replace
+/// the entries of `dir` that this user owns: `dir` belongs to this user or
+/// root and is sticky, or only its owner may write it.
+pub(crate) fn guards_entries(dir: &Dir) -> io::Result<bool> {
+    let (owner, mode, _) = ops::owner(dir)?;
+    let euid = rustix::process::geteuid().as_raw();
+    Ok((owner == euid || owner == 0) && (mode & 0o1000 != 0 || mode & 0o022 == 0))
 }
 
 /// Whether a failure of a cleanup pass may go away by itself: removing
