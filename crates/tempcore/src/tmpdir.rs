@@ -173,6 +173,12 @@ pub fn set_temp_dir(path: impl AsRef<Path>) -> io::Result<()> {
 /// path is made absolute against the current directory now (kept as given
 /// when there is none); the absolute path is returned.
 ///
+/// Neither form checks who owns the directory or who may write to it (as
+/// in Python and the `tempfile` crate): it is trusted as given. So until
+/// the first use, whoever can create `path` chooses where the default
+/// directory is; a path inside a shared directory such as `/tmp` should
+/// exist, made by this user, before it is set.
+///
 /// ```
 /// let dir = tempcore::temp_dir()?;
 /// assert_eq!(tempcore::set_temp_dir_lazily(&dir), dir);
