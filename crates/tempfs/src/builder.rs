@@ -245,14 +245,14 @@ impl Builder {
     /// documentation promises, whatever the builder's name pattern. Only
     /// a staged file keeps a handle to `dir` ([`AsDir`]).
     pub fn temp_file_at(&self, dir: &impl AsDir) -> io::Result<TempFile> {
+        if self.retain.may_keep() || dir.shared().is_some() {
+            // Kept on drop, it is linked into `dir`: held, shared.
+            return self.temp_file_shared(&dir.to_shared()?);
+        }
         self.template()?;
         let mut hidden = Template::new(".tmp", "", DEFAULT_RAND_LEN)?;
-        let opts = self.file_options();
-        match dir.shared() {
-            Some(shared) => tempcore::linkable_file_shared_at(shared, &mut hidden, &opts),
-            None => tempcore::linkable_file_at(dir.as_dir(), &mut hidden, &opts),
-        }
-        .map(TempFile::from_linkable)
+        tempcore::linkable_file_at(dir.as_dir(), &mut hidden, &self.file_options())
+            .map(|file| TempFile::with_keeper(file, None))
     }
 
     /// The old name of [`temp_file`](Self::temp_file).
@@ -288,7 +288,7 @@ impl Builder {
         self.template()?;
         let mut hidden = Template::new(".tmp", "", DEFAULT_RAND_LEN)?;
         tempcore::linkable_file_shared_at(dir, &mut hidden, &self.file_options())
-            .map(TempFile::from_linkable)
+            .map(|file| TempFile::from_linkable(file, dir, self.retain))
     }
 
     /// Creates a file under a fresh name in the default temporary

@@ -5,12 +5,17 @@ use std::fmt;
 use std::fs::File;
 use std::io::{self, IoSlice, IoSliceMut, Read, Seek, SeekFrom, Write};
 use std::path::Path;
+use std::sync::Arc;
 
-use tempcore::{LinkError, LinkableFile};
+use tempcore::{
+    DEFAULT_PREFIX, DEFAULT_RAND_LEN, Dir, LinkError, LinkOptions, LinkableFile, MAX_ATTEMPTS,
+    NameSource, Template,
+};
 
 use crate::builder::Builder;
 use crate::persist::{PersistOptions, advise, copy_across, persist_error};
 use crate::place::open_target;
+use crate::retain::Retain;
 
 /// A temporary file with no name (Python's `TemporaryFile`) that can be
 /// given one atomically when it is complete: the safe way to write a file
@@ -36,16 +41,42 @@ use crate::place::open_target;
 /// ```
 ///
 /// A `TempFile` that is dropped without being persisted is gone: it has
-/// no name ([`Builder::retention`] does not apply), so nothing can find it
-/// afterwards. To look at the data after a failure, persist it, or write
-/// to a [`NamedTempFile`](crate::NamedTempFile) built with a retention
-/// policy.
+/// no name, so nothing can find it afterwards. Unless a retention policy
+/// keeps it ([`Builder::retention`], `TEMPKIT_KEEP`): then, where the file
+/// can be linked (Linux, or a staged file anywhere), the drop gives it a
+/// fresh visible name in its directory (`tmp` and 13 random characters)
+/// and writes the `kept` line naming it. A file that cannot be linked
+/// (`O_TMPFILE` without `/proc` or the privilege, or a full directory)
+/// is lost, and a line on standard error says so. A `TempFile` made while
+/// the policy may keep holds its directory's handle (shared, as every
+/// object made in that directory does) to be linked into.
+///
+/// ```
+/// use tempfs::{Builder, Retention};
+/// let dir = tempfs::TempDir::new()?;
+/// let draft = Builder::new().retention(Retention::Always).report_kept(false)
+///     .temp_file_in(dir.path())?;
+/// drop(draft); // not persisted, but kept: linked under a fresh name
+/// assert_eq!(std::fs::read_dir(dir.path())?.count(), 1);
+/// # Ok::<(), std::io::Error>(())
+/// ```
 ///
 /// The target must be on the same file system as the directory the
 /// `TempFile` was created in; create it with [`TempFile::new_in`] the
 /// target's directory to be sure.
 pub struct TempFile {
-    inner: LinkableFile,
+    /// The file; `None` only once a consuming method or `Drop` took it.
+    inner: Option<LinkableFile>,
+    /// Where to link the file if its retention policy keeps it on drop;
+    /// `None` (no allocation, no handle) when the policy never keeps.
+    keeper: Option<Box<Keeper>>,
+}
+
+/// What a `TempFile` whose policy may keep it needs to be kept: its
+/// directory and its retention settings.
+pub(crate) struct Keeper {
+    dir: Arc<Dir>,
+    retain: Retain,
 }
 
 impl TempFile {
@@ -61,25 +92,56 @@ impl TempFile {
         Builder::new().temp_file_in(dir)
     }
 
-    pub(crate) fn from_linkable(inner: LinkableFile) -> TempFile {
-        TempFile { inner }
+    /// `inner`, made in `dir`, with the retention settings `retain`: `dir`
+    /// is held only if the policy may keep the file.
+    pub(crate) fn from_linkable(inner: LinkableFile, dir: &Arc<Dir>, retain: Retain) -> TempFile {
+        let keeper = retain.may_keep().then(|| {
+            Box::new(Keeper {
+                dir: Arc::clone(dir),
+                retain,
+            })
+        });
+        TempFile {
+            inner: Some(inner),
+            keeper,
+        }
+    }
+
+    /// `inner` with `keeper` (given back by a failed persist, or made
+    /// where no policy keeps).
+    pub(crate) fn with_keeper(inner: LinkableFile, keeper: Option<Box<Keeper>>) -> TempFile {
+        TempFile {
+            inner: Some(inner),
+            keeper,
+        }
+    }
+
+    /// The file and its keeper, taken out: this `TempFile` is spent.
+    fn take(mut self) -> (LinkableFile, Option<Box<Keeper>>) {
+        let keeper = self.keeper.take();
+        (self.inner.take().expect(SPENT), keeper)
+    }
+
+    /// The linkable file.
+    fn inner(&self) -> &LinkableFile {
+        self.inner.as_ref().expect(SPENT)
     }
 
     /// The open file.
     pub fn as_file(&self) -> &File {
-        self.inner.as_file()
+        self.inner().as_file()
     }
 
     /// The open file, mutably.
     pub fn as_file_mut(&mut self) -> &mut File {
-        self.inner.as_file_mut()
+        self.inner.as_mut().expect(SPENT).as_file_mut()
     }
 
     /// Gives up the ability to persist and returns the open file, still
     /// anonymous. Where the file was staged under a hidden name, the name
     /// is removed; a failure to remove it is swallowed, as on drop.
     pub fn into_file(self) -> File {
-        let (file, _removed) = self.inner.detach();
+        let (file, _removed) = self.take().0.detach();
         file
     }
 
@@ -134,7 +196,8 @@ impl TempFile {
             Ok(opened) => opened,
             Err(error) => return Err(TempFilePersistError { error, file: self }),
         };
-        match self.inner.link_at(&to, name, &opts.link_options()) {
+        let (inner, keeper) = self.take();
+        match inner.link_at(&to, name, &opts.link_options()) {
             Ok(file) => Ok(file),
             Err(LinkError { error, file })
                 if error.kind() == io::ErrorKind::CrossesDevices
@@ -144,16 +207,75 @@ impl TempFile {
                     Ok(copy) => Ok(copy),
                     Err(error) => Err(TempFilePersistError {
                         error,
-                        file: TempFile::from_linkable(file),
+                        file: TempFile::with_keeper(file, keeper),
                     }),
                 }
             }
             Err(LinkError { error, file }) => Err(TempFilePersistError {
                 error: advise(error, opts),
-                file: TempFile::from_linkable(file),
+                file: TempFile::with_keeper(file, keeper),
             }),
         }
     }
+}
+
+/// What a spent `TempFile`'s accessors would say: none is reachable, as
+/// only consuming methods and `Drop` take the file.
+const SPENT: &str = "a TempFile used after its file was taken";
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if let (Some(keeper), Some(file)) = (self.keeper.take(), self.inner.take()) {
+            keeper.keep(file);
+        }
+    }
+}
+
+impl Keeper {
+    /// Links `file` under a fresh visible name if the policy keeps it now,
+    /// and says where; otherwise drops it as usual.
+    fn keep(self, file: LinkableFile) {
+        let Some(why) = self.retain.reason() else {
+            return;
+        };
+        let linked = Template::new(DEFAULT_PREFIX, "", DEFAULT_RAND_LEN)
+            .and_then(|mut names| link_fresh(file, &self.dir, &mut names));
+        match linked {
+            Ok(name) => self.retain.report(why, &self.dir.join(name)),
+            Err(e) => self.retain.report(
+                &format!(
+                    "{}, could not be linked ({e})",
+                    why.replacen("kept", "lost", 1)
+                ),
+                self.dir.path(),
+            ),
+        }
+    }
+}
+
+/// Links `file` into `dir` under the first name from `names` that is free
+/// (never replacing), giving up after [`MAX_ATTEMPTS`] names taken.
+fn link_fresh(
+    mut file: LinkableFile,
+    dir: &Dir,
+    names: &mut Template<'_>,
+) -> io::Result<std::ffi::OsString> {
+    for _ in 0..MAX_ATTEMPTS {
+        let name = names.next_name()?;
+        match file.link_at(dir, &name, &LinkOptions::no_replace()) {
+            Ok(_) => return Ok(name),
+            Err(LinkError { error, file: back }) => {
+                if error.kind() != io::ErrorKind::AlreadyExists {
+                    return Err(error);
+                }
+                file = back;
+            }
+        }
+    }
+    Err(io::Error::new(
+        io::ErrorKind::AlreadyExists,
+        format!("{MAX_ATTEMPTS} fresh names were all taken"),
+    ))
 }
 
 impl fmt::Debug for TempFile {

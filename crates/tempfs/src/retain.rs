@@ -29,7 +29,9 @@ pub const KEEP_VAR: &str = "TEMPKIT_KEEP";
 /// What an object that cleans up ([`NamedTempFile`](crate::NamedTempFile),
 /// [`TempPath`](crate::TempPath), [`TempDir`](crate::TempDir)) does with
 /// its file or directory when it is dropped. Ordered from least to most
-/// kept.
+/// kept. A [`TempFile`](crate::TempFile), which has no name, is kept by
+/// giving it one: linked into the directory it was made in under a fresh
+/// name (`tmp` and 13 random characters), which the `kept` line gives.
 ///
 /// When an object is kept because of its policy (not because the code
 /// called `keep()` or [`disable_cleanup`](crate::Builder::disable_cleanup)),
@@ -149,35 +151,56 @@ impl Retain {
     /// object, from `Drop`, before cleanup starts.
     #[inline]
     pub(crate) fn keeps(self, path: &Path) -> bool {
-        // The default, inlined into every `Drop`: one load and a compare.
-        match self.policy.or_else(from_env) {
-            None | Some(Retention::Never) => false,
-            Some(_) => self.keeps_unless_never(path),
+        match self.reason() {
+            None => false,
+            Some(why) => {
+                self.report(why, path);
+                true
+            }
         }
     }
 
-    /// [`keeps`](Self::keeps) for a policy that may keep.
+    /// Why the object about to be cleaned up is to be kept instead (the
+    /// start of its `kept` line), or `None`. Called once per object, from
+    /// `Drop`, before cleanup starts.
+    #[inline]
+    pub(crate) fn reason(self) -> Option<&'static str> {
+        // The default, inlined into every `Drop`: one load and a compare.
+        match self.policy.or_else(from_env) {
+            None | Some(Retention::Never) => None,
+            Some(_) => self.reason_unless_never(),
+        }
+    }
+
+    /// Whether the policy may keep the object at all (not `Never`): what a
+    /// `TempFile` asks when it is made, to hold on to its directory.
+    pub(crate) fn may_keep(self) -> bool {
+        self.policy.or_else(from_env).unwrap_or(Retention::Never) != Retention::Never
+    }
+
+    /// [`reason`](Self::reason) for a policy that may keep.
     #[cold]
     #[inline(never)]
-    fn keeps_unless_never(self, path: &Path) -> bool {
+    fn reason_unless_never(self) -> Option<&'static str> {
         let (policy, from_env) = match self.policy {
             Some(policy) => (policy, false),
-            None => match from_env() {
-                Some(policy) => (policy, true),
-                None => return false,
-            },
+            None => (from_env()?, true),
         };
-        let why = match (policy, from_env) {
-            (Retention::Never, _) => return false,
-            (Retention::Panic, _) if !panicking_outside_cleanup() => return false,
+        Some(match (policy, from_env) {
+            (Retention::Never, _) => return None,
+            (Retention::Panic, _) if !panicking_outside_cleanup() => return None,
             (Retention::Panic, _) => "kept after a panic",
             (Retention::Always, true) => "kept (TEMPKIT_KEEP=always)",
             (Retention::Always, false) => "kept (retention always)",
-        };
+        })
+    }
+
+    /// Writes the `kept` line, `why` and `path`, unless silenced.
+    #[cold]
+    pub(crate) fn report(self, why: &str, path: &Path) {
         if !self.quiet && REPORT.load(Ordering::Relaxed) {
             let _ = writeln!(io::stderr().lock(), "{why}: {}", path.display());
         }
-        true
     }
 }
 

@@ -84,7 +84,13 @@ fn a_normal_drop_removes_whatever_the_policy_but_always() {
             .into_temp_path();
         let dir = builder.tempdir_in(scratch.path()).unwrap();
         std::fs::write(dir.path().join("inside"), b"x").unwrap();
-        drop((file, path, dir));
+        let unnamed = builder.temp_file_in(scratch.path()).unwrap();
+        let staged = builder
+            .clone()
+            .o_tmpfile(false)
+            .temp_file_in(scratch.path())
+            .unwrap();
+        drop((file, path, dir, unnamed, staged));
         assert!(scratch.entries().is_empty(), "{policy:?}");
     }
     builder.retention(Retention::Always);
@@ -145,6 +151,51 @@ fn a_drop_during_a_panic_keeps_and_reports() {
     let mut kept = child.kept();
     kept.sort();
     let expected: Vec<String> = names[..3]
+        .iter()
+        .map(|name| format!("kept after a panic: {}", scratch.join(name).display()))
+        .collect();
+    assert_eq!(kept, expected, "{}", child.stderr);
+}
+
+#[test]
+fn child_panics_holding_temp_files() {
+    if !testkit::is_rerun() {
+        return;
+    }
+    use std::io::Write;
+    let mut panic = Builder::new();
+    panic.retention(Retention::Panic);
+    let mut unnamed = panic.temp_file().unwrap();
+    unnamed.write_all(b"evidence 1").unwrap();
+    let mut staged = panic.clone().o_tmpfile(false).temp_file().unwrap();
+    staged.write_all(b"evidence 2").unwrap();
+    let mut lost = Builder::new().temp_file().unwrap();
+    lost.write_all(b"never kept").unwrap();
+    let _all = (unnamed, staged, lost);
+    panic!("the test fails");
+}
+
+/// A `TempFile` has no name to keep: a policy that keeps it gives it one,
+/// a fresh visible name in its directory, and the `kept` line says which.
+#[test]
+fn a_temp_file_kept_after_a_panic_is_linked_under_a_fresh_name() {
+    let scratch = Scratch::new("retain-temp-file");
+    let child = run_child("child_panics_holding_temp_files", scratch.path(), &[]);
+    assert!(!child.passed, "{}", child.stderr);
+    let names = starting_with(scratch.path(), "");
+    assert_eq!(names.len(), 2, "{names:?}: no staged name left");
+    let mut contents: Vec<_> = names
+        .iter()
+        .map(|name| {
+            assert!(name.starts_with(tempfs::DEFAULT_PREFIX), "{name}");
+            std::fs::read_to_string(scratch.join(name)).unwrap()
+        })
+        .collect();
+    contents.sort();
+    assert_eq!(contents, ["evidence 1", "evidence 2"]);
+    let mut kept = child.kept();
+    kept.sort();
+    let expected: Vec<String> = names
         .iter()
         .map(|name| format!("kept after a panic: {}", scratch.join(name).display()))
         .collect();
