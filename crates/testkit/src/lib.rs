@@ -10,6 +10,8 @@
 //! - `seccomp` (Linux): make chosen system calls fail in a forked child, to
 //!   prove that code really makes them.
 //! - `windows` (Windows): who an access control list lets in.
+//! - [`doc_example_lines`]: the lines of a crate's documented examples, to
+//!   check which crates they name.
 //! - [`removal_is_immediate`], [`replacing_open_files_works`]: whether
 //!   this system removes or replaces an open file's name at once, as unix
 //!   does (Windows needs POSIX semantics, which Wine lacks).
@@ -253,4 +255,49 @@ pub fn rerun_copy(
         out.status,
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// The lines inside code blocks of the doc comments (`///`, `//!`) of the
+/// Rust files at or under `path`, and of Markdown files, as (file, line)
+/// pairs: what a crate's examples say, for tests that check which crates
+/// the examples name.
+pub fn doc_example_lines(path: &Path) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    collect_example_lines(path, &mut found);
+    found
+}
+
+/// [`doc_example_lines`], into `found`.
+fn collect_example_lines(path: &Path, found: &mut Vec<(String, String)>) {
+    if path.is_dir() {
+        for entry in std::fs::read_dir(path).unwrap() {
+            collect_example_lines(&entry.unwrap().path(), found);
+        }
+        return;
+    }
+    let markdown = path.extension().is_some_and(|e| e == "md");
+    if !markdown && path.extension().is_none_or(|e| e != "rs") {
+        return;
+    }
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut in_code = false;
+    for line in text.lines() {
+        let line = line.trim_start();
+        let doc = if markdown {
+            Some(line)
+        } else {
+            line.strip_prefix("///")
+                .or_else(|| line.strip_prefix("//!"))
+                .map(str::trim_start)
+        };
+        let Some(doc) = doc else {
+            in_code = false;
+            continue;
+        };
+        if doc.starts_with("```") {
+            in_code = !in_code;
+        } else if in_code {
+            found.push((path.display().to_string(), doc.to_owned()));
+        }
+    }
 }
