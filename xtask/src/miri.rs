@@ -22,7 +22,7 @@ const SUITES: &[(&str, &[&str])] = &[
         "tmpdir::tests::environment_comes_first", "tmpdir::tests::empty_variables",
         "tmpdir::tests::relative_values", "tmpdir::tests::without_a_current_directory",
     ]),
-    ("tempspool", &["model_tests::", "budget::"]),
+    ("tempspool", &["model_tests::", "budget::", "counter::"]),
 ];
 
 /// The step.

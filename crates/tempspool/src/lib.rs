@@ -217,6 +217,7 @@
 //! [`docs/platforms.md`](https://github.com/tempkit/tempkit/blob/main/docs/platforms.md)).
 
 mod budget;
+mod counter;
 mod disk;
 mod disk_budget;
 mod error;
