@@ -556,3 +556,42 @@ fn the_layers_are_modules() -> io::Result<()> {
     let _: PathBuf = env::temp_dir();
     Ok(())
 }
+
+/// The crate's generic parameters, named with a turbofish as some users
+/// write them: the same parameters, in the same order.
+#[test]
+fn generic_parameters_take_a_turbofish() -> io::Result<()> {
+    let dir = tempdir()?;
+    let d: &Path = dir.path();
+    drop(tempfile_in::<&Path>(d)?);
+    drop(Builder::new().tempfile_in::<&Path>(d)?);
+    drop(Builder::new().tempdir_in::<&Path>(d)?);
+    drop(
+        Builder::new()
+            .make::<_, File>(|path| File::create_new(path))?
+            .into_temp_path(),
+    );
+    drop(Builder::new().make_in::<_, File, &Path>(d, |path| File::create_new(path))?);
+    drop(NamedTempFile::new_in::<&Path>(d)?);
+    drop(NamedTempFile::with_prefix::<&str>("p")?);
+    drop(NamedTempFile::with_prefix_in::<&str, &Path>("p", d)?);
+    drop(NamedTempFile::with_suffix::<&str>(".s")?);
+    drop(NamedTempFile::with_suffix_in::<&str, &Path>(".s", d)?);
+    drop(TempDir::new_in::<&Path>(d)?);
+    drop(TempDir::with_prefix::<&str>("p")?);
+    drop(TempDir::with_prefix_in::<&str, &Path>("p", d)?);
+    drop(tempdir_in::<&Path>(d)?);
+    let kept = d.join("kept");
+    NamedTempFile::new_in(d)?.persist::<&Path>(&kept)?;
+    NamedTempFile::new_in(d)?
+        .persist_noclobber::<PathBuf>(d.join("kept2"))
+        .map(drop)?;
+    let path = NamedTempFile::new_in(d)?.into_temp_path();
+    path.persist::<&Path>(&d.join("kept3"))?;
+    let path = NamedTempFile::new_in(d)?.into_temp_path();
+    path.persist_noclobber::<&Path>(&d.join("kept4"))?;
+    drop(spooled_tempfile_in::<&Path>(10, d));
+    drop(SpooledTempFile::new_in::<&Path>(10, d));
+    assert_eq!(fs::read_dir(d)?.count(), 4);
+    Ok(())
+}

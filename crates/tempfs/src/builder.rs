@@ -197,7 +197,7 @@ impl Builder {
     ///
     /// Fails, leaving nothing behind, if `dir` does not exist (`NotFound`)
     /// or is not a directory (`NotADirectory`), naming it.
-    pub fn tempfile_in(&self, dir: impl AsRef<Path>) -> io::Result<NamedTempFile> {
+    pub fn tempfile_in<P: AsRef<Path>>(&self, dir: P) -> io::Result<NamedTempFile> {
         self.tempfile_at(&open_dir(dir.as_ref())?)
     }
 
@@ -330,19 +330,19 @@ impl Builder {
     /// assert!(made.path().exists());
     /// # Ok(()) }
     /// ```
-    pub fn make<R>(
-        &self,
-        create: impl FnMut(&Path) -> io::Result<R>,
-    ) -> io::Result<NamedTempFile<R>> {
+    pub fn make<F, R>(&self, create: F) -> io::Result<NamedTempFile<R>>
+    where
+        F: FnMut(&Path) -> io::Result<R>,
+    {
         self.make_at(&tempcore::temp_dir_handle()?, create)
     }
 
     /// [`make`](Self::make) in `dir`.
-    pub fn make_in<R>(
-        &self,
-        dir: impl AsRef<Path>,
-        create: impl FnMut(&Path) -> io::Result<R>,
-    ) -> io::Result<NamedTempFile<R>> {
+    pub fn make_in<F, R, P>(&self, dir: P, create: F) -> io::Result<NamedTempFile<R>>
+    where
+        F: FnMut(&Path) -> io::Result<R>,
+        P: AsRef<Path>,
+    {
         self.make_at(&open_dir(dir.as_ref())?, create)
     }
 

@@ -186,7 +186,7 @@ pub fn tempfile() -> io::Result<File> {
 
 /// Creates an anonymous file in `dir`: see [`tempfile`]. On Linux the
 /// directory is not opened first: one `open(dir, O_TMPFILE|O_EXCL)`.
-pub fn tempfile_in(dir: impl AsRef<Path>) -> io::Result<File> {
+pub fn tempfile_in<P: AsRef<Path>>(dir: P) -> io::Result<File> {
     place::anonymous_in(dir.as_ref(), &mut Template::default(), &FileOptions::new())
 }
 

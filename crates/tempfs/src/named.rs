@@ -68,7 +68,7 @@ impl NamedTempFile<File> {
     }
 
     /// Creates a named temporary file in `dir`.
-    pub fn new_in(dir: impl AsRef<Path>) -> io::Result<NamedTempFile> {
+    pub fn new_in<P: AsRef<Path>>(dir: P) -> io::Result<NamedTempFile> {
         let dir = place::open_dir(dir.as_ref())?;
         NamedTempFile::create_at(&dir, &mut Template::default(), &FileOptions::new(), true)
     }
@@ -89,28 +89,28 @@ impl NamedTempFile<File> {
 
     /// Creates a named temporary file whose name starts with `prefix`
     /// instead of `tmp`.
-    pub fn with_prefix(prefix: impl AsRef<OsStr>) -> io::Result<NamedTempFile> {
+    pub fn with_prefix<S: AsRef<OsStr>>(prefix: S) -> io::Result<NamedTempFile> {
         Builder::new().prefix(&prefix).tempfile()
     }
 
     /// [`with_prefix`](Self::with_prefix) in `dir`.
-    pub fn with_prefix_in(
-        prefix: impl AsRef<OsStr>,
-        dir: impl AsRef<Path>,
+    pub fn with_prefix_in<S: AsRef<OsStr>, P: AsRef<Path>>(
+        prefix: S,
+        dir: P,
     ) -> io::Result<NamedTempFile> {
         Builder::new().prefix(&prefix).tempfile_in(dir)
     }
 
     /// Creates a named temporary file whose name ends with `suffix`
     /// (e.g. `.txt`).
-    pub fn with_suffix(suffix: impl AsRef<OsStr>) -> io::Result<NamedTempFile> {
+    pub fn with_suffix<S: AsRef<OsStr>>(suffix: S) -> io::Result<NamedTempFile> {
         Builder::new().suffix(&suffix).tempfile()
     }
 
     /// [`with_suffix`](Self::with_suffix) in `dir`.
-    pub fn with_suffix_in(
-        suffix: impl AsRef<OsStr>,
-        dir: impl AsRef<Path>,
+    pub fn with_suffix_in<S: AsRef<OsStr>, P: AsRef<Path>>(
+        suffix: S,
+        dir: P,
     ) -> io::Result<NamedTempFile> {
         Builder::new().suffix(&suffix).tempfile_in(dir)
     }
@@ -252,7 +252,7 @@ impl<F> NamedTempFile<F> {
     /// # std::fs::remove_file(&target)?;
     /// # Ok::<(), std::io::Error>(())
     /// ```
-    pub fn persist(self, new_path: impl AsRef<Path>) -> Result<F, PersistError<F>> {
+    pub fn persist<P: AsRef<Path>>(self, new_path: P) -> Result<F, PersistError<F>> {
         self.rename(new_path.as_ref(), true)
     }
 
@@ -260,7 +260,7 @@ impl<F> NamedTempFile<F> {
     /// anything is at `new_path`, leaving both files as they were
     /// (`renameat2(RENAME_NOREPLACE)` where available).
     /// The error's message names `persist`, which replaces.
-    pub fn persist_noclobber(self, new_path: impl AsRef<Path>) -> Result<F, PersistError<F>> {
+    pub fn persist_noclobber<P: AsRef<Path>>(self, new_path: P) -> Result<F, PersistError<F>> {
         self.rename(new_path.as_ref(), false)
     }
 

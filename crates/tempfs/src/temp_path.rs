@@ -121,7 +121,7 @@ impl TempPath {
     /// name to swap and links the file it holds.
     ///
     /// [`TempFile`]: crate::TempFile
-    pub fn persist(self, new_path: impl AsRef<Path>) -> Result<(), PathPersistError> {
+    pub fn persist<P: AsRef<Path>>(self, new_path: P) -> Result<(), PathPersistError> {
         self.persist_inner(new_path.as_ref(), true)
     }
 
@@ -129,7 +129,7 @@ impl TempPath {
     /// anything is at `new_path`, changing nothing
     /// (`renameat2(RENAME_NOREPLACE)`; see [`tempcore::rename_at`] for the
     /// fallback where that is unsupported).
-    pub fn persist_noclobber(self, new_path: impl AsRef<Path>) -> Result<(), PathPersistError> {
+    pub fn persist_noclobber<P: AsRef<Path>>(self, new_path: P) -> Result<(), PathPersistError> {
         self.persist_inner(new_path.as_ref(), false)
     }
 

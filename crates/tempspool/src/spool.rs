@@ -94,7 +94,7 @@ pub fn spooled_tempfile(max_size: usize) -> SpooledTempFile {
 
 /// [`SpooledTempFile::new_in`], under the `tempfile` crate's name.
 #[must_use]
-pub fn spooled_tempfile_in(max_size: usize, dir: impl AsRef<Path>) -> SpooledTempFile {
+pub fn spooled_tempfile_in<P: AsRef<Path>>(max_size: usize, dir: P) -> SpooledTempFile {
     SpooledTempFile::new_in(max_size, dir)
 }
 
@@ -120,7 +120,7 @@ impl SpooledTempFile {
     /// read-only `dir` makes that rollover fail, with every byte kept in
     /// memory).
     #[must_use]
-    pub fn new_in(max_size: usize, dir: impl AsRef<Path>) -> SpooledTempFile {
+    pub fn new_in<P: AsRef<Path>>(max_size: usize, dir: P) -> SpooledTempFile {
         let mut spool = SpooledTempFile::new(max_size);
         spool.target = Some(Box::new(Target {
             builder: Builder::new(),
