@@ -12,6 +12,7 @@ use tempcore::Dir;
 
 use crate::builder::Builder;
 use crate::cleanup;
+use crate::registry::Registration;
 use crate::retain::{Cleaning, Retain};
 use crate::testing::RunGuard;
 
@@ -72,6 +73,9 @@ use crate::testing::RunGuard;
 /// [`docs/platforms.md`](https://github.com/tempkit/tempkit/blob/main/docs/platforms.md)
 /// has the details.
 pub struct TempDir {
+    /// Its entry for [`crate::cleanup_on_signals`]; declared first, so
+    /// that it leaves before the handles are closed.
+    registered: Registration,
     /// The directory it was made in.
     parent: Arc<Dir>,
     /// Its name in `parent`.
@@ -205,6 +209,7 @@ impl TempDir {
         }
         match cleanup::remove_temp_dir(&self.parent, &self.name, &self.dir, self.dir.path()) {
             Ok(()) => {
+                self.registered.leave();
                 self.done = true;
                 Ok(())
             }
@@ -241,6 +246,7 @@ impl TempDir {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn keep(mut self) -> PathBuf {
+        self.registered.leave();
         self.done = true;
         self.path().to_path_buf()
     }
@@ -257,6 +263,10 @@ impl TempDir {
     /// [`cleanup`](Self::cleanup) remove it either way.
     pub fn disable_cleanup(&mut self, disable: bool) {
         self.keep_on_drop = disable;
+        self.registered.leave();
+        if !disable && !self.done {
+            self.registered = Registration::tree(&self.parent, &self.dir, &self.name);
+        }
     }
 
     /// Makes a directory in `parent` as `builder` says.
@@ -275,7 +285,12 @@ impl TempDir {
                 return Err(e);
             }
         };
+        let registered = match builder.disable_cleanup {
+            false => Registration::tree(&parent, &dir, &name),
+            true => Registration::NONE,
+        };
         Ok(TempDir {
+            registered,
             parent,
             name,
             dir,

@@ -13,6 +13,7 @@ use camino::Utf8Path;
 use tempcore::{Dir, PathError};
 
 use crate::persist::persist_error;
+use crate::registry::Registration;
 use crate::place::{absolute, open_parent, open_target};
 use crate::retain::{Cleaning, Retain};
 
@@ -42,6 +43,9 @@ use crate::retain::{Cleaning, Retain};
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub struct TempPath {
+    /// Its entry for [`crate::cleanup_on_signals`]; declared first, so
+    /// that it leaves before the directory handle is closed.
+    registered: Registration,
     /// `None` only for a path adopted by [`TempPath::from_path`] whose
     /// directory could not be opened then: it is opened at each use.
     dir: Option<Arc<Dir>>,
@@ -53,7 +57,12 @@ pub struct TempPath {
 impl TempPath {
     /// `path` is `dir`'s path joined with the name of an entry in `dir`.
     pub(crate) fn new(dir: Arc<Dir>, path: PathBuf, cleanup: bool) -> TempPath {
+        let registered = match path.file_name() {
+            Some(name) if cleanup => Registration::file(&dir, name),
+            _ => Registration::NONE,
+        };
         TempPath {
+            registered,
             dir: Some(dir),
             path: path.into_boxed_path(),
             cleanup,
@@ -162,6 +171,7 @@ impl TempPath {
     /// `delete=False`, decided late). Never fails on unix; the `Result`
     /// matches the `tempfile` crate.
     pub fn keep(mut self) -> Result<PathBuf, PathPersistError> {
+        self.registered.leave();
         self.cleanup = false;
         Ok(mem::replace(&mut self.path, PathBuf::new().into_boxed_path()).into_path_buf())
     }
@@ -171,10 +181,15 @@ impl TempPath {
     /// at creation.
     pub fn disable_cleanup(&mut self, disable: bool) {
         self.cleanup = !disable;
+        self.registered.leave();
+        if let (false, Some(dir)) = (disable, &self.dir) {
+            self.registered = Registration::file(dir, self.name());
+        }
     }
 
     /// Drops without removing anything: the file has a new name now.
     pub(crate) fn forget(mut self) {
+        self.registered.leave();
         self.cleanup = false;
     }
 }
@@ -288,6 +303,7 @@ impl TempPath {
             // directory, as in the crate.
             Ok((dir, _)) => TempPath::new(dir, path, true),
             Err(_) => TempPath {
+                registered: Registration::NONE,
                 dir: None,
                 path: path.into_boxed_path(),
                 cleanup: true,
