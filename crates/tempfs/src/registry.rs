@@ -120,7 +120,11 @@ impl Registration {
         if !ACTIVE.load(Ordering::Relaxed) {
             return Registration::NONE;
         }
-        enter(sys::registry_handle(parent), NO_HANDLE, name.as_encoded_bytes())
+        enter(
+            sys::registry_handle(parent),
+            NO_HANDLE,
+            name.as_encoded_bytes(),
+        )
     }
 
     /// Registers the directory `tree`, entry `name` in `parent`.
@@ -185,7 +189,8 @@ fn enter(parent: i64, tree: i64, name: &[u8]) -> Registration {
         {
             continue;
         }
-        slot.pid.store(OWNER.load(Ordering::Relaxed), Ordering::Relaxed);
+        slot.pid
+            .store(OWNER.load(Ordering::Relaxed), Ordering::Relaxed);
         slot.parent.store(parent, Ordering::Relaxed);
         slot.tree.store(tree, Ordering::Relaxed);
         // The words the name and one NUL take, and any the last name took
@@ -250,10 +255,8 @@ pub(crate) fn claim_each(pid: u32, mut remove: impl FnMut(&Claimed)) {
             claimed.name[i * 8..i * 8 + 8].copy_from_slice(&bytes);
         }
         remove(&claimed);
-        slot.state.store(
-            (state & !TAG) + GENERATION + FREE,
-            Ordering::Release,
-        );
+        slot.state
+            .store((state & !TAG) + GENERATION + FREE, Ordering::Release);
     }
 }
 
@@ -292,7 +295,10 @@ mod tests {
         assert_eq!(too_long.slot, SLOTS);
         let mut found = entries(pid);
         found.sort();
-        assert_eq!(found, [(8, 9, b"short".to_vec()), (10, NO_HANDLE, b"b".to_vec())]);
+        assert_eq!(
+            found,
+            [(8, 9, b"short".to_vec()), (10, NO_HANDLE, b"b".to_vec())]
+        );
         // Claimed entries are gone; leaving after a handler is harmless.
         assert!(entries(pid).is_empty());
         drop((b, short));

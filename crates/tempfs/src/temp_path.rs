@@ -13,8 +13,8 @@ use camino::Utf8Path;
 use tempcore::{Dir, PathError};
 
 use crate::persist::persist_error;
-use crate::registry::Registration;
 use crate::place::{absolute, open_parent, open_target};
+use crate::registry::Registration;
 use crate::retain::{Cleaning, Retain};
 
 /// The name of a temporary file whose handle is closed: the name lives
