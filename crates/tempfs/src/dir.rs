@@ -246,7 +246,6 @@ impl TempDir {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn keep(mut self) -> PathBuf {
-        self.registered.leave();
         self.done = true;
         self.path().to_path_buf()
     }

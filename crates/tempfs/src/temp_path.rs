@@ -171,7 +171,6 @@ impl TempPath {
     /// `delete=False`, decided late). Never fails on unix; the `Result`
     /// matches the `tempfile` crate.
     pub fn keep(mut self) -> Result<PathBuf, PathPersistError> {
-        self.registered.leave();
         self.cleanup = false;
         Ok(mem::replace(&mut self.path, PathBuf::new().into_boxed_path()).into_path_buf())
     }
@@ -189,7 +188,6 @@ impl TempPath {
 
     /// Drops without removing anything: the file has a new name now.
     pub(crate) fn forget(mut self) {
-        self.registered.leave();
         self.cleanup = false;
     }
 }

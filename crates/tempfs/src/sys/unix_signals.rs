@@ -11,6 +11,7 @@
 use std::io;
 use std::os::fd::AsRawFd;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use libc::{c_int, c_void, siginfo_t};
 use tempcore::Dir;
@@ -40,6 +41,9 @@ static PREVIOUS: Previous =
 
 /// Whether the hook is installed; held while installing.
 static INSTALLED: Mutex<bool> = Mutex::new(false);
+
+/// Set once installed: a call after that is one load.
+static DONE: AtomicBool = AtomicBool::new(false);
 
 /// `getpid`, as a raw system call on Linux: a C library that caches the
 /// process id (glibc before 2.25) answers wrongly in a child made by a raw
@@ -72,6 +76,9 @@ extern "C" fn after_fork_in_child() {
 /// disposition is not "ignore"), after `pthread_atfork` for forked
 /// children. A second call does nothing.
 pub(crate) fn install_signal_hook() -> io::Result<()> {
+    if DONE.load(Ordering::Acquire) {
+        return Ok(());
+    }
     let mut installed = INSTALLED.lock().unwrap_or_else(|e| e.into_inner());
     if *installed {
         return Ok(());
@@ -121,6 +128,7 @@ pub(crate) fn install_signal_hook() -> io::Result<()> {
         }
     }
     *installed = true;
+    DONE.store(true, Ordering::Release);
     Ok(())
 }
 
