@@ -12,8 +12,8 @@ use tempcore::Dir;
 
 use crate::builder::Builder;
 use crate::cleanup;
-use crate::registry::Registration;
 use crate::retain::{Cleaning, Retain};
+use crate::sys::Registration;
 use crate::testing::RunGuard;
 
 /// A directory that is removed, with everything in it, when the `TempDir`

@@ -134,7 +134,6 @@ mod memory;
 mod named;
 mod persist;
 mod place;
-mod registry;
 mod retain;
 mod signals;
 mod sys;

@@ -14,8 +14,8 @@ use tempcore::{Dir, PathError};
 
 use crate::persist::persist_error;
 use crate::place::{absolute, open_parent, open_target};
-use crate::registry::Registration;
 use crate::retain::{Cleaning, Retain};
+use crate::sys::Registration;
 
 /// The name of a temporary file whose handle is closed: the name lives
 /// until the `TempPath` is dropped (Python's

@@ -41,6 +41,11 @@ mod windows_testing;
 pub(crate) use windows_testing::*;
 
 #[cfg(unix)]
+mod unix_registry;
+#[cfg(unix)]
+pub(crate) use unix_registry::Registration;
+
+#[cfg(unix)]
 mod unix_signals;
 #[cfg(unix)]
 pub(crate) use unix_signals::*;

@@ -9,22 +9,14 @@
 //! on the stack (about 9 KiB).
 
 use std::io;
-use std::os::fd::AsRawFd;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use super::unix_registry::{self as registry, Claimed, NO_HANDLE};
 use libc::{c_int, c_void, siginfo_t};
-use tempcore::Dir;
-
-use crate::registry::{self, Claimed, NO_HANDLE};
 
 /// The signals the hook handles.
 const SIGNALS: [c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
-
-/// The raw handle the registry records for `dir`: its descriptor.
-pub(crate) fn registry_handle(dir: &Dir) -> i64 {
-    i64::from(dir.as_raw_fd())
-}
 
 /// The dispositions found at installation, one per signal of [`SIGNALS`],
 /// written before the handler for that signal is installed and only read
@@ -223,9 +215,10 @@ struct Level {
 /// descriptors and buffers on the stack: `openat(".")`, `getdents64`,
 /// `unlinkat`, and `openat(O_NOFOLLOW|O_DIRECTORY)` for subdirectories on
 /// device `dev` (never a symbolic link, never another mount), at most
-/// [`DEPTH`] levels down. Each entry is read once: after a child, the
-/// listing resumes at the offset after it (`lseek(d_off)`), so entries
-/// that cannot be removed are left, not retried.
+/// [`DEPTH`] levels down. After a child that could be removed the listing
+/// starts again; after one that could not, it resumes at the offset after
+/// it (`lseek(d_off)`), so the walk ends: entries that cannot be removed
+/// are left.
 #[cfg(target_os = "linux")]
 fn empty_tree(tree: c_int, dev: libc::dev_t) {
     const FLAGS: c_int = libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC;
@@ -368,8 +361,18 @@ fn finish_level(levels: &mut [Level; DEPTH], depth: &mut usize) {
         // SAFETY: the child's name is NUL-terminated; the offset came from
         // the kernel for this descriptor.
         unsafe {
-            libc::unlinkat(parent.fd, parent.child.as_ptr().cast(), libc::AT_REMOVEDIR);
-            libc::lseek(parent.fd, parent.resume, libc::SEEK_SET);
+            let removed =
+                libc::unlinkat(parent.fd, parent.child.as_ptr().cast(), libc::AT_REMOVEDIR) == 0;
+            // Removed: read the parent again from the start, since file
+            // systems whose offsets are positions (tmpfs before Linux 6.6)
+            // shift what follows. Not removed: go on after it, so that a
+            // child that cannot be emptied is not walked again and again.
+            // Each restart follows a removal: the walk ends.
+            libc::lseek(
+                parent.fd,
+                if removed { 0 } else { parent.resume },
+                libc::SEEK_SET,
+            );
         }
     }
 }

@@ -1,14 +1,31 @@
 //! The Windows half of [`crate::cleanup_on_signals`]: not implemented, so
-//! the registry stays inactive and nothing is registered.
+//! nothing is registered.
 
+use std::ffi::OsStr;
 use std::io;
-use std::os::windows::io::AsRawHandle;
 
 use tempcore::Dir;
 
-/// The raw handle the registry would record for `dir`.
-pub(crate) fn registry_handle(dir: &Dir) -> i64 {
-    dir.as_raw_handle() as i64
+/// An object's place in the table of live objects: none on Windows.
+#[derive(Debug)]
+pub(crate) struct Registration;
+
+impl Registration {
+    /// Not registered.
+    pub(crate) const NONE: Registration = Registration;
+
+    /// Registers nothing.
+    pub(crate) fn file(_parent: &Dir, _name: &OsStr) -> Registration {
+        Registration
+    }
+
+    /// Registers nothing.
+    pub(crate) fn tree(_parent: &Dir, _tree: &Dir, _name: &OsStr) -> Registration {
+        Registration
+    }
+
+    /// Does nothing.
+    pub(crate) fn leave(&mut self) {}
 }
 
 /// Fails with `Unsupported`: removing objects from a console control

@@ -1,4 +1,4 @@
-//! The registry of live named objects that [`crate::cleanup_on_signals`]
+//! The table of live named objects that [`crate::cleanup_on_signals`]
 //! removes: a fixed table of slots made of atomics only, which a signal
 //! handler can read without allocating or taking a lock.
 //!
@@ -24,14 +24,15 @@
 //! or taken by another handler skips it.
 //!
 //! Objects enter only while a hook is installed: with none, entering is
-//! one relaxed load and leaving a test of the token.
+//! one relaxed load and leaving a test of the token. On Windows, where
+//! there is no hook, `Registration` is an empty type.
 
 use std::ffi::OsStr;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
-use tempcore::Dir;
+use std::os::fd::AsRawFd;
 
-use crate::sys;
+use tempcore::Dir;
 
 /// How many objects can be registered at once; the rest are not covered.
 pub(crate) const SLOTS: usize = 1024;
@@ -84,6 +85,11 @@ impl Slot {
 
 static TABLE: [Slot; SLOTS] = [const { Slot::new() }; SLOTS];
 
+/// The raw handle the table records for `dir`: its descriptor.
+fn handle(dir: &Dir) -> i64 {
+    i64::from(dir.as_raw_fd())
+}
+
 /// Starts registering objects made from now on, recording `pid` as their
 /// owner.
 pub(crate) fn activate(pid: u32) {
@@ -120,11 +126,7 @@ impl Registration {
         if !ACTIVE.load(Ordering::Relaxed) {
             return Registration::NONE;
         }
-        enter(
-            sys::registry_handle(parent),
-            NO_HANDLE,
-            name.as_encoded_bytes(),
-        )
+        enter(handle(parent), NO_HANDLE, name.as_encoded_bytes())
     }
 
     /// Registers the directory `tree`, entry `name` in `parent`.
@@ -132,7 +134,7 @@ impl Registration {
         if !ACTIVE.load(Ordering::Relaxed) {
             return Registration::NONE;
         }
-        let handles = (sys::registry_handle(parent), sys::registry_handle(tree));
+        let handles = (handle(parent), handle(tree));
         enter(handles.0, handles.1, name.as_encoded_bytes())
     }
 
@@ -260,7 +262,7 @@ pub(crate) fn claim_each(pid: u32, mut remove: impl FnMut(&Claimed)) {
     }
 }
 
-#[cfg(all(test, unix))]
+#[cfg(test)]
 mod tests {
     use super::*;
 
