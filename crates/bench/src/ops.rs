@@ -94,7 +94,7 @@ pub const GROUPS: &[Group] = &[
     ATOMIC_SAVE,
     MEMORY_FILE,
     NAMES,
-    NAMED_HOOKED,
+    HOOKED_NAMED,
 ];
 
 /// The group called `name`.
@@ -270,14 +270,14 @@ pub const TEMPDIR: Group = Group {
 
 /// Group 2 again with `tempfs::cleanup_on_signals` installed: what the
 /// registry of live named objects costs (one slot taken at creation and
-/// freed at drop), against the same floor as `named`, whose `ours-in` is
-/// the same call without the hook. Last of the groups, since the hook is
+/// freed at drop), against the same floor and `tempfile` as `named`, whose
+/// `ours-in` is the same call without the hook. Last of the groups, since the hook is
 /// process-wide and for good: in the criterion run only the spools' and
 /// trees' groups come after it (anonymous files, and trees whose
 /// `TempDir`s are made untimed), and every other measurement runs each
 /// group in a process of its own.
-pub const NAMED_HOOKED: Group = Group {
-    name: "named-hooked",
+pub const HOOKED_NAMED: Group = Group {
+    name: "hooked-named",
     about: "named file: create + close + delete, with the signal hook installed",
     per_place: true,
     floor: "floor",
@@ -287,13 +287,18 @@ pub const NAMED_HOOKED: Group = Group {
     setup: |_, _| tempfs::cleanup_on_signals(),
     contenders: &[
         Contender {
-            name: "ours-in",
+            name: "ours",
             about: "`tempfs::NamedTempFile::new_in(path)` + drop, after \
                     `tempfs::cleanup_on_signals()` (one load once installed)",
             run: |place, _| {
                 tempfs::cleanup_on_signals()?;
                 drop_it(tempfs::NamedTempFile::new_in(place.path()))
             },
+        },
+        Contender {
+            name: "tempfile",
+            about: "`tempfile::NamedTempFile::new_in(path)` + drop (tempfile 3.27; no hook)",
+            run: |place, _| drop_it(tempfile::NamedTempFile::new_in(place.path())),
         },
         Contender {
             name: "floor",
