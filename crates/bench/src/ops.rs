@@ -95,6 +95,7 @@ pub const GROUPS: &[Group] = &[
     ATOMIC_SAVE,
     MEMORY_FILE,
     NAMES,
+    HOOKED_NAMED,
 ];
 
 /// The group called `name`.
@@ -263,6 +264,49 @@ pub const TEMPDIR: Group = Group {
             run: |place, scratch| {
                 let name = scratch.name.random()?;
                 floor::empty_dir_held(place.fd(), name, rustix::fs::OFlags::PATH)
+            },
+        },
+    ],
+};
+
+/// Group 2 again with `tempfs::cleanup_on_signals` installed: what the
+/// registry of live named objects costs (one slot taken at creation and
+/// freed at drop), against the same floor and `tempfile` as `named`, whose
+/// `ours-in` is the same call without the hook. Last of the groups, since the hook is
+/// process-wide and for good: in the criterion run only the spools' and
+/// trees' groups come after it (anonymous files, and trees whose
+/// `TempDir`s are made untimed), and every other measurement runs each
+/// group in a process of its own.
+pub const HOOKED_NAMED: Group = Group {
+    name: "hooked-named",
+    about: "named file: create + close + delete, with the signal hook installed",
+    per_place: true,
+    floor: "floor",
+    rounds: 1000,
+    samples: 100,
+    threads: 1,
+    setup: |_, _| tempfs::cleanup_on_signals(),
+    contenders: &[
+        Contender {
+            name: "ours",
+            about: "`tempfs::NamedTempFile::new_in(path)` + drop, after \
+                    `tempfs::cleanup_on_signals()` (one load once installed)",
+            run: |place, _| {
+                tempfs::cleanup_on_signals()?;
+                drop_it(tempfs::NamedTempFile::new_in(place.path()))
+            },
+        },
+        Contender {
+            name: "tempfile",
+            about: "`tempfile::NamedTempFile::new_in(path)` + drop (tempfile 3.27; no hook)",
+            run: |place, _| drop_it(tempfile::NamedTempFile::new_in(place.path())),
+        },
+        Contender {
+            name: "floor",
+            about: "as `named`'s floor",
+            run: |place, scratch| {
+                let name = scratch.name.random()?;
+                floor::named(place.fd(), name)
             },
         },
     ],

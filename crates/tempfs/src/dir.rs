@@ -13,6 +13,7 @@ use tempcore::Dir;
 use crate::builder::Builder;
 use crate::cleanup;
 use crate::retain::{Cleaning, Retain};
+use crate::sys::Registration;
 use crate::testing::RunGuard;
 
 /// A directory that is removed, with everything in it, when the `TempDir`
@@ -72,6 +73,9 @@ use crate::testing::RunGuard;
 /// [`docs/platforms.md`](https://github.com/tempkit/tempkit/blob/main/docs/platforms.md)
 /// has the details.
 pub struct TempDir {
+    /// Its entry for [`crate::cleanup_on_signals`]; declared first, so
+    /// that it leaves before the handles are closed.
+    registered: Registration,
     /// The directory it was made in.
     parent: Arc<Dir>,
     /// Its name in `parent`.
@@ -215,6 +219,7 @@ impl TempDir {
         }
         match cleanup::remove_temp_dir(&self.parent, &self.name, &self.dir, self.dir.path()) {
             Ok(()) => {
+                self.registered.leave();
                 self.done = true;
                 Ok(())
             }
@@ -267,6 +272,10 @@ impl TempDir {
     /// [`cleanup`](Self::cleanup) remove it either way.
     pub fn disable_cleanup(&mut self, disable: bool) {
         self.keep_on_drop = disable;
+        self.registered.leave();
+        if !disable && !self.done {
+            self.registered = Registration::tree(&self.parent, &self.dir, &self.name);
+        }
     }
 
     /// Makes a directory in `parent` as `builder` says.
@@ -285,7 +294,12 @@ impl TempDir {
                 return Err(e);
             }
         };
+        let registered = match builder.disable_cleanup {
+            false => Registration::tree(&parent, &dir, &name),
+            true => Registration::NONE,
+        };
         Ok(TempDir {
+            registered,
             parent,
             name,
             dir,

@@ -20,6 +20,7 @@
 //! | a file in memory with a descriptor (a child process, `mmap`), sealable | [`memory_file()`], [`MemoryFile`] | — |
 //! | a directory, removed with its contents | [`TempDir`] | `TemporaryDirectory()` |
 //! | a directory you clean up yourself | [`mkdtemp()`] | `mkdtemp()` |
+//! | named objects removed even after Ctrl-C or `kill` (unix) | [`cleanup_on_signals()`] | — |
 //! | to look at what a failure left | [`Builder::retention`], `TEMPKIT_KEEP` ([`Retention`]) | — |
 //! | a scratch directory named after the test | [`testing::tempdir()`] | pytest's `tmp_path` |
 //! | a prefix, suffix, mode, directory, ... | [`Builder`] | keyword arguments |
@@ -134,6 +135,7 @@ mod named;
 mod persist;
 mod place;
 mod retain;
+mod signals;
 mod sys;
 mod temp_path;
 pub mod testing;
@@ -158,6 +160,7 @@ pub use named::{NamedTempFile, PersistError};
 pub use persist::PersistOptions;
 pub use place::AsDir;
 pub use retain::{KEEP_VAR, Retention, report_kept};
+pub use signals::cleanup_on_signals;
 pub use temp_path::{PathPersistError, TempPath};
 pub use tempcore::{DEFAULT_PREFIX, Dir, random_name, set_temp_dir, temp_dir};
 pub use tempcore::{MemoryKind, Seals};

@@ -15,6 +15,7 @@ use tempcore::{Dir, PathError};
 use crate::persist::persist_error;
 use crate::place::{absolute, open_parent, open_target};
 use crate::retain::{Cleaning, Retain};
+use crate::sys::Registration;
 
 /// The name of a temporary file whose handle is closed: the name lives
 /// until the `TempPath` is dropped (Python's
@@ -42,6 +43,9 @@ use crate::retain::{Cleaning, Retain};
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub struct TempPath {
+    /// Its entry for [`crate::cleanup_on_signals`]; declared first, so
+    /// that it leaves before the directory handle is closed.
+    registered: Registration,
     /// `None` only for a path adopted by [`TempPath::from_path`] whose
     /// directory could not be opened then: it is opened at each use.
     dir: Option<Arc<Dir>>,
@@ -53,7 +57,12 @@ pub struct TempPath {
 impl TempPath {
     /// `path` is `dir`'s path joined with the name of an entry in `dir`.
     pub(crate) fn new(dir: Arc<Dir>, path: PathBuf, cleanup: bool) -> TempPath {
+        let registered = match path.file_name() {
+            Some(name) if cleanup => Registration::file(&dir, name),
+            _ => Registration::NONE,
+        };
         TempPath {
+            registered,
             dir: Some(dir),
             path: path.into_boxed_path(),
             cleanup,
@@ -171,6 +180,10 @@ impl TempPath {
     /// at creation.
     pub fn disable_cleanup(&mut self, disable: bool) {
         self.cleanup = !disable;
+        self.registered.leave();
+        if let (false, Some(dir)) = (disable, &self.dir) {
+            self.registered = Registration::file(dir, self.name());
+        }
     }
 
     /// Drops without removing anything: the file has a new name now.
@@ -288,6 +301,7 @@ impl TempPath {
             // directory, as in the crate.
             Ok((dir, _)) => TempPath::new(dir, path, true),
             Err(_) => TempPath {
+                registered: Registration::NONE,
                 dir: None,
                 path: path.into_boxed_path(),
                 cleanup: true,

@@ -39,3 +39,18 @@ pub(crate) use unix_testing::*;
 mod windows_testing;
 #[cfg(windows)]
 pub(crate) use windows_testing::*;
+
+#[cfg(unix)]
+mod unix_registry;
+#[cfg(unix)]
+pub(crate) use unix_registry::Registration;
+
+#[cfg(unix)]
+mod unix_signals;
+#[cfg(unix)]
+pub(crate) use unix_signals::*;
+
+#[cfg(windows)]
+mod windows_signals;
+#[cfg(windows)]
+pub(crate) use windows_signals::*;

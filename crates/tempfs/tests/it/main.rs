@@ -23,5 +23,6 @@ mod file_threads;
 mod memory_linux;
 mod memory_portable;
 mod retain;
+mod signals;
 mod tempdir;
 mod windows;
