@@ -70,7 +70,6 @@ use std::ffi::{OsStr, OsString};
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::SystemTime;
 
 use tempcore::{Dir, PathError, Template};
 
@@ -253,47 +252,50 @@ impl RunRoot {
             .filter(|_| tempcore::environment_is_trusted())
             .unwrap_or_else(sys::run_key);
         let shared = format!("{RUN_PREFIX}{}", safe_name(&key));
-        let run = match Self::make(&parent, &mut Template::new(&shared, "", 0)?) {
-            Ok(Some(run)) => run,
-            Ok(None) => {
-                let prefix = format!("{shared}-");
-                let mut own = Template::new(&prefix, "", 6)?;
-                Self::make(&parent, &mut own)?.ok_or_else(|| {
-                    PathError::custom(
-                        io::ErrorKind::PermissionDenied,
-                        CHECKING,
-                        parent.path(),
-                        "no run directory private to this user could be made",
-                    )
-                })?
+        if let Some(run) = Self::make(&parent, &mut Template::new(&shared, "", 0)?)? {
+            return Ok(run);
+        }
+        // The process's own: never pruning (the other processes of this
+        // run may be doing the same), tried a few times in case a pruner
+        // of another run takes a new one before it is locked.
+        let prefix = format!("{shared}-");
+        for _ in 0..OWN_RUN_ATTEMPTS {
+            if let Some(run) = Self::make(&parent, &mut Template::new(&prefix, "", 6)?)? {
+                return Ok(run);
             }
-            Err(e) => return Err(e),
-        };
-        Ok(run)
+        }
+        Err(PathError::custom(
+            io::ErrorKind::PermissionDenied,
+            CHECKING,
+            parent.path(),
+            "no run directory private to this user could be made",
+        ))
     }
 
     /// The run directory named by `names`: created (then older runs are
-    /// pruned), or joined if it exists, is this user's alone and is not
-    /// being pruned; `None` if it exists otherwise.
+    /// pruned, if it has the run's shared name), or joined if it exists,
+    /// is this user's alone and is not being pruned; `None` otherwise.
     fn make(parent: &Arc<Dir>, names: &mut Template<'_>) -> io::Result<Option<RunRoot>> {
+        let shared = names.rand_len() == 0;
         let (name, created) = match tempcore::create_dir_at(parent, names, tempcore::DIR_MODE) {
             Ok(name) => (name, true),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && names.rand_len() == 0 => {
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && shared => {
                 (names.prefix().to_owned(), false)
             }
             Err(e) => return Err(e),
         };
         let dir = match Dir::open_at(parent, &name) {
             Ok(dir) => dir,
-            // Not a directory, or a symbolic link: someone else's.
-            Err(_) if !created => return Ok(None),
+            // Not a directory, or a symbolic link: someone else's; or,
+            // made here, already pruned by another run.
+            Err(e) if !created || e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(e),
         };
         let check = |e| PathError::wrap(e, CHECKING, dir.path());
-        if !sys::private_to_me(&dir).map_err(check)? || !sys::hold_run(&dir).map_err(check)? {
+        if !sys::private_to_me(&dir).map_err(check)? || !sys::hold_run(&dir) {
             return Ok(None);
         }
-        if created {
+        if created && shared {
             prune(parent, &name, runs_kept());
         }
         Ok(Some(RunRoot {
@@ -302,7 +304,35 @@ impl RunRoot {
             dir: Arc::new(dir),
         }))
     }
+
+    /// Removes the run's directory if it is empty, or gives it back, still
+    /// open and locked, if tests left directories in it (kept failures):
+    /// a run that is still going keeps its lock, so no other run prunes
+    /// what it kept. Where an open directory cannot be removed (Windows),
+    /// the handle is closed first and nothing is given back.
+    fn close(self) -> Option<RunRoot> {
+        if !sys::REMOVES_OPEN_DIRS {
+            let RunRoot { parent, name, dir } = self;
+            drop(dir);
+            let _ = tempcore::remove_dir_at(&parent, &name);
+            return None;
+        }
+        match tempcore::remove_dir_at(&self.parent, &self.name) {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::DirectoryNotEmpty | io::ErrorKind::AlreadyExists
+                ) =>
+            {
+                Some(self)
+            }
+            _ => None,
+        }
+    }
 }
+
+/// How many random names a process tries for a run directory of its own.
+const OWN_RUN_ATTEMPTS: usize = 4;
 
 /// A [`TempDir`]'s hold on its run directory, dropped after the
 /// `TempDir`'s own handles: the run directory goes when the last test
@@ -329,13 +359,16 @@ impl Drop for RunGuard {
             state.run = None;
         }
         // No test directory holds it (`live` was 0), and the state let go:
-        // this is the last reference, and the handle (and its lock) closes
-        // here. A test directory made in it meanwhile by another thread
-        // makes the removal fail (not empty); one about to be made finds
-        // it gone and opens the run again.
-        if let Ok(RunRoot { parent, name, dir }) = Arc::try_unwrap(run) {
-            drop(dir);
-            let _ = tempcore::remove_dir_at(&parent, &name);
+        // this is the last reference. A test directory made in it
+        // meanwhile by another thread makes the removal fail (not empty);
+        // one about to be made finds it gone and opens the run again. Kept
+        // failures make it fail too: then the run stays open and locked.
+        let Some(kept) = Arc::try_unwrap(run).ok().and_then(RunRoot::close) else {
+            return;
+        };
+        let mut state = state();
+        if state.run.is_none() {
+            state.run = Some(Arc::new(kept));
         }
     }
 }
@@ -345,30 +378,19 @@ const CHECKING: &str = "checking the test run directory";
 
 /// Removes the run directories in `parent` other than `current`, oldest
 /// first, until `keep` runs are left counting the current one. Only this
-/// user's, only where no other user can have renamed or replaced them
-/// (`parent` guards its entries: sticky, or private), and only runs no
-/// process uses (each holds a lock on its run's directory; none on
-/// Windows, see [`sys::run_unused`]).
+/// user's, on `parent`'s device (another user's do not count toward
+/// `keep` either), only where no other user can have renamed or replaced
+/// them (`parent` guards its entries: sticky, or private), and only runs
+/// no process uses (each holds a lock on its run's directory; none on
+/// Windows, see [`sys::run_unused`]). Listed through `parent`'s handle.
 fn prune(parent: &Dir, current: &OsStr, keep: usize) {
     if !sys::guards_entries(parent).unwrap_or(false) {
         return;
     }
-    let Ok(entries) = std::fs::read_dir(parent.path()) else {
+    let Ok(mut runs) = sys::my_runs(parent, RUN_PREFIX) else {
         return;
     };
-    let mut runs: Vec<(SystemTime, OsString)> = entries
-        .flatten()
-        .filter_map(|entry| {
-            let name = entry.file_name();
-            if name == current || !name.as_encoded_bytes().starts_with(RUN_PREFIX.as_bytes()) {
-                return None;
-            }
-            // The entry itself, not what a link points to.
-            let meta = entry.metadata().ok()?;
-            meta.is_dir()
-                .then(|| (meta.modified().unwrap_or(SystemTime::UNIX_EPOCH), name))
-        })
-        .collect();
+    runs.retain(|(_, name)| name != current);
     runs.sort_by(|a, b| b.cmp(a));
     for (_, name) in runs.into_iter().skip(keep.saturating_sub(1)) {
         let Ok(dir) = Dir::open_at(parent, &name) else {

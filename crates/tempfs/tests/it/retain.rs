@@ -508,3 +508,96 @@ fn live_runs_and_unguarded_directories_are_not_pruned() {
     assert!(child.passed, "{}", child.stderr);
     assert!(!old.exists(), "sticky: pruned");
 }
+
+#[test]
+fn child_keeps_a_failure_then_passes() {
+    if !testkit::is_rerun() {
+        return;
+    }
+    use std::os::fd::AsFd;
+    let failed = std::panic::catch_unwind(|| {
+        let _dir = tempfs::testing::tempdir().unwrap();
+        panic!("a test fails");
+    });
+    assert!(failed.is_err());
+    drop(tempfs::testing::tempdir().unwrap());
+    // Every test directory of the run is done with: the run keeps its
+    // lock all the same, since a failure is kept in it.
+    let id = std::env::var("NEXTEST_RUN_ID").unwrap();
+    let run = std::env::temp_dir().join(format!("{RUN_PREFIX}{id}"));
+    let probe = std::fs::File::open(&run).unwrap();
+    assert_eq!(
+        rustix::fs::flock(
+            probe.as_fd(),
+            rustix::fs::FlockOperation::NonBlockingLockExclusive
+        ),
+        Err(rustix::io::Errno::WOULDBLOCK),
+        "the run's lock was let go"
+    );
+}
+
+/// A run whose tests are all done but kept a failure is still going:
+/// it keeps its lock (and its directory), so no other run prunes it.
+#[test]
+fn a_run_with_kept_failures_stays_locked_between_tests() {
+    let scratch = Scratch::new("retain-locked");
+    let child = run_child(
+        "child_keeps_a_failure_then_passes",
+        scratch.path(),
+        &[("NEXTEST_RUN_ID", "held")],
+    );
+    assert!(child.passed, "{}", child.stderr);
+    let run = scratch.join(format!("{RUN_PREFIX}held"));
+    assert_eq!(testkit::entries(&run).len(), 1, "the kept failure");
+}
+
+/// Another user's directories with the prefix (dated in the future, to
+/// look newest) neither count toward the runs kept nor get removed.
+#[test]
+fn other_users_runs_do_not_count_against_runs_kept() {
+    let scratch = Scratch::new("retain-squat-count");
+    let mine = [
+        old_run(scratch.path(), &format!("{RUN_PREFIX}mine1"), 100),
+        old_run(scratch.path(), &format!("{RUN_PREFIX}mine2"), 50),
+    ];
+    let future = SystemTime::now() + Duration::from_secs(10 * 365 * 86400);
+    for name in ["zz1", "zz2"] {
+        let theirs = scratch.join(format!("{RUN_PREFIX}{name}"));
+        std::fs::create_dir(&theirs).unwrap();
+        std::fs::File::open(&theirs)
+            .unwrap()
+            .set_modified(future)
+            .unwrap();
+        std::os::unix::fs::chown(&theirs, Some(testkit::child::NOBODY), None).unwrap();
+    }
+    let child = run_child("child_makes_test_directories", scratch.path(), &[]);
+    assert!(child.passed, "{}", child.stderr);
+    for run in mine {
+        assert_eq!(testkit::entries(&run).len(), 1, "{}", run.display());
+    }
+    assert_eq!(starting_with(scratch.path(), RUN_PREFIX).len(), 4);
+}
+
+/// With the run's name taken by another user, each process of the run
+/// makes a directory of its own, and none prunes another's.
+#[test]
+fn a_squatted_run_keeps_every_process_failures() {
+    let scratch = Scratch::new("retain-squat-run");
+    let squatted = scratch.join(format!("{RUN_PREFIX}F"));
+    std::fs::create_dir(&squatted).unwrap();
+    std::os::unix::fs::chown(&squatted, Some(testkit::child::NOBODY), None).unwrap();
+    for _ in 0..4 {
+        let child = run_child(
+            "child_makes_test_directories",
+            scratch.path(),
+            &[("NEXTEST_RUN_ID", "F"), ("CHILD_FAILS", "1")],
+        );
+        assert!(!child.passed);
+    }
+    assert_eq!(
+        starting_with(scratch.path(), &format!("{RUN_PREFIX}F-")).len(),
+        4,
+        "{:?}",
+        scratch.entries()
+    );
+}
