@@ -135,10 +135,12 @@
 //! about N × 2B to all stay in memory (N × `max_size` at most). A single
 //! write of B bytes into an empty spool is charged B. When the final size
 //! is known (an upload's `Content-Length`), [`reserve`](SpooledTempFile::reserve)
-//! it first: the charge is then exactly B, and the writes that fill it
-//! allocate nothing (measured no slower than doubling: the `spool-sizing`
-//! group in `docs/performance.md`). 200 uploads of 700,000 bytes fit a
-//! 140 MB budget reserved, and need 210 MB left to double.
+//! it first: doubling then stops at B, so a complete spool is charged
+//! exactly B, and a reservation costs nothing until data arrives (a client
+//! that declares much and sends little holds at most twice what it sent).
+//! Measured no slower than doubling: the `spool-sizing` group in
+//! `docs/performance.md`. 200 uploads of 700,000 bytes fit a 140 MB budget
+//! reserved, and need 210 MB left to double.
 //!
 //! A [`DiskBudget`] does the same for bytes on disk
 //! ([`attach_disk`](SpooledTempFile::attach_disk)): a write that would pass

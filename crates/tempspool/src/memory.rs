@@ -19,6 +19,9 @@ pub(crate) struct Memory {
     /// Writes ending at or before this need no allocation, no budget and no
     /// rollover check: the capacity, never more than `max_size`.
     room: usize,
+    /// The length the spool is expected to reach ([`plan`](Self::plan)),
+    /// 0 if none: doubling stops there.
+    planned: usize,
 }
 
 /// Why [`Memory::make_room`] did not make room.
@@ -36,6 +39,7 @@ impl Memory {
             data: Vec::new(),
             pos: 0,
             room: 0,
+            planned: 0,
         }
     }
 
@@ -146,12 +150,19 @@ impl Memory {
         written
     }
 
+    /// Expects the data to reach `len` bytes: growth by doubling stops
+    /// there, so the last growth is to `len` exactly. Allocates nothing.
+    pub(crate) fn plan(&mut self, len: usize) {
+        self.planned = len;
+    }
+
     /// Makes sure writes up to `end` fit without further allocation, within
     /// `ceiling` (`max_size`, or `usize::MAX` for no limit), charging
     /// `budget` for what the buffer grows by.
     ///
-    /// Grows by doubling (at least [`MIN_CAPACITY`], at most `ceiling`); when
-    /// the budget or the allocator cannot give the doubled size, tries the
+    /// Grows by doubling (at least [`MIN_CAPACITY`], at most `ceiling`, and
+    /// not past the planned length while `end` is within it); when the
+    /// budget or the allocator cannot give the doubled size, tries the
     /// exact size before refusing.
     #[inline]
     pub(crate) fn make_room(
@@ -159,28 +170,6 @@ impl Memory {
         end: u64,
         ceiling: usize,
         budget: Option<&SpoolBudget>,
-    ) -> Result<(), Refusal> {
-        self.grow(end, ceiling, budget, true)
-    }
-
-    /// [`make_room`](Self::make_room) without doubling: the buffer grows to
-    /// `end` exactly (a reservation; the charge follows the data).
-    pub(crate) fn make_room_exact(
-        &mut self,
-        end: u64,
-        ceiling: usize,
-        budget: Option<&SpoolBudget>,
-    ) -> Result<(), Refusal> {
-        self.grow(end, ceiling, budget, false)
-    }
-
-    /// Grows to `end`, by doubling if `doubling`: see [`make_room`](Self::make_room).
-    fn grow(
-        &mut self,
-        end: u64,
-        ceiling: usize,
-        budget: Option<&SpoolBudget>,
-        doubling: bool,
     ) -> Result<(), Refusal> {
         let end = usize::try_from(end)
             .ok()
@@ -193,14 +182,15 @@ impl Memory {
         // end > room = min(capacity, ceiling) and end <= ceiling: the buffer
         // must grow.
         let capacity = self.data.capacity();
-        let doubled = if doubling {
-            end.max(capacity.saturating_mul(2))
-                .max(MIN_CAPACITY)
-                .min(ceiling)
-                .min(isize::MAX as usize)
-        } else {
-            end
-        };
+        let mut doubled = end
+            .max(capacity.saturating_mul(2))
+            .max(MIN_CAPACITY)
+            .min(ceiling)
+            .min(isize::MAX as usize);
+        if end <= self.planned {
+            // Growing toward a planned length: never past it.
+            doubled = doubled.min(self.planned);
+        }
         let exact = (doubled > end).then_some(end);
         let mut failure = None;
         for target in [doubled].into_iter().chain(exact) {

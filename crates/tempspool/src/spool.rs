@@ -289,17 +289,18 @@ impl SpooledTempFile {
         self.disk()?.set_len(size)
     }
 
-    /// Makes room for `additional` more bytes past the end, exactly: the
-    /// buffer (and the budget's charge) grows to the length plus
-    /// `additional` now, not by doubling as writes grow it, so a spool
-    /// whose final size is known (an upload's `Content-Length`) is charged
-    /// what it will hold. Writes within the reservation then allocate
-    /// nothing; past it, the buffer doubles again.
+    /// Says the spool will grow by `additional` more bytes past its end:
+    /// the buffer then doubles as usual while the data arrives, but never
+    /// past the length plus `additional`, so when the data is complete the
+    /// spool (and its budget) is charged exactly what it holds, not the next
+    /// power of two. Writes beyond it double again.
     ///
-    /// A reservation that takes the spool past `max_size` (when it is not
-    /// 0), or past what its budget has left, rolls it over now, as the
-    /// writes that fill it would; a rolled spool needs no reservation. A
-    /// failed rollover returns its error and changes nothing.
+    /// A reservation is a cap, not an allocation: nothing is allocated or
+    /// charged now, and nothing rolls over because of it. So a length a
+    /// client declares (an upload's `Content-Length`) can be passed as it
+    /// is: a client that declares much and sends little holds only what it
+    /// sent (at most twice that), not the declared length. A reservation on
+    /// a rolled spool does nothing.
     ///
     /// ```
     /// use std::io::Write;
@@ -307,27 +308,21 @@ impl SpooledTempFile {
     ///
     /// let budget = SpoolBudget::new(16 << 20);
     /// let mut upload = SpooledTempFile::with_budget(1 << 20, &budget);
-    /// upload.reserve(700_000)?; // the declared length
+    /// upload.reserve(700_000); // the declared length
+    /// assert_eq!(budget.used(), 0);
     /// for chunk in vec![7u8; 700_000].chunks(16 * 1024) {
     ///     upload.write_all(chunk)?;
     /// }
     /// assert_eq!(budget.used(), 700_000); // not 1 MiB, as doubling would charge
     /// # Ok::<(), std::io::Error>(())
     /// ```
-    pub fn reserve(&mut self, additional: usize) -> io::Result<()> {
-        let ceiling = self.ceiling();
-        let Inner::Memory(memory) = &mut self.inner else {
-            return Ok(());
-        };
-        let end = memory.len().saturating_add(additional as u64);
-        if self.max_size == 0 || end <= self.max_size as u64 {
-            match memory.make_room_exact(end, ceiling, self.budget.as_ref()) {
-                Ok(()) => return Ok(()),
-                Err(Refusal::Error(e)) => return Err(e),
-                Err(Refusal::Budget) => {}
-            }
+    pub fn reserve(&mut self, additional: usize) {
+        if let Inner::Memory(memory) = &mut self.inner {
+            let planned = usize::try_from(memory.len())
+                .unwrap_or(usize::MAX)
+                .saturating_add(additional);
+            memory.plan(planned);
         }
-        self.rollover()
     }
 
     /// The rollover file, rolling over first (Python's `fileno()` rolls over
