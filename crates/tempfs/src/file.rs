@@ -48,8 +48,17 @@ use crate::retain::Retain;
 /// and writes the `kept` line naming it. A file that cannot be linked
 /// (`O_TMPFILE` without `/proc` or the privilege, or a full directory)
 /// is lost, and a line on standard error says so. A `TempFile` made while
-/// the policy may keep holds its directory's handle (shared, as every
-/// object made in that directory does) to be linked into.
+/// the policy may keep holds its directory's handle to be linked into
+/// (shared, as every object made in that directory by path does; made
+/// with [`Builder::temp_file_at`] from a `&Dir` or `&TempDir`, a duplicate:
+/// one descriptor more). Kept in a [`TempDir`](crate::TempDir), it goes
+/// with the directory when that is removed. A process forked since the
+/// file was made never links it: the file is still the parent's.
+///
+/// So `TEMPKIT_KEEP=panic` or `always` gives names to files that were
+/// made nameless: for a secret that must never reach the disk under a
+/// name, build the `TempFile` with
+/// [`retention(Retention::Never)`](crate::Builder::retention).
 ///
 /// ```
 /// use tempfs::{Builder, Retention};
@@ -77,6 +86,9 @@ pub struct TempFile {
 pub(crate) struct Keeper {
     dir: Arc<Dir>,
     retain: Retain,
+    /// The process that made the file: a child forked since shares the
+    /// open file, and must not give the parent's live file a name.
+    pid: u32,
 }
 
 impl TempFile {
@@ -99,6 +111,7 @@ impl TempFile {
             Box::new(Keeper {
                 dir: Arc::clone(dir),
                 retain,
+                pid: std::process::id(),
             })
         });
         TempFile {
@@ -235,6 +248,9 @@ impl Keeper {
     /// Links `file` under a fresh visible name if the policy keeps it now,
     /// and says where; otherwise drops it as usual.
     fn keep(self, file: LinkableFile) {
+        if self.pid != std::process::id() {
+            return;
+        }
         let Some(why) = self.retain.reason() else {
             return;
         };

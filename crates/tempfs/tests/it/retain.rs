@@ -601,3 +601,20 @@ fn a_squatted_run_keeps_every_process_failures() {
         scratch.entries()
     );
 }
+
+/// A child forked without exec shares a kept `TempFile`'s open file: when
+/// it drops its copy, it must not give the parent's live file a name.
+#[test]
+fn a_forked_child_never_links_its_parents_temp_file() {
+    let scratch = Scratch::new("retain-fork");
+    let mut builder = Builder::new();
+    builder.retention(Retention::Always).report_kept(false);
+    let file = builder.temp_file_in(scratch.path()).unwrap();
+    let dir = scratch.path().to_owned();
+    testkit::child::check(move || {
+        drop(file); // the child's copy
+        assert!(testkit::entries(&dir).is_empty());
+    });
+    // The parent's copy went with the closure, in the parent: kept once.
+    assert_eq!(scratch.entries().len(), 1);
+}
