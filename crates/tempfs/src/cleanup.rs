@@ -76,6 +76,15 @@ pub(crate) fn remove_slowly(
     passes(parent, name, own, path, tree, true)
 }
 
+/// Removes the directory `name` in `parent` that [`crate::reap`] found
+/// dead, which `own` is a handle to (locked) and `path` names: the passes
+/// of [`remove_slowly`] without the fast path, which would remove by name
+/// whatever empty directory stands there, and without adopting a
+/// replacement, which nothing has checked.
+pub(crate) fn remove_reaped(parent: &Dir, name: &OsStr, own: &Dir, path: &Path) -> io::Result<()> {
+    passes(parent, name, own, path, sys::Tree::new(own, path), false)
+}
+
 /// [`remove_slowly`]; `adopt`: whether a replacement may still be taken
 /// on (only once: a replacement replaced in turn is left).
 fn passes(

@@ -1,10 +1,12 @@
 //! Unix: the primitives `crate::cleanup` removes a `TempDir` with, through
 //! directory descriptors (the policy, and the order of these calls, is in
 //! `crate::cleanup`). The walk that empties the tree is `walk.rs`, over
-//! the system calls of `ops.rs`.
+//! the system calls of `ops.rs`; the owner lock and the reaper's calls
+//! are `owner.rs`.
 
 mod hooks;
 mod ops;
+mod owner;
 #[cfg(test)]
 mod tests;
 mod walk;
@@ -21,6 +23,7 @@ use tempcore::{Dir, PathError};
 use crate::dir::TempDir;
 use crate::failure::Transient;
 pub(crate) use ops::Identity;
+pub(crate) use owner::*;
 
 /// The `TempDir`'s own directory descriptor, open since creation
 /// (`O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC`, and `O_PATH` on Linux, read-only

@@ -42,7 +42,7 @@ impl Identity {
         clippy::unnecessary_cast,
         reason = "st_dev and st_ino are u64 on Linux but narrower or signed elsewhere"
     )]
-    fn of(st: &rfs::Stat) -> Identity {
+    pub(crate) fn of(st: &rfs::Stat) -> Identity {
         Identity {
             dev: st.st_dev as u64,
             ino: st.st_ino as u64,
@@ -147,6 +147,18 @@ pub(crate) fn open_child(
     root_dev: u64,
 ) -> Result<OwnedFd, Errno> {
     open_beneath(dir, name, DIR_FLAGS, root_dev)
+}
+
+/// Opens the entry `name` of `dir` with `flags` (a file or a directory),
+/// refusing to cross into another mount (`EXDEV`), as [`open_child`]
+/// does: what the reaper locks.
+pub(crate) fn open_entry(
+    dir: BorrowedFd<'_>,
+    name: &CStr,
+    flags: OFlags,
+    root_dev: u64,
+) -> Result<OwnedFd, Errno> {
+    open_beneath(dir, name, flags, root_dev)
 }
 
 /// Opens a subdirectory whose mode does not let its owner read it (0000,
