@@ -12,6 +12,7 @@ use std::path::Path;
 use tempcore::{Dir, PathError};
 
 use crate::reap::{Facts, Opened};
+use crate::sys::Tree;
 
 /// Nothing: no lock is ever taken here.
 pub(crate) type OwnerLock = std::convert::Infallible;
@@ -64,4 +65,11 @@ pub(crate) fn lock_exclusive(_opened: &Opened) -> io::Result<bool> {
 /// Never called: [`open_reap_dir`] fails first.
 pub(crate) fn remove_file_entry(_dir: &Dir, _name: &OsStr, _file: &File) -> io::Result<bool> {
     Err(io::ErrorKind::Unsupported.into())
+}
+
+impl<'a> Tree<'a> {
+    /// The same tree: no directory is locked here.
+    pub(crate) fn leaving_locked(self) -> Tree<'a> {
+        self
+    }
 }

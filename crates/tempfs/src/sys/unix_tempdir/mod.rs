@@ -131,6 +131,9 @@ pub(crate) struct Tree<'a> {
     /// handle, which cannot. Opened by the first pass, once the directory
     /// is known to be ours.
     readable: Option<OwnedFd>,
+    /// Leave every subdirectory a live process holds the owner lock of
+    /// (the reaper's walk).
+    leave_locked: bool,
 }
 
 impl<'a> Tree<'a> {
@@ -141,6 +144,18 @@ impl<'a> Tree<'a> {
             path,
             cache: walk::FD_CACHE,
             readable: None,
+            leave_locked: false,
+        }
+    }
+
+    /// The same, leaving (with what is above them) the files and
+    /// subdirectories whose owner lock someone holds:
+    /// `flock(LOCK_EX|LOCK_NB)` on each directory entered and each
+    /// regular file before it is unlinked.
+    pub(crate) fn leaving_locked(self) -> Tree<'a> {
+        Tree {
+            leave_locked: true,
+            ..self
         }
     }
 
@@ -166,7 +181,9 @@ impl<'a> Tree<'a> {
                     )
                 })?),
         };
-        walk::Walker::new(root.as_fd(), self.path, ours.dev(), self.cache).run()
+        walk::Walker::new(root.as_fd(), self.path, ours.dev(), self.cache)
+            .leaving_locked(self.leave_locked)
+            .run()
     }
 }
 

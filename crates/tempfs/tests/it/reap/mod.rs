@@ -122,6 +122,48 @@ fn a_killed_owners_entries_are_reaped_and_live_ones_are_left() {
 }
 
 #[test]
+fn a_live_processs_directory_inside_a_dead_one_is_left() {
+    // A process killed while a process it started (which outlives it)
+    // works in a locked directory and files of its own inside the dead
+    // one's directory.
+    let scratch = Scratch::new("reap-nested");
+    let dir = scratch.path().to_path_buf();
+    let dead = child::spawn(|| make_objects(&dir, "job-dead-"));
+    let dead_dir = names_starting(&dir, "job-dead-")
+        .into_iter()
+        .map(|n| dir.join(n))
+        .find(|p| p.is_dir())
+        .unwrap();
+    let inner = dead_dir.join("sub");
+    let live = child::spawn(|| make_objects(&inner, "live-"));
+    assert_eq!(dead.kill(libc::SIGKILL), Outcome::Signaled(libc::SIGKILL));
+
+    let report = tempfs::reap(&dir, "job-", Duration::ZERO).unwrap();
+    // The dead one's files go; its directory stays, holding the live one's.
+    assert_eq!(report.removed.len(), 2, "{report:?}");
+    assert_eq!(report.left.len(), 1, "{report:?}");
+    assert_eq!(report.left[0].path, dead_dir);
+    let WhyLeft::Failed(e) = &report.left[0].reason else {
+        panic!("{report:?}")
+    };
+    assert!(e.to_string().contains("owner lock"), "{e}");
+    let live_dir = names_starting(&inner, "live-")
+        .into_iter()
+        .map(|n| inner.join(n))
+        .find(|p| p.is_dir())
+        .unwrap();
+    assert_eq!(fs::read(live_dir.join("sub/more")).unwrap(), b"more work");
+    // Its named files too (the file, and the one behind a `TempPath`).
+    assert_eq!(names_starting(&inner, "live-").len(), 3);
+    assert!(!dead_dir.join("data").exists());
+
+    assert_eq!(live.kill(libc::SIGKILL), Outcome::Signaled(libc::SIGKILL));
+    let report = tempfs::reap(&dir, "job-", Duration::ZERO).unwrap();
+    assert_eq!(report.removed, [dead_dir], "{report:?}");
+    assert!(scratch.entries().is_empty(), "{:?}", scratch.entries());
+}
+
+#[test]
 fn a_dry_run_reports_and_removes_nothing() {
     let scratch = Scratch::new("reap-dry");
     let dir = scratch.path();
