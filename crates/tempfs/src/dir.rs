@@ -170,7 +170,8 @@ impl TempDir {
     /// `*_at` functions create entries relative to it, immune to the path
     /// being renamed or replaced meanwhile. On Linux it is an `O_PATH`
     /// handle (see [`Dir::open_handle_at`]): a base for `*at` calls, not
-    /// for listing the directory.
+    /// for listing the directory; with [`Builder::owner_lock`] a readable
+    /// one, which holds the lock.
     ///
     /// ```
     /// let dir = tempfs::TempDir::new()?;

@@ -21,6 +21,7 @@
 //! | a directory, removed with its contents | [`TempDir`] | `TemporaryDirectory()` |
 //! | a directory you clean up yourself | [`mkdtemp()`] | `mkdtemp()` |
 //! | to look at what a failure left | [`Builder::retention`], `TEMPKIT_KEEP` ([`Retention`]) | — |
+//! | to remove what a killed process left, and nothing live | [`Builder::owner_lock`], then [`reap`] | — |
 //! | a scratch directory named after the test | [`testing::tempdir()`] | pytest's `tmp_path` |
 //! | a prefix, suffix, mode, directory, ... | [`Builder`] | keyword arguments |
 //!
@@ -103,9 +104,16 @@
 //! - **Errors** keep their [`io::ErrorKind`] and name their path; a failed
 //!   call leaves nothing behind.
 //!
+//! - **After a kill**: objects made with [`Builder::owner_lock`] hold a
+//!   lock while their owner lives; [`reap`] removes, in a directory, the
+//!   entries with a prefix whose lock is free, that belong to the caller
+//!   and are old enough, never following a link or crossing a mount, and
+//!   `systemd-tmpfiles` keeps off a locked [`TempDir`].
+//!
 //! Out of reach of any library: root and the owner can read the files, a
 //! named file can be opened by whoever its mode and directory allow while
-//! it exists, and a killed process leaves named files behind.
+//! it exists, and a killed process leaves named files behind (until
+//! [`reap`] removes them).
 //! [`docs/security.md`](https://github.com/tempkit/tempkit/blob/main/docs/security.md)
 //! lists each defence, its limits and the test that proves it.
 //!

@@ -1,6 +1,5 @@
-//! Windows: no owner lock and no reaper. A lock that outlives nothing but
-//! its process needs `flock`; here the objects are to be deleted by the
-//! system itself when their handles close (see `docs/platforms.md`).
+//! Windows: no owner lock and no reaper: there is no `flock`, whose lock
+//! the kernel drops with the process (see `docs/platforms.md`).
 //! [`Builder::owner_lock`](crate::Builder::owner_lock) takes no lock, and
 //! [`reap`](crate::reap) fails with `Unsupported`.
 
