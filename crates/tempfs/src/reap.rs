@@ -142,7 +142,9 @@ impl ReapOptions {
     /// Reaps in `dir` the entries whose names start with `prefix`: see
     /// [`reap`].
     pub fn reap(&self, dir: impl AsRef<Path>, prefix: impl AsRef<OsStr>) -> io::Result<ReapReport> {
-        let dir = absolute(dir.as_ref())?;
+        // Without a trailing separator or `.`, which would make the kernel
+        // follow a symbolic link at the last component.
+        let dir: PathBuf = absolute(dir.as_ref())?.components().collect();
         let prefix = prefix.as_ref();
         check_prefix(&dir, prefix)?;
         let parent = sys::open_reap_dir(&dir)?;

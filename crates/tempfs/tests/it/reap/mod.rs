@@ -346,6 +346,13 @@ fn a_symlink_to_the_directory_is_refused_and_nothing_is_removed() {
     assert!(err.contains("symbolic link"), "{err}");
     assert_refused(result, io::ErrorKind::InvalidInput, &link);
     assert_eq!(real.entries(), planted);
+    // A trailing separator or `.` would make the kernel follow the link.
+    for spelled in ["link/", "link/.", "link//"] {
+        let path = scratch.path().join(spelled);
+        let result = tempfs::reap(&path, "job-", Duration::ZERO);
+        assert_refused(result, io::ErrorKind::InvalidInput, &link);
+        assert_eq!(real.entries(), planted, "{spelled}");
+    }
 }
 
 #[test]
