@@ -183,7 +183,12 @@ impl ReapOptions {
         now: SystemTime,
     ) -> Result<(), WhyLeft> {
         let failed = |e: io::Error| WhyLeft::Failed(PathError::wrap(e, "reaping", path));
-        let facts = sys::entry_facts(parent, name).map_err(failed)?;
+        let facts = match sys::entry_facts(parent, name) {
+            Ok(facts) => facts,
+            // Gone since the listing (its owner removed it, say).
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(WhyLeft::Changed),
+            Err(e) => return Err(failed(e)),
+        };
         if facts.kind == Kind::Other {
             return Err(WhyLeft::NotFileOrDirectory);
         }
@@ -263,8 +268,8 @@ pub enum WhyLeft {
     NotFileOrDirectory,
     /// It is a mount point, or on another device.
     MountPoint,
-    /// It changed between two looks (renamed, replaced): whatever stands
-    /// there now was not checked.
+    /// It changed between two looks (removed, renamed, replaced):
+    /// whatever stands there now was not checked.
     Changed,
     /// Something failed on the way (the error names the path): for
     /// instance a file its owner may not read, so cannot lock, or a
