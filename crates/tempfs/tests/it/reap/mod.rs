@@ -138,15 +138,21 @@ fn a_live_processs_directory_inside_a_dead_one_is_left() {
     let live = child::spawn(|| make_objects(&inner, "live-"));
     assert_eq!(dead.kill(libc::SIGKILL), Outcome::Signaled(libc::SIGKILL));
 
-    let report = tempfs::reap(&dir, "job-", Duration::ZERO).unwrap();
-    // The dead one's files go; its directory stays, holding the live one's.
-    assert_eq!(report.removed.len(), 2, "{report:?}");
-    assert_eq!(report.left.len(), 1, "{report:?}");
-    assert_eq!(report.left[0].path, dead_dir);
-    let WhyLeft::Failed(e) = &report.left[0].reason else {
-        panic!("{report:?}")
-    };
-    assert!(e.to_string().contains("owner lock"), "{e}");
+    // In a child of its own: this reaping takes the dead directory's lock
+    // and leaves it, and a process another test forks meanwhile from this
+    // one would keep the lock (see `a_dry_run_reports_and_removes_nothing`).
+    child::check(|| {
+        let report = tempfs::reap(&dir, "job-", Duration::ZERO).unwrap();
+        // The dead one's files go; its directory stays, holding the live
+        // one's.
+        assert_eq!(report.removed.len(), 2, "{report:?}");
+        assert_eq!(report.left.len(), 1, "{report:?}");
+        assert_eq!(report.left[0].path, dead_dir);
+        let WhyLeft::Failed(e) = &report.left[0].reason else {
+            panic!("{report:?}")
+        };
+        assert!(e.to_string().contains("owner lock"), "{e}");
+    });
     let live_dir = names_starting(&inner, "live-")
         .into_iter()
         .map(|n| inner.join(n))
@@ -170,11 +176,17 @@ fn a_dry_run_reports_and_removes_nothing() {
     fs::write(dir.join("job-file"), b"left by a kill").unwrap();
     fs::create_dir(dir.join("job-dir")).unwrap();
     fs::write(dir.join("job-dir/inside"), b"x").unwrap();
-    let report = ReapOptions::new(Duration::ZERO)
-        .dry_run(true)
-        .reap(dir, "job-")
-        .unwrap();
-    assert_eq!(report.removed.len(), 2, "{report:?}");
+    // In a child of its own: a dry run takes locks and gives them back,
+    // and a process another test forks meanwhile from this one would keep
+    // them (descriptors are inherited), making them look live to the
+    // reaping below.
+    child::check(|| {
+        let report = ReapOptions::new(Duration::ZERO)
+            .dry_run(true)
+            .reap(dir, "job-")
+            .unwrap();
+        assert_eq!(report.removed.len(), 2, "{report:?}");
+    });
     assert_eq!(scratch.entries(), ["job-dir", "job-file"]);
     assert!(dir.join("job-dir/inside").exists());
     let report = tempfs::reap(dir, "job-", Duration::ZERO).unwrap();
