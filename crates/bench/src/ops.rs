@@ -193,6 +193,19 @@ pub const NAMED: Group = Group {
                 floor::named(place.fd(), name)
             },
         },
+        Contender {
+            name: "ours-locked",
+            about: "`tempfs::Builder::new().owner_lock(true).tempfile_at(&dir)` + drop: \
+                    `ours-at` + the owner lock (`fcntl(F_DUPFD_CLOEXEC)` + `flock(LOCK_SH)`, \
+                    one more `close`)",
+            run: |place, _| {
+                drop_it(
+                    tempfs::Builder::new()
+                        .owner_lock(true)
+                        .tempfile_at(place.handle()),
+                )
+            },
+        },
     ],
 };
 
@@ -264,6 +277,19 @@ pub const TEMPDIR: Group = Group {
             run: |place, scratch| {
                 let name = scratch.name.random()?;
                 floor::empty_dir_held(place.fd(), name, rustix::fs::OFlags::PATH)
+            },
+        },
+        Contender {
+            name: "ours-locked",
+            about: "`tempfs::Builder::new().owner_lock(true).tempdir_at(&dir)` + drop: \
+                    `ours-at` with the new directory opened `O_RDONLY` (not `O_PATH`) + \
+                    `flock(LOCK_SH)`",
+            run: |place, _| {
+                drop_it(
+                    tempfs::Builder::new()
+                        .owner_lock(true)
+                        .tempdir_at(place.handle()),
+                )
             },
         },
     ],

@@ -42,6 +42,7 @@ pub struct Builder {
     pub(crate) ignore_cleanup_errors: bool,
     pub(crate) o_tmpfile: bool,
     pub(crate) retain: Retain,
+    pub(crate) owner_lock: bool,
 }
 
 impl Default for Builder {
@@ -65,6 +66,7 @@ impl Builder {
             ignore_cleanup_errors: false,
             o_tmpfile: true,
             retain: Retain::default(),
+            owner_lock: false,
         }
     }
 
@@ -141,6 +143,44 @@ impl Builder {
     /// and report nothing (Python's `ignore_cleanup_errors`).
     pub fn ignore_cleanup_errors(&mut self, ignore: bool) -> &mut Self {
         self.ignore_cleanup_errors = ignore;
+        self
+    }
+
+    /// Whether [`NamedTempFile`]s (and the [`TempPath`]s made from them)
+    /// and [`TempDir`]s hold a lock that says their owner is alive: a
+    /// shared `flock` on a descriptor the object holds, taken before it
+    /// is returned and released only when the object is dropped (after
+    /// its removal) or when the process dies, however it dies. Off by
+    /// default: it costs a few system calls per object (see
+    /// `docs/performance.md`).
+    ///
+    /// [`reap`](crate::reap) removes what a killed process left and
+    /// leaves every object whose lock is held; `systemd-tmpfiles --clean`
+    /// leaves a locked directory, with everything in it, alone (it does
+    /// not look at locks on files: put named files that must survive it
+    /// in a locked [`TempDir`]).
+    ///
+    /// A named file's lock is on its own descriptor, plus a second one
+    /// (`fcntl(F_DUPFD_CLOEXEC)`) that its [`TempPath`] keeps, so that
+    /// [`NamedTempFile::into_temp_path`] keeps the lock. A directory is
+    /// held by a readable descriptor instead of an `O_PATH` one on Linux
+    /// (`flock` refuses `O_PATH`), so a [`permissions`](Self::permissions)
+    /// mode that denies its owner reading it is refused
+    /// (`PermissionDenied`), leaving nothing. A forked child inherits the
+    /// descriptors, and with them the lock, until it exits or execs.
+    /// Objects made by [`make`](Self::make) hold no lock. On Windows no
+    /// lock is taken.
+    ///
+    /// ```
+    /// let mut jobs = tempfs::Builder::new();
+    /// jobs.prefix("job-").owner_lock(true);
+    /// let dir = jobs.tempdir()?;
+    /// let input = jobs.tempfile_in(dir.path())?.into_temp_path(); // still locked
+    /// # drop(input);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn owner_lock(&mut self, lock: bool) -> &mut Self {
+        self.owner_lock = lock;
         self
     }
 
@@ -222,6 +262,13 @@ impl Builder {
             &self.file_options(),
             !self.disable_cleanup,
         )
+        .and_then(|file| {
+            if self.owner_lock {
+                file.owner_locked()
+            } else {
+                Ok(file)
+            }
+        })
         .map(|file| file.retain(self.retain))
     }
 

@@ -76,6 +76,18 @@ pub(crate) fn remove_slowly(
     passes(parent, name, own, path, tree, true)
 }
 
+/// Removes the directory `name` in `parent` that [`crate::reap`] found
+/// dead, which `own` is a handle to (locked) and `path` names: the passes
+/// of [`remove_slowly`] without the fast path, which would remove by name
+/// whatever empty directory stands there, and without adopting a
+/// replacement, which nothing has checked. Files and directories inside
+/// that a live process holds the owner lock of are left, with the
+/// directories above them.
+pub(crate) fn remove_reaped(parent: &Dir, name: &OsStr, own: &Dir, path: &Path) -> io::Result<()> {
+    let tree = sys::Tree::new(own, path).leaving_locked();
+    passes(parent, name, own, path, tree, false)
+}
+
 /// [`remove_slowly`]; `adopt`: whether a replacement may still be taken
 /// on (only once: a replacement replaced in turn is left).
 fn passes(

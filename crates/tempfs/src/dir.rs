@@ -13,7 +13,7 @@ use tempcore::Dir;
 use crate::builder::Builder;
 use crate::cleanup;
 use crate::retain::{Cleaning, Retain};
-use crate::sys::Registration;
+use crate::sys::{self, Registration};
 use crate::testing::RunGuard;
 
 /// A directory that is removed, with everything in it, when the `TempDir`
@@ -183,7 +183,8 @@ impl TempDir {
     /// `*_at` functions create entries relative to it, immune to the path
     /// being renamed or replaced meanwhile. On Linux it is an `O_PATH`
     /// handle (see [`Dir::open_handle_at`]): a base for `*at` calls, not
-    /// for listing the directory.
+    /// for listing the directory; with [`Builder::owner_lock`] a readable
+    /// one, which holds the lock.
     ///
     /// ```
     /// let dir = tempfs::TempDir::new()?;
@@ -284,8 +285,13 @@ impl TempDir {
         let name = tempcore::create_dir_at(&parent, &mut template, builder.dir_mode())?;
         // A handle for `*at` calls only (`O_PATH` on Linux): the cheapest
         // open, and all that cleanup needs until the directory turns out
-        // not to be empty.
-        let dir = match Dir::open_handle_at(&parent, &name) {
+        // not to be empty. A locked one is readable ([`Builder::owner_lock`]).
+        let opened = if builder.owner_lock {
+            sys::open_locked_dir(&parent, &name)
+        } else {
+            Dir::open_handle_at(&parent, &name)
+        };
+        let dir = match opened {
             Ok(dir) => dir,
             Err(e) => {
                 // Something swapped in at the name (a race), or no

@@ -22,6 +22,7 @@
 //! | a directory you clean up yourself | [`mkdtemp()`] | `mkdtemp()` |
 //! | named objects removed even after Ctrl-C or `kill` (unix) | [`cleanup_on_signals()`] | — |
 //! | to look at what a failure left | [`Builder::retention`], `TEMPKIT_KEEP` ([`Retention`]) | — |
+//! | to remove what a killed process left, and nothing live | [`Builder::owner_lock`], then [`reap`] | — |
 //! | a scratch directory named after the test | [`testing::tempdir()`] | pytest's `tmp_path` |
 //! | a prefix, suffix, mode, directory, ... | [`Builder`] | keyword arguments |
 //!
@@ -104,9 +105,16 @@
 //! - **Errors** keep their [`io::ErrorKind`] and name their path; a failed
 //!   call leaves nothing behind.
 //!
+//! - **After a kill**: objects made with [`Builder::owner_lock`] hold a
+//!   lock while their owner lives; [`reap`] removes, in a directory, the
+//!   entries with a prefix whose lock is free, that belong to the caller
+//!   and are old enough, never following a link or crossing a mount, and
+//!   `systemd-tmpfiles` keeps off a locked [`TempDir`].
+//!
 //! Out of reach of any library: root and the owner can read the files, a
 //! named file can be opened by whoever its mode and directory allow while
-//! it exists, and a killed process leaves named files behind.
+//! it exists, and a killed process leaves named files behind (until
+//! [`reap`] removes them).
 //! [`docs/security.md`](https://github.com/tempkit/tempkit/blob/main/docs/security.md)
 //! lists each defence, its limits and the test that proves it.
 //!
@@ -134,6 +142,7 @@ mod memory;
 mod named;
 mod persist;
 mod place;
+mod reap;
 mod retain;
 mod signals;
 mod sys;
@@ -159,6 +168,7 @@ pub use memory::{MemoryFile, memory_file};
 pub use named::{NamedTempFile, PersistError};
 pub use persist::PersistOptions;
 pub use place::AsDir;
+pub use reap::{Leftover, ReapOptions, ReapReport, WhyLeft, reap};
 pub use retain::{KEEP_VAR, Retention, report_kept};
 pub use signals::cleanup_on_signals;
 pub use temp_path::{PathPersistError, TempPath};

@@ -87,6 +87,15 @@ impl NamedTempFile<File> {
         Ok(NamedTempFile { file, path })
     }
 
+    /// With a shared lock on the file, held by its name
+    /// ([`Builder::owner_lock`]); on failure the file is removed.
+    pub(crate) fn owner_locked(mut self) -> io::Result<NamedTempFile> {
+        let lock = sys::lock_file(&self.file)
+            .map_err(|e| PathError::wrap(e, "locking the temporary file", self.path()))?;
+        self.path.hold(lock);
+        Ok(self)
+    }
+
     /// Creates a named temporary file whose name starts with `prefix`
     /// instead of `tmp`.
     pub fn with_prefix<S: AsRef<OsStr>>(prefix: S) -> io::Result<NamedTempFile> {

@@ -15,7 +15,7 @@ use tempcore::{Dir, PathError};
 use crate::persist::persist_error;
 use crate::place::{absolute, open_parent, open_target};
 use crate::retain::{Cleaning, Retain};
-use crate::sys::Registration;
+use crate::sys::{self, Registration};
 
 /// The name of a temporary file whose handle is closed: the name lives
 /// until the `TempPath` is dropped (Python's
@@ -52,6 +52,9 @@ pub struct TempPath {
     path: Box<Path>,
     cleanup: bool,
     retain: Retain,
+    /// The owner lock ([`crate::Builder::owner_lock`]), released after
+    /// the name is removed: declared after everything `Drop` uses.
+    lock: Option<sys::OwnerLock>,
 }
 
 impl TempPath {
@@ -67,7 +70,13 @@ impl TempPath {
             path: path.into_boxed_path(),
             cleanup,
             retain: Retain::default(),
+            lock: None,
         }
+    }
+
+    /// Holds `lock` (the file's owner lock) while the name lives.
+    pub(crate) fn hold(&mut self, lock: Option<sys::OwnerLock>) {
+        self.lock = lock;
     }
 
     /// Adopts an existing path (whether or not a file exists there) as a
@@ -306,6 +315,7 @@ impl TempPath {
                 path: path.into_boxed_path(),
                 cleanup: true,
                 retain: Retain::default(),
+                lock: None,
             },
         }
     }

@@ -113,6 +113,124 @@ pub fn run(body: impl FnOnce()) -> Outcome {
     }
 }
 
+/// A forked child that keeps alive what its body made, until it is
+/// killed: see [`spawn`]. Dropping it kills it with `SIGKILL`.
+#[derive(Debug)]
+pub struct Running {
+    pid: libc::pid_t,
+    waited: bool,
+}
+
+/// Runs `body` in a forked child that keeps what `body` returns alive,
+/// never dropping it, until the child is killed ([`Running::kill`]).
+/// Returns once `body` has returned; panics with its message if it
+/// panicked. For tests of what a process leaves when it dies.
+pub fn spawn<T>(body: impl FnOnce() -> T) -> Running {
+    silence_children();
+    let mut fds = [0; 2];
+    // SAFETY: `fds` is a valid two-element array for pipe to fill.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0, "pipe");
+    for fd in fds {
+        // SAFETY: setting a flag on a descriptor just created and owned here.
+        unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
+    }
+    // SAFETY: both descriptors were just created by pipe and are owned here.
+    let (read_end, write_end) =
+        unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    // SAFETY: as in `run`: the child runs `body`, then waits to be killed.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0, "fork failed: {}", std::io::Error::last_os_error());
+    if pid == 0 {
+        drop(read_end);
+        IN_CHILD.store(true, Ordering::Relaxed);
+        let report = |bytes: &[u8]| {
+            // SAFETY: writing a byte buffer we own to a pipe we own.
+            unsafe { libc::write(write_end.as_raw_fd(), bytes.as_ptr().cast(), bytes.len()) };
+        };
+        match catch_unwind(AssertUnwindSafe(body)) {
+            Ok(kept) => {
+                report(b"+");
+                std::mem::forget(kept);
+                loop {
+                    // SAFETY: waits for a signal; nothing else.
+                    unsafe { libc::pause() };
+                }
+            }
+            Err(payload) => {
+                let message = payload
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "child panicked".to_string());
+                report(format!("!{message}").as_bytes());
+                // SAFETY: leave the child at once, as in `run`.
+                unsafe { libc::_exit(101) };
+            }
+        }
+    }
+    drop(write_end);
+    let mut running = Running { pid, waited: false };
+    let mut pipe = std::fs::File::from(read_end);
+    let mut first = [0u8; 1];
+    let got = pipe.read(&mut first).unwrap_or(0);
+    if got == 1 && first[0] == b'+' {
+        return running;
+    }
+    // It failed: the rest of its message is in the pipe once it is gone.
+    let outcome = running.wait();
+    let mut message = Vec::new();
+    // SAFETY: setting a flag on a descriptor we own, so that the read
+    // below ends where the message does even if a process forked
+    // meanwhile holds the write end.
+    unsafe { libc::fcntl(pipe.as_raw_fd(), libc::F_SETFL, libc::O_NONBLOCK) };
+    let _ = pipe.read_to_end(&mut message);
+    panic!(
+        "spawned child failed ({outcome:?}): {}",
+        String::from_utf8_lossy(&message)
+    );
+}
+
+impl Running {
+    /// The child's process id.
+    pub fn pid(&self) -> i32 {
+        self.pid
+    }
+
+    /// Sends `signal` and waits for the child to end; how it ended.
+    pub fn kill(mut self, signal: i32) -> Outcome {
+        // SAFETY: signalling our own child, not yet waited for.
+        assert_eq!(unsafe { libc::kill(self.pid, signal) }, 0, "kill");
+        self.wait()
+    }
+
+    fn wait(&mut self) -> Outcome {
+        let mut status = 0;
+        // SAFETY: waiting for our own child.
+        let waited = unsafe { libc::waitpid(self.pid, &mut status, 0) };
+        assert_eq!(waited, self.pid, "waitpid");
+        self.waited = true;
+        if libc::WIFSIGNALED(status) {
+            Outcome::Signaled(libc::WTERMSIG(status))
+        } else if libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0 {
+            Outcome::Passed
+        } else {
+            Outcome::Failed(format!("status {status}"))
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if !self.waited {
+            // SAFETY: killing and reaping our own child.
+            unsafe {
+                libc::kill(self.pid, libc::SIGKILL);
+                libc::waitpid(self.pid, std::ptr::null_mut(), 0);
+            }
+        }
+    }
+}
+
 /// Runs `body` in a forked child and panics with its message if it fails.
 pub fn check(body: impl FnOnce()) {
     match run(body) {

@@ -20,6 +20,11 @@ mod windows_tempdir;
 #[cfg(windows)]
 pub(crate) use windows_tempdir::*;
 
+#[cfg(windows)]
+mod windows_reap;
+#[cfg(windows)]
+pub(crate) use windows_reap::*;
+
 #[cfg(unix)]
 mod unix_atomic;
 #[cfg(unix)]

@@ -22,6 +22,7 @@ mod file_support;
 mod file_threads;
 mod memory_linux;
 mod memory_portable;
+mod reap;
 mod retain;
 mod signals;
 mod tempdir;

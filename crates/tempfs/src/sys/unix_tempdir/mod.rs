@@ -1,10 +1,12 @@
 //! Unix: the primitives `crate::cleanup` removes a `TempDir` with, through
 //! directory descriptors (the policy, and the order of these calls, is in
 //! `crate::cleanup`). The walk that empties the tree is `walk.rs`, over
-//! the system calls of `ops.rs`.
+//! the system calls of `ops.rs`; the owner lock and the reaper's calls
+//! are `owner.rs`.
 
 mod hooks;
 mod ops;
+mod owner;
 #[cfg(test)]
 mod tests;
 mod walk;
@@ -21,6 +23,7 @@ use tempcore::{Dir, PathError};
 use crate::dir::TempDir;
 use crate::failure::Transient;
 pub(crate) use ops::Identity;
+pub(crate) use owner::*;
 
 /// The `TempDir`'s own directory descriptor, open since creation
 /// (`O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC`, and `O_PATH` on Linux, read-only
@@ -137,6 +140,9 @@ pub(crate) struct Tree<'a> {
     /// handle, which cannot. Opened by the first pass, once the directory
     /// is known to be ours.
     readable: Option<OwnedFd>,
+    /// Leave every subdirectory a live process holds the owner lock of
+    /// (the reaper's walk).
+    leave_locked: bool,
 }
 
 impl<'a> Tree<'a> {
@@ -147,6 +153,18 @@ impl<'a> Tree<'a> {
             path,
             cache: walk::FD_CACHE,
             readable: None,
+            leave_locked: false,
+        }
+    }
+
+    /// The same, leaving (with what is above them) the files and
+    /// subdirectories whose owner lock someone holds:
+    /// `flock(LOCK_EX|LOCK_NB)` on each directory entered and each
+    /// regular file before it is unlinked.
+    pub(crate) fn leaving_locked(self) -> Tree<'a> {
+        Tree {
+            leave_locked: true,
+            ..self
         }
     }
 
@@ -172,7 +190,9 @@ impl<'a> Tree<'a> {
                     )
                 })?),
         };
-        walk::Walker::new(root.as_fd(), self.path, ours.dev(), self.cache).run()
+        walk::Walker::new(root.as_fd(), self.path, ours.dev(), self.cache)
+            .leaving_locked(self.leave_locked)
+            .run()
     }
 }
 

@@ -42,7 +42,7 @@ impl Identity {
         clippy::unnecessary_cast,
         reason = "st_dev and st_ino are u64 on Linux but narrower or signed elsewhere"
     )]
-    fn of(st: &rfs::Stat) -> Identity {
+    pub(crate) fn of(st: &rfs::Stat) -> Identity {
         Identity {
             dev: st.st_dev as u64,
             ino: st.st_ino as u64,
@@ -102,6 +102,35 @@ pub(crate) fn remove_dir(dir: impl AsFd, name: impl rustix::path::Arg + Copy) ->
     retry(|| rfs::unlinkat(&dir, name, AtFlags::REMOVEDIR))
 }
 
+/// `flock(fd, LOCK_EX|LOCK_NB)`: `false` if someone holds a lock on the
+/// file `fd` is open on (an error counts as taken: the lock is advice,
+/// and `flock` fails only on file systems that have none). Held until
+/// every descriptor of this open is closed.
+pub(crate) fn lock_exclusive(fd: BorrowedFd<'_>) -> bool {
+    retry(|| rfs::flock(fd, rfs::FlockOperation::NonBlockingLockExclusive))
+        != Err(Errno::WOULDBLOCK)
+}
+
+/// Whether the entry `name` of `dir` is a regular file someone holds a
+/// lock on: `fstatat(AT_SYMLINK_NOFOLLOW)` (nothing else is opened), then
+/// `openat(O_RDONLY|O_NOFOLLOW|O_NONBLOCK|O_NOCTTY|O_CLOEXEC)` and
+/// [`lock_exclusive`]. A file that cannot be opened counts as unlocked.
+pub(crate) fn file_is_locked(dir: BorrowedFd<'_>, name: &CStr) -> bool {
+    let regular = retry(|| rfs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW))
+        .is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::RegularFile);
+    if !regular {
+        return false;
+    }
+    let flags =
+        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
+    match retry(|| rfs::openat(dir, name, flags, Mode::empty())) {
+        Ok(fd) => !lock_exclusive(fd.as_fd()),
+        // A lease: someone is using it.
+        Err(Errno::WOULDBLOCK) => true,
+        Err(_) => false,
+    }
+}
+
 /// `fchmod(fd, 0700)`: gives the owner of a directory of the tree the
 /// right to list it and remove its entries. Only ever called on a
 /// directory opened with `O_DIRECTORY|O_NOFOLLOW`, never on a file (a hard
@@ -147,6 +176,18 @@ pub(crate) fn open_child(
     root_dev: u64,
 ) -> Result<OwnedFd, Errno> {
     open_beneath(dir, name, DIR_FLAGS, root_dev)
+}
+
+/// Opens the entry `name` of `dir` with `flags` (a file or a directory),
+/// refusing to cross into another mount (`EXDEV`), as [`open_child`]
+/// does: what the reaper locks.
+pub(crate) fn open_entry(
+    dir: BorrowedFd<'_>,
+    name: &CStr,
+    flags: OFlags,
+    root_dev: u64,
+) -> Result<OwnedFd, Errno> {
+    open_beneath(dir, name, flags, root_dev)
 }
 
 /// Opens a subdirectory whose mode does not let its owner read it (0000,

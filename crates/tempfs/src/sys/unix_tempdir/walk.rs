@@ -100,6 +100,8 @@ pub(crate) struct Walker<'a> {
     /// The buffer directory listings are read into.
     buf: Vec<u8>,
     report: Report,
+    /// Leave the files and subdirectories someone holds a lock on.
+    leave_locked: bool,
 }
 
 impl<'a> Walker<'a> {
@@ -121,6 +123,17 @@ impl<'a> Walker<'a> {
             cache: cache.max(1),
             buf: Vec::new(),
             report: Report::default(),
+            leave_locked: false,
+        }
+    }
+
+    /// Whether to leave each file and subdirectory someone holds a lock on
+    /// (an owner lock: its owner is alive), and so the directories above
+    /// it.
+    pub(crate) fn leaving_locked(self, leave: bool) -> Walker<'a> {
+        Walker {
+            leave_locked: leave,
+            ..self
         }
     }
 
@@ -189,6 +202,10 @@ impl<'a> Walker<'a> {
         }
         match hooks::kind(kind) {
             Kind::Dir => self.frames[i].pending.push(name.to_owned()),
+            Kind::NotDir | Kind::Unknown if self.leave_locked && ops::file_is_locked(fd, name) => {
+                let err = locked(&self.path_of(i, Some(name)));
+                self.give_up(i, name, err);
+            }
             Kind::NotDir | Kind::Unknown => self.unlink(i, fd, name),
         }
     }
@@ -237,6 +254,11 @@ impl<'a> Walker<'a> {
             result = self.opening(|| ops::open_unreadable_child(fd, name, dev));
         }
         match result {
+            Ok(child) if self.leave_locked && !ops::lock_exclusive(child.as_fd()) => {
+                let err = locked(&self.path_of(i, Some(name)));
+                self.give_up(i, name, err);
+                None
+            }
             Ok(child) => Some(child),
             Err(Errno::NOENT) => None,
             // Not a directory (any more): a symlink or a file was swapped
@@ -451,6 +473,17 @@ impl<'a> Walker<'a> {
         }
         path
     }
+}
+
+/// The error for a file or directory of the tree whose owner lock a live
+/// process holds.
+fn locked(path: &Path) -> io::Error {
+    PathError::custom(
+        io::ErrorKind::ResourceBusy,
+        "not removing",
+        path,
+        "a live process holds its owner lock; it was left in place, with the directories above it",
+    )
 }
 
 /// The error for a mount point inside the tree, which cleanup never
