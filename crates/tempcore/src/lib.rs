@@ -84,6 +84,7 @@ mod error;
 mod link;
 mod memory;
 mod name;
+mod on_close;
 mod shared;
 mod sys;
 mod tmpdir;
@@ -103,6 +104,7 @@ pub use name::{
     ALPHABET, BITS_PER_CHAR, DEFAULT_PREFIX, DEFAULT_RAND_LEN, MAX_ATTEMPTS, NameSource, Template,
     random_name,
 };
+pub use on_close::DeleteOnClose;
 pub use tmpdir::{
     TEMP_DIR_VARS, environment_is_trusted, probe_temp_dir, reset_temp_dir, set_temp_dir,
     set_temp_dir_lazily, temp_dir, temp_dir_candidates, temp_dir_handle,

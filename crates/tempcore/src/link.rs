@@ -14,7 +14,7 @@ use std::io;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::create::{FileOptions, create_file_at, tmpfile_at};
+use crate::create::{FileOptions, tmpfile_at, with_fresh_name};
 use crate::dir::Dir;
 use crate::error::PathError;
 use crate::name::{DEFAULT_RAND_LEN, NameSource, Template};
@@ -91,11 +91,18 @@ struct Staged {
     dir: Arc<Dir>,
     name: OsString,
     armed: bool,
+    /// Linked by renaming the open file itself (Windows, with
+    /// [`FileOptions::delete_on_close`]), never by its name.
+    by_handle: bool,
+    /// The file has a delete disposition (Windows): nobody can open the
+    /// name, and the system removes the file when its handle closes, so
+    /// there is no name to remove.
+    pending: bool,
 }
 
 impl Drop for Staged {
     fn drop(&mut self) {
-        if self.armed {
+        if self.armed && !self.pending {
             // Nothing to report to: the owner dropped the file. The name is
             // removed relative to the directory handle, never by path.
             let _ = sys::remove_file_at(&self.dir, &self.name);
@@ -149,12 +156,17 @@ fn linkable(
     if let Some(file) = tmpfile_at(dir, opts, true)? {
         return Ok(LinkableFile { file, staged: None });
     }
-    let (file, name) = create_file_at(dir, names, opts)?;
+    let (file, name) = with_fresh_name(dir, names, "creating a temporary file in", |name| {
+        sys::create_staged_at(dir, name, opts)
+    })?;
+    let by_handle = opts.get_delete_on_close() && sys::RENAMES_OPEN_FILES;
     let staged = match keep() {
         Ok(dir) => Staged {
             dir,
             name,
             armed: true,
+            by_handle,
+            pending: by_handle && sys::stage_pending(&file),
         },
         Err(e) => {
             let _ = sys::remove_file_at(dir, &name);
@@ -193,7 +205,7 @@ impl LinkableFile {
     /// and still staged; [`detach`](Self::detach) returns the file
     /// whatever happens.
     pub fn into_file(mut self) -> Result<File, IntoFileError> {
-        if let Some(staged) = &mut self.staged {
+        if let Some(staged) = self.staged.as_mut().filter(|s| !s.pending) {
             match crate::create::remove_file_at(&staged.dir, &staged.name) {
                 Ok(()) => staged.armed = false,
                 Err(e) if e.kind() == io::ErrorKind::NotFound => staged.armed = false,
@@ -211,7 +223,11 @@ impl LinkableFile {
         let removed = match self.staged.take() {
             Some(mut staged) => {
                 staged.armed = false;
-                crate::create::remove_file_at(&staged.dir, &staged.name)
+                if staged.pending {
+                    Ok(())
+                } else {
+                    crate::create::remove_file_at(&staged.dir, &staged.name)
+                }
             }
             None => Ok(()),
         };
@@ -269,8 +285,11 @@ impl LinkableFile {
                 .sync_all()
                 .map_err(|e| PathError::wrap(e, "syncing the data of a file for", &target))?;
         }
-        let linked = match &self.staged {
+        let linked = match &mut self.staged {
             None => link_anonymous(&self.file, to, name, opts.replace),
+            Some(staged) if staged.by_handle => {
+                link_open(&self.file, staged, to, name, opts.replace)
+            }
             Some(staged) => link_staged(&self.file, staged, to, name, opts.replace),
         };
         linked.map_err(|e| explain(e, "giving a temporary file the name", &target))?;
@@ -360,6 +379,29 @@ impl From<IntoFileError> for LinkableFile {
     fn from(err: IntoFileError) -> LinkableFile {
         err.file
     }
+}
+
+/// Links a staged file made with [`FileOptions::delete_on_close`]
+/// (Windows) by renaming the open file itself: its delete disposition is
+/// cleared first, and set again if the rename fails (should that fail
+/// too, the staged name is removed on drop instead).
+fn link_open(
+    file: &File,
+    staged: &mut Staged,
+    to: &Dir,
+    name: &OsStr,
+    replace: bool,
+) -> io::Result<()> {
+    let was_pending = staged.pending;
+    if was_pending {
+        sys::set_delete_pending(file, false)?;
+        staged.pending = false;
+    }
+    let renamed = sys::rename_open_at(file, to, name, replace);
+    if renamed.is_err() && was_pending {
+        staged.pending = sys::set_delete_pending(file, true).is_ok();
+    }
+    renamed
 }
 
 /// Links a staged file at `name` in `to` without ever publishing what

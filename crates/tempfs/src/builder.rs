@@ -242,8 +242,8 @@ impl Builder {
     pub fn linkable_at(&self, dir: &Dir) -> io::Result<TempFile> {
         self.template()?;
         let mut hidden = Template::new(".tmp", "", DEFAULT_RAND_LEN)?;
-        tempcore::linkable_file_at(dir, &mut hidden, &self.file_options())
-            .map(TempFile::from_linkable)
+        let opts = self.file_options().delete_on_close(true);
+        tempcore::linkable_file_at(dir, &mut hidden, &opts).map(TempFile::from_linkable)
     }
 
     /// [`linkable_at`](Self::linkable_at) in a shared directory: a staged
@@ -251,8 +251,8 @@ impl Builder {
     fn linkable_shared(&self, dir: &Arc<Dir>) -> io::Result<TempFile> {
         self.template()?;
         let mut hidden = Template::new(".tmp", "", DEFAULT_RAND_LEN)?;
-        tempcore::linkable_file_shared_at(dir, &mut hidden, &self.file_options())
-            .map(TempFile::from_linkable)
+        let opts = self.file_options().delete_on_close(true);
+        tempcore::linkable_file_shared_at(dir, &mut hidden, &opts).map(TempFile::from_linkable)
     }
 
     /// Creates a file under a fresh name in the default temporary

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use camino::Utf8Path;
-use tempcore::{Dir, FileOptions, PathError, Template};
+use tempcore::{DeleteOnClose, Dir, FileOptions, PathError, Template};
 
 use crate::builder::Builder;
 use crate::persist::{PersistOptions, advise, copy_across, persist_error};
@@ -82,8 +82,18 @@ impl NamedTempFile<File> {
         opts: &FileOptions,
         cleanup: bool,
     ) -> io::Result<NamedTempFile> {
-        let (file, name) = tempcore::create_file_at(dir, names, opts)?;
-        let path = TempPath::new(Arc::clone(dir), dir.join(&name), cleanup);
+        let opts = opts.delete_on_close(cleanup);
+        let (file, name) = tempcore::create_file_at(dir, names, &opts)?;
+        let on_close = match cleanup.then(|| DeleteOnClose::new(&file)).transpose() {
+            Ok(on_close) => on_close.flatten(),
+            Err(e) => {
+                drop(file);
+                let _ = tempcore::remove_file_at(dir, &name);
+                return Err(PathError::wrap(e, "creating", dir.join(&name)));
+            }
+        };
+        let path =
+            TempPath::new(Arc::clone(dir), dir.join(&name), cleanup).deleting_on_close(on_close);
         Ok(NamedTempFile { file, path })
     }
 
@@ -326,7 +336,7 @@ impl<F> NamedTempFile<F> {
     /// [`TempPath`] is dropped (Python's `delete_on_close=False`): for
     /// handing the path to another program.
     pub fn into_temp_path(self) -> TempPath {
-        self.path
+        self.path.release_on_close()
     }
 
     /// Splits into the open file and the name. Dropping the [`TempPath`]

@@ -25,3 +25,4 @@ mod memory_portable;
 mod retain;
 mod tempdir;
 mod windows;
+mod windows_on_close;
