@@ -382,9 +382,10 @@ impl From<IntoFileError> for LinkableFile {
 }
 
 /// Links a staged file made with [`FileOptions::delete_on_close`]
-/// (Windows) by renaming the open file itself: its delete disposition is
-/// cleared first, and set again if the rename fails (should that fail
-/// too, the staged name is removed on drop instead).
+/// (Windows) by renaming the open file itself, once its staged name is
+/// checked to be it: its delete disposition is cleared first, and set
+/// again if the check or the rename fails (should that fail too, the
+/// staged name is removed on drop instead).
 fn link_open(
     file: &File,
     staged: &mut Staged,
@@ -397,7 +398,12 @@ fn link_open(
         sys::set_delete_pending(file, false)?;
         staged.pending = false;
     }
-    let renamed = sys::rename_open_at(file, to, name, replace);
+    // Windows renames the file itself; Wine renames whatever is at the
+    // path the handle was opened by, so the name is checked first, as for
+    // any staged file (on Windows a file pending deletion cannot be moved
+    // away, so the check cannot fail there).
+    let renamed =
+        check_staged(file, staged).and_then(|()| sys::rename_open_at(file, to, name, replace));
     if renamed.is_err() && was_pending {
         staged.pending = sys::set_delete_pending(file, true).is_ok();
     }
@@ -437,6 +443,13 @@ fn link_staged(
             ) => {}
         Err(e) => return Err(e),
     }
+    check_staged(file, staged)?;
+    sys::rename_at(&staged.dir, &staged.name, to, name, replace)
+}
+
+/// Fails with `NotFound` unless the staged name is still `file` (volume
+/// and file index on Windows, device and inode elsewhere).
+fn check_staged(file: &File, staged: &Staged) -> io::Result<()> {
     let staged_path = || staged.dir.path().join(&staged.name);
     let ours = sys::same_file_at(&staged.dir, &staged.name, file).map_err(|e| {
         io::Error::new(
@@ -458,7 +471,7 @@ fn link_staged(
             ),
         ));
     }
-    sys::rename_at(&staged.dir, &staged.name, to, name, replace)
+    Ok(())
 }
 
 /// Links an `O_TMPFILE` file at `name` in `to`; to replace, links it under
