@@ -37,6 +37,16 @@ use crate::temp_path::TempPath;
 /// when no name is needed: a named file is left behind if the process is
 /// killed, an anonymous one never is.
 ///
+/// On Windows (10 1709 and later, on NTFS) a file that is removed on drop
+/// is created deleting on close, as Python's `O_TEMPORARY`: the system
+/// removes it when its handles close, also after a kill, unless it is
+/// kept, persisted or handed over with
+/// [`into_temp_path`](Self::into_temp_path), which clear that. While it
+/// is open, others can open it by path only if they share deletion
+/// (`FILE_SHARE_DELETE`: Rust's `File::open` does, the C runtime's `fopen`
+/// does not); [`reopen`](Self::reopen) always can. See "Windows: deleted
+/// by the system" in `docs/platforms.md`.
+///
 /// ```
 /// use std::io::{Read, Seek, Write};
 /// let mut file = tempfs::NamedTempFile::new()?;
@@ -295,7 +305,9 @@ impl<F> NamedTempFile<F> {
 
     /// Keeps the file where it is for good (Python's `delete=False`,
     /// decided late): returns the open file and its path. Never fails on
-    /// unix; the `Result` matches the `tempfile` crate.
+    /// unix; on Windows it fails, giving the file back, if its
+    /// delete-on-close flag cannot be cleared. The `Result` matches the
+    /// `tempfile` crate.
     pub fn keep(self) -> Result<(F, PathBuf), PersistError<F>> {
         let NamedTempFile { file, path } = self;
         match path.keep() {
@@ -334,7 +346,9 @@ impl<F> NamedTempFile<F> {
 
     /// Closes the file and keeps only the name, which is removed when the
     /// [`TempPath`] is dropped (Python's `delete_on_close=False`): for
-    /// handing the path to another program.
+    /// handing the path to another program. On Windows this clears the
+    /// file's delete-on-close flag: others may then open it without
+    /// sharing deletion, and a killed process leaves it.
     pub fn into_temp_path(self) -> TempPath {
         self.path.release_on_close()
     }

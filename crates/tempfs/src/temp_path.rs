@@ -25,6 +25,11 @@ use crate::retain::{Cleaning, Retain};
 /// or [`into_parts`](crate::NamedTempFile::into_parts). It dereferences to
 /// the file's absolute [`Path`], so it can be handed to another program.
 ///
+/// A `TempPath` holds no handle to the file (except one made by
+/// [`into_parts`](crate::NamedTempFile::into_parts), which keeps the
+/// Windows delete-on-close flag's), so nothing removes the file if the
+/// process is killed, on Windows either.
+///
 /// The name is removed relative to the directory handle opened when the
 /// file was created (`unlinkat`), never by looking the path up again: if
 /// the directory's path is renamed or replaced by a symbolic link
@@ -202,8 +207,9 @@ impl TempPath {
     }
 
     /// Leaves the file where it is for good and returns its path (Python's
-    /// `delete=False`, decided late). Never fails on unix; the `Result`
-    /// matches the `tempfile` crate.
+    /// `delete=False`, decided late). Never fails on unix; on Windows it
+    /// fails, giving the path back, if the file's delete-on-close flag
+    /// cannot be cleared. The `Result` matches the `tempfile` crate.
     pub fn keep(mut self) -> Result<PathBuf, PathPersistError> {
         if let Err(error) = self.keep_on_close() {
             return Err(PathPersistError { error, path: self });

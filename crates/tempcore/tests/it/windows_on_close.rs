@@ -25,7 +25,7 @@ fn a_named_file_deletes_on_close_only_where_that_can_be_undone() {
     } else {
         // Where the flag could not be cleared, none was set: the file is
         // an ordinary one (Wine 8, older Windows).
-        assert_eq!(scratch.entries(), [name.clone()]);
+        assert_eq!(scratch.entries(), std::slice::from_ref(&name));
         tempcore::remove_file_at(&dir, &name).unwrap();
     }
 
