@@ -218,8 +218,8 @@ impl Builder {
             &mut self.template()?,
             &self.file_options(),
             !self.disable_cleanup,
+            self.retain,
         )
-        .map(|file| file.retain(self.retain))
     }
 
     /// Creates a [`TempFile`]: anonymous, and able to be persisted under a

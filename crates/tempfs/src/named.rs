@@ -14,6 +14,7 @@ use tempcore::{DeleteOnClose, Dir, FileOptions, PathError, Template};
 use crate::builder::Builder;
 use crate::persist::{PersistOptions, advise, copy_across, persist_error};
 use crate::place;
+use crate::retain::Retain;
 use crate::sys;
 use crate::temp_path::TempPath;
 
@@ -74,27 +75,44 @@ impl NamedTempFile<File> {
     pub fn new() -> io::Result<NamedTempFile> {
         // The defaults need no `Builder`: nothing to allocate or validate.
         let dir = tempcore::temp_dir_handle()?;
-        NamedTempFile::create_at(&dir, &mut Template::default(), &FileOptions::new(), true)
+        let opts = FileOptions::new();
+        NamedTempFile::create_at(
+            &dir,
+            &mut Template::default(),
+            &opts,
+            true,
+            Retain::default(),
+        )
     }
 
     /// Creates a named temporary file in `dir`.
     pub fn new_in(dir: impl AsRef<Path>) -> io::Result<NamedTempFile> {
         let dir = place::open_dir(dir.as_ref())?;
-        NamedTempFile::create_at(&dir, &mut Template::default(), &FileOptions::new(), true)
+        let opts = FileOptions::new();
+        NamedTempFile::create_at(
+            &dir,
+            &mut Template::default(),
+            &opts,
+            true,
+            Retain::default(),
+        )
     }
 
     /// A named temporary file in `dir`, sharing the handle, removed on drop
-    /// if `cleanup`: what every constructor of a `NamedTempFile<File>`
-    /// comes down to.
+    /// if `cleanup` and `retain` does not keep it: what every constructor
+    /// of a `NamedTempFile<File>` comes down to. Removed on drop and never
+    /// kept, it deletes on close where the system allows that (Windows).
     pub(crate) fn create_at(
         dir: &Arc<Dir>,
         names: &mut Template<'_>,
         opts: &FileOptions,
         cleanup: bool,
+        retain: Retain,
     ) -> io::Result<NamedTempFile> {
-        let opts = opts.delete_on_close(cleanup);
+        let deleting = cleanup && !retain.may_keep();
+        let opts = opts.delete_on_close(deleting);
         let (file, name) = tempcore::create_file_at(dir, names, &opts)?;
-        let on_close = match cleanup.then(|| DeleteOnClose::new(&file)).transpose() {
+        let on_close = match deleting.then(|| DeleteOnClose::new(&file)).transpose() {
             Ok(on_close) => on_close.flatten(),
             Err(e) => {
                 drop(file);
@@ -102,8 +120,9 @@ impl NamedTempFile<File> {
                 return Err(PathError::wrap(e, "creating", dir.join(&name)));
             }
         };
-        let path =
-            TempPath::new(Arc::clone(dir), dir.join(&name), cleanup).deleting_on_close(on_close);
+        let path = TempPath::new(Arc::clone(dir), dir.join(&name), cleanup)
+            .deleting_on_close(on_close)
+            .retain(retain);
         Ok(NamedTempFile { file, path })
     }
 
@@ -362,14 +381,6 @@ impl<F> NamedTempFile<F> {
     /// Joins a file and a name made by [`into_parts`](Self::into_parts).
     pub fn from_parts(file: F, path: TempPath) -> NamedTempFile<F> {
         NamedTempFile { file, path }
-    }
-
-    /// With the retention settings `retain` ([`Builder::retention`]).
-    pub(crate) fn retain(self, retain: crate::retain::Retain) -> NamedTempFile<F> {
-        NamedTempFile {
-            file: self.file,
-            path: self.path.retain(retain),
-        }
     }
 }
 

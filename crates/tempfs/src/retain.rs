@@ -156,6 +156,14 @@ impl Retain {
         }
     }
 
+    /// Whether the policy may keep the object at all (anything but
+    /// [`Never`](Retention::Never), from the builder or `TEMPKIT_KEEP`):
+    /// the system must then not remove it on its own (Windows'
+    /// delete-on-close), since a kill or an abort is a failure too.
+    pub(crate) fn may_keep(self) -> bool {
+        !matches!(self.policy.or_else(from_env), None | Some(Retention::Never))
+    }
+
     /// [`keeps`](Self::keeps) for a policy that may keep.
     #[cold]
     #[inline(never)]

@@ -20,7 +20,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use tempfs::{Builder, NamedTempFile, TempFile};
+use tempfs::{Builder, NamedTempFile, Retention, TempFile};
 use testkit::Scratch;
 use testkit::windows::{delete_on_close_can_be_cleared, pending_deletion_refuses_opens};
 
@@ -83,6 +83,13 @@ fn child(dir: &Path) -> ! {
     late.write_all(b"late").unwrap();
     late.disable_cleanup(true);
     held.push(Box::new(late));
+    // A policy that may keep it: a kill is a failure too.
+    let retained = Builder::new()
+        .prefix("retained-")
+        .retention(Retention::Panic)
+        .tempfile_in(dir)
+        .unwrap();
+    held.push(Box::new(retained));
     held.push(Box::new(
         NamedTempFile::with_prefix_in("path-", dir)
             .unwrap()
@@ -137,7 +144,7 @@ fn a_killed_process_leaves_only_what_was_kept() {
     for name in ["persisted", "linked"] {
         assert_eq!(read(&scratch.join(name)), name, "{entries:?}");
     }
-    for prefix in ["kept-", "disabled-", "late-", "path-"] {
+    for prefix in ["kept-", "disabled-", "late-", "retained-", "path-"] {
         assert_eq!(starting_with(&entries, prefix), 1, "{prefix}: {entries:?}");
     }
     // The staged `TempFile`s went with their handles, everywhere.
@@ -155,7 +162,7 @@ fn a_killed_process_leaves_only_what_was_kept() {
         left / 3,
         "{entries:?}"
     );
-    assert_eq!(entries.len(), 6 + left + left / 3, "{entries:?}");
+    assert_eq!(entries.len(), 7 + left + left / 3, "{entries:?}");
 }
 
 #[test]
@@ -178,6 +185,17 @@ fn kept_persisted_and_disabled_named_files_outlive_their_handles() {
     let disabled = file.path().to_path_buf();
     drop(file);
     assert_eq!(read(&disabled), "disabled");
+
+    // Kept by its retention policy (Builder::report_kept(false): no line).
+    let retained = Builder::new()
+        .prefix("retained-")
+        .retention(Retention::Always)
+        .report_kept(false)
+        .tempfile_in(scratch.path())
+        .unwrap();
+    let path = retained.path().to_path_buf();
+    drop(retained);
+    assert!(path.exists());
 
     // A failed persist leaves the file as it was: removed with its handle.
     let file = NamedTempFile::new_in(scratch.path()).unwrap();
@@ -205,7 +223,7 @@ fn kept_persisted_and_disabled_named_files_outlive_their_handles() {
 
     let mut left = scratch.entries();
     left.sort();
-    assert_eq!(left.len(), 3, "{left:?}");
+    assert_eq!(left.len(), 4, "{left:?}");
 }
 
 #[test]
