@@ -91,7 +91,7 @@ impl FileOptions {
     ///   `FILE_DELETE_ON_CLOSE`, as Python's `O_TEMPORARY`, where the
     ///   system can clear that later (`FileDispositionInformationEx` with
     ///   `FILE_DISPOSITION_ON_CLOSE`, Windows 10 1709 and later on NTFS;
-    ///   asked of every new file). [`DeleteOnClose`] keeps such a file.
+    ///   asked of every new file). [`DeleteOnClose`](crate::DeleteOnClose) keeps such a file.
     ///   Where the flag could not be cleared (older Windows, other file
     ///   systems, Wine), and for a mode without the owner's write bit
     ///   (read-only), the file is created without it. While the flag is
