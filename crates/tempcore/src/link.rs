@@ -197,7 +197,12 @@ impl LinkableFile {
     }
 
     /// Gives up the ability to link: removes the staged name, if any, and
-    /// returns the open file, now anonymous.
+    /// returns the open file, now anonymous. (On Windows a staged file
+    /// made with [`FileOptions::delete_on_close`] keeps its delete
+    /// disposition instead: its name, which nobody can open, stays listed
+    /// until the file is closed, as for [`anonymous_file_at`].)
+    ///
+    /// [`anonymous_file_at`]: crate::anonymous_file_at
     ///
     /// A staged name that is already gone (a temporary-file cleaner
     /// removed it) is what was asked for, not an error. Any other failure

@@ -44,7 +44,7 @@ use windows_sys::Wdk::Storage::FileSystem::{
 use windows_sys::Win32::Foundation::{
     HANDLE, NTSTATUS, STATUS_ACCESS_DENIED, STATUS_CANNOT_DELETE, STATUS_DELETE_PENDING,
     STATUS_INVALID_INFO_CLASS, STATUS_INVALID_PARAMETER, STATUS_NOT_IMPLEMENTED,
-    STATUS_NOT_SUPPORTED,
+    STATUS_NOT_SUPPORTED, STATUS_OBJECT_NAME_COLLISION,
 };
 use windows_sys::Win32::Storage::FileSystem::{
     BY_HANDLE_FILE_INFORMATION, DELETE, FILE_ATTRIBUTE_NORMAL, FILE_ATTRIBUTE_READONLY,
@@ -318,18 +318,25 @@ pub(crate) fn create_file_at(dir: &Dir, name: &OsStr, opts: &FileOptions) -> io:
     let security = security::for_mode(opts.get_mode(), Kind::File)?;
     let wanted = opts.get_delete_on_close() && opts.get_mode() & 0o200 != 0;
     if wanted && !NO_ON_CLOSE.load(Ordering::Relaxed) {
-        let file =
-            create(dir, &units, opts, security, DELETE, FILE_DELETE_ON_CLOSE).map_err(nt::error)?;
-        if deletes_on_close(&file) {
-            return Ok(file);
+        match create(dir, &units, opts, security, DELETE, FILE_DELETE_ON_CLOSE) {
+            Ok(file) if deletes_on_close(&file) => return Ok(file),
+            Ok(file) => {
+                drop(file);
+                // Someone opened it in the moment it existed (it is then
+                // pending deletion until they close it): another name is
+                // tried.
+                return create(dir, &units, opts, security, 0, 0).map_err(|status| match status {
+                    STATUS_DELETE_PENDING => io::ErrorKind::AlreadyExists.into(),
+                    status => nt::error(status),
+                });
+            }
+            Err(STATUS_OBJECT_NAME_COLLISION) => {
+                return Err(io::ErrorKind::AlreadyExists.into());
+            }
+            // Refused with the flag (a file system that has none): the
+            // plain creation says what is wrong, if anything.
+            Err(_) => {}
         }
-        drop(file);
-        // Someone opened it in the moment it existed (it is then pending
-        // deletion until they close it): another name is tried.
-        return create(dir, &units, opts, security, 0, 0).map_err(|status| match status {
-            STATUS_DELETE_PENDING => io::ErrorKind::AlreadyExists.into(),
-            status => nt::error(status),
-        });
     }
     create(dir, &units, opts, security, 0, 0).map_err(nt::error)
 }
@@ -407,6 +414,7 @@ pub(crate) fn set_delete_on_close(file: &File, delete: bool) -> io::Result<()> {
     on_close(file, delete).map_err(nt::error)
 }
 
+/// [`set_delete_on_close`], with the raw `NTSTATUS`.
 fn on_close(file: &File, delete: bool) -> Result<(), NTSTATUS> {
     let delete = if delete { FILE_DISPOSITION_DELETE } else { 0 };
     let info = FILE_DISPOSITION_INFORMATION_EX {
