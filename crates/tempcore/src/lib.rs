@@ -73,6 +73,8 @@
 //! - **Windows**: the same contract through directory handles
 //!   (`NtCreateFile` relative to a directory), with an access list in
 //!   place of the modes; no `fork`, and [`Dir::sync`] does nothing.
+//!   [`FileOptions::delete_on_close`] lets the system remove a file when
+//!   its handles close, also after a kill ([`DeleteOnClose`] keeps it).
 //!
 //! [`docs/platforms.md`](https://github.com/tempkit/tempkit/blob/main/docs/platforms.md)
 //! says how each platform does it, and what is tested where.
