@@ -36,6 +36,7 @@ pub struct FileOptions {
     mode: u32,
     append: bool,
     tmpfile: bool,
+    delete_on_close: bool,
 }
 
 impl Default for FileOptions {
@@ -52,6 +53,7 @@ impl FileOptions {
             mode: FILE_MODE,
             append: false,
             tmpfile: true,
+            delete_on_close: false,
         }
     }
 
@@ -79,6 +81,35 @@ impl FileOptions {
     pub const fn tmpfile(mut self, allowed: bool) -> Self {
         self.tmpfile = allowed;
         self
+    }
+
+    /// Whether the system itself removes the file when it is closed, also
+    /// when the process is killed, until told otherwise (Windows; other
+    /// systems have no such thing and ignore it). Not the default.
+    ///
+    /// - [`create_file_at`]: the file is created with
+    ///   `FILE_DELETE_ON_CLOSE`, as Python's `O_TEMPORARY`, where the
+    ///   system can clear that later (`FileDispositionInformationEx` with
+    ///   `FILE_DISPOSITION_ON_CLOSE`, Windows 10 1709 and later on NTFS;
+    ///   asked of every new file). [`DeleteOnClose`](crate::DeleteOnClose) keeps such a file.
+    ///   Where the flag could not be cleared (older Windows, other file
+    ///   systems, Wine), and for a mode without the owner's write bit
+    ///   (read-only), the file is created without it. While the flag is
+    ///   set, others can open the file by name only if they share deletion
+    ///   (`FILE_SHARE_DELETE`, as Rust's `File::open` does).
+    /// - [`linkable_file_at`](crate::linkable_file_at): a staged file is
+    ///   given a delete disposition at creation (`FileDispositionInformation`,
+    ///   every Windows version), which linking clears; nobody can open its
+    ///   staged name meanwhile, and it is linked by renaming the open file
+    ///   itself.
+    pub const fn delete_on_close(mut self, delete: bool) -> Self {
+        self.delete_on_close = delete;
+        self
+    }
+
+    /// Whether [`delete_on_close`](Self::delete_on_close) is set.
+    pub const fn get_delete_on_close(&self) -> bool {
+        self.delete_on_close
     }
 
     /// The permission bits set by [`mode`](Self::mode).

@@ -73,6 +73,8 @@
 //! - **Windows**: the same contract through directory handles
 //!   (`NtCreateFile` relative to a directory), with an access list in
 //!   place of the modes; no `fork`, and [`Dir::sync`] does nothing.
+//!   [`FileOptions::delete_on_close`] lets the system remove a file when
+//!   its handles close, also after a kill ([`DeleteOnClose`] keeps it).
 //!
 //! [`docs/platforms.md`](https://github.com/tempkit/tempkit/blob/main/docs/platforms.md)
 //! says how each platform does it, and what is tested where.
@@ -84,6 +86,7 @@ mod error;
 mod link;
 mod memory;
 mod name;
+mod on_close;
 mod shared;
 mod sys;
 mod tmpdir;
@@ -103,6 +106,7 @@ pub use name::{
     ALPHABET, BITS_PER_CHAR, DEFAULT_PREFIX, DEFAULT_RAND_LEN, MAX_ATTEMPTS, NameSource, Template,
     random_name,
 };
+pub use on_close::DeleteOnClose;
 pub use tmpdir::{
     TEMP_DIR_VARS, environment_is_trusted, probe_temp_dir, reset_temp_dir, set_temp_dir,
     set_temp_dir_lazily, temp_dir, temp_dir_candidates, temp_dir_handle,

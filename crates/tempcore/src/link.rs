@@ -14,7 +14,7 @@ use std::io;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::create::{FileOptions, create_file_at, tmpfile_at};
+use crate::create::{FileOptions, tmpfile_at, with_fresh_name};
 use crate::dir::Dir;
 use crate::error::PathError;
 use crate::name::{DEFAULT_RAND_LEN, NameSource, Template};
@@ -91,11 +91,18 @@ struct Staged {
     dir: Arc<Dir>,
     name: OsString,
     armed: bool,
+    /// Linked by renaming the open file itself (Windows, with
+    /// [`FileOptions::delete_on_close`]), never by its name.
+    by_handle: bool,
+    /// The file has a delete disposition (Windows): nobody can open the
+    /// name, and the system removes the file when its handle closes, so
+    /// there is no name to remove.
+    pending: bool,
 }
 
 impl Drop for Staged {
     fn drop(&mut self) {
-        if self.armed {
+        if self.armed && !self.pending {
             // Nothing to report to: the owner dropped the file. The name is
             // removed relative to the directory handle, never by path.
             let _ = sys::remove_file_at(&self.dir, &self.name);
@@ -149,12 +156,17 @@ fn linkable(
     if let Some(file) = tmpfile_at(dir, opts, true)? {
         return Ok(LinkableFile { file, staged: None });
     }
-    let (file, name) = create_file_at(dir, names, opts)?;
+    let (file, name) = with_fresh_name(dir, names, "creating a temporary file in", |name| {
+        sys::create_staged_at(dir, name, opts)
+    })?;
+    let by_handle = opts.get_delete_on_close() && sys::RENAMES_OPEN_FILES;
     let staged = match keep() {
         Ok(dir) => Staged {
             dir,
             name,
             armed: true,
+            by_handle,
+            pending: by_handle && sys::stage_pending(&file),
         },
         Err(e) => {
             let _ = sys::remove_file_at(dir, &name);
@@ -185,7 +197,12 @@ impl LinkableFile {
     }
 
     /// Gives up the ability to link: removes the staged name, if any, and
-    /// returns the open file, now anonymous.
+    /// returns the open file, now anonymous. (On Windows a staged file
+    /// made with [`FileOptions::delete_on_close`] keeps its delete
+    /// disposition instead: its name, which nobody can open, stays listed
+    /// until the file is closed, as for [`anonymous_file_at`].)
+    ///
+    /// [`anonymous_file_at`]: crate::anonymous_file_at
     ///
     /// A staged name that is already gone (a temporary-file cleaner
     /// removed it) is what was asked for, not an error. Any other failure
@@ -193,7 +210,7 @@ impl LinkableFile {
     /// and still staged; [`detach`](Self::detach) returns the file
     /// whatever happens.
     pub fn into_file(mut self) -> Result<File, IntoFileError> {
-        if let Some(staged) = &mut self.staged {
+        if let Some(staged) = self.staged.as_mut().filter(|s| !s.pending) {
             match crate::create::remove_file_at(&staged.dir, &staged.name) {
                 Ok(()) => staged.armed = false,
                 Err(e) if e.kind() == io::ErrorKind::NotFound => staged.armed = false,
@@ -211,7 +228,11 @@ impl LinkableFile {
         let removed = match self.staged.take() {
             Some(mut staged) => {
                 staged.armed = false;
-                crate::create::remove_file_at(&staged.dir, &staged.name)
+                if staged.pending {
+                    Ok(())
+                } else {
+                    crate::create::remove_file_at(&staged.dir, &staged.name)
+                }
             }
             None => Ok(()),
         };
@@ -269,8 +290,11 @@ impl LinkableFile {
                 .sync_all()
                 .map_err(|e| PathError::wrap(e, "syncing the data of a file for", &target))?;
         }
-        let linked = match &self.staged {
+        let linked = match &mut self.staged {
             None => link_anonymous(&self.file, to, name, opts.replace),
+            Some(staged) if staged.by_handle => {
+                link_open(&self.file, staged, to, name, opts.replace)
+            }
             Some(staged) => link_staged(&self.file, staged, to, name, opts.replace),
         };
         linked.map_err(|e| explain(e, "giving a temporary file the name", &target))?;
@@ -362,6 +386,35 @@ impl From<IntoFileError> for LinkableFile {
     }
 }
 
+/// Links a staged file made with [`FileOptions::delete_on_close`]
+/// (Windows) by renaming the open file itself, once its staged name is
+/// checked to be it: its delete disposition is cleared first, and set
+/// again if the check or the rename fails (should that fail too, the
+/// staged name is removed on drop instead).
+fn link_open(
+    file: &File,
+    staged: &mut Staged,
+    to: &Dir,
+    name: &OsStr,
+    replace: bool,
+) -> io::Result<()> {
+    let was_pending = staged.pending;
+    if was_pending {
+        sys::set_delete_pending(file, false)?;
+        staged.pending = false;
+    }
+    // Windows renames the file itself; Wine renames whatever is at the
+    // path the handle was opened by, so the name is checked first, as for
+    // any staged file (on Windows a file pending deletion cannot be moved
+    // away, so the check cannot fail there).
+    let renamed =
+        check_staged(file, staged).and_then(|()| sys::rename_open_at(file, to, name, replace));
+    if renamed.is_err() && was_pending {
+        staged.pending = sys::set_delete_pending(file, true).is_ok();
+    }
+    renamed
+}
+
 /// Links a staged file at `name` in `to` without ever publishing what
 /// else may have taken its staged name: the open file itself where the
 /// platform can link a descriptor (then the staged name is removed if it
@@ -395,6 +448,13 @@ fn link_staged(
             ) => {}
         Err(e) => return Err(e),
     }
+    check_staged(file, staged)?;
+    sys::rename_at(&staged.dir, &staged.name, to, name, replace)
+}
+
+/// Fails with `NotFound` unless the staged name is still `file` (volume
+/// and file index on Windows, device and inode elsewhere).
+fn check_staged(file: &File, staged: &Staged) -> io::Result<()> {
     let staged_path = || staged.dir.path().join(&staged.name);
     let ours = sys::same_file_at(&staged.dir, &staged.name, file).map_err(|e| {
         io::Error::new(
@@ -416,7 +476,7 @@ fn link_staged(
             ),
         ));
     }
-    sys::rename_at(&staged.dir, &staged.name, to, name, replace)
+    Ok(())
 }
 
 /// Links an `O_TMPFILE` file at `name` in `to`; to replace, links it under

@@ -261,6 +261,7 @@ impl Builder {
             &mut self.template()?,
             &self.file_options(),
             !self.disable_cleanup,
+            self.retain,
         )
         .and_then(|file| {
             if self.owner_lock {
@@ -269,7 +270,6 @@ impl Builder {
                 Ok(file)
             }
         })
-        .map(|file| file.retain(self.retain))
     }
 
     /// Creates a [`TempFile`]: anonymous, and able to be persisted under a
@@ -298,7 +298,9 @@ impl Builder {
         }
         self.template()?;
         let mut hidden = Template::new(".tmp", "", DEFAULT_RAND_LEN)?;
-        tempcore::linkable_file_at(dir.as_dir(), &mut hidden, &self.file_options())
+        // Windows: marked for deletion by the system until persisted.
+        let opts = self.file_options().delete_on_close(true);
+        tempcore::linkable_file_at(dir.as_dir(), &mut hidden, &opts)
             .map(|file| TempFile::with_keeper(file, None))
     }
 
@@ -334,7 +336,10 @@ impl Builder {
     fn temp_file_shared(&self, dir: &Arc<Dir>) -> io::Result<TempFile> {
         self.template()?;
         let mut hidden = Template::new(".tmp", "", DEFAULT_RAND_LEN)?;
-        tempcore::linkable_file_shared_at(dir, &mut hidden, &self.file_options())
+        // Windows: marked for deletion by the system until persisted,
+        // unless a policy may keep it (a kill is a failure too).
+        let opts = self.file_options().delete_on_close(!self.retain.may_keep());
+        tempcore::linkable_file_shared_at(dir, &mut hidden, &opts)
             .map(|file| TempFile::from_linkable(file, dir, self.retain))
     }
 

@@ -28,6 +28,9 @@ use crate::retain::Retain;
 /// `O_TMPFILE` is unavailable it lives under a hidden random name (`.tmp`
 /// and 13 characters, whatever the builder's pattern) in its directory
 /// until it is persisted or dropped (see the crate's *Platform behaviour*).
+/// On Windows that name has a delete disposition: nobody can open it, the
+/// system removes the file when its handle closes, also after a kill, and
+/// `persist` clears the disposition and renames the open file itself.
 ///
 /// ```
 /// use std::io::Write;

@@ -126,7 +126,11 @@
 //!   created and unlinked at once, and a [`TempFile`] waits under a hidden
 //!   name until persisted.
 //! - **Windows**: the same contract through directory handles; anonymous
-//!   files keep a name while open.
+//!   files keep a name while open. The system removes a [`TempFile`]'s
+//!   staged name and (Windows 10 1709 and later, NTFS) a [`NamedTempFile`]
+//!   that is removed on drop when their handles close, also after a kill;
+//!   while such a named file is open, others open it by path only if they
+//!   share deletion ([`NamedTempFile::into_temp_path`] lifts that).
 //! - **Everywhere**: persisting onto another file system is
 //!   `CrossesDevices`, unless [`PersistOptions::copy_across_devices`] asks
 //!   for a copy.

@@ -9,11 +9,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use camino::Utf8Path;
-use tempcore::{Dir, FileOptions, PathError, Template};
+use tempcore::{DeleteOnClose, Dir, FileOptions, PathError, Template};
 
 use crate::builder::Builder;
 use crate::persist::{PersistOptions, advise, copy_across, persist_error};
 use crate::place;
+use crate::retain::Retain;
 use crate::sys;
 use crate::temp_path::TempPath;
 
@@ -36,6 +37,16 @@ use crate::temp_path::TempPath;
 /// Use [`tempfile`](crate::tempfile) or [`TempFile`](crate::TempFile)
 /// when no name is needed: a named file is left behind if the process is
 /// killed, an anonymous one never is.
+///
+/// On Windows (10 1709 and later, on NTFS) a file that is removed on drop
+/// is created deleting on close, as Python's `O_TEMPORARY`: the system
+/// removes it when its handles close, also after a kill, unless it is
+/// kept, persisted or handed over with
+/// [`into_temp_path`](Self::into_temp_path), which clear that. While it
+/// is open, others can open it by path only if they share deletion
+/// (`FILE_SHARE_DELETE`: Rust's `File::open` does, the C runtime's `fopen`
+/// does not); [`reopen`](Self::reopen) always can. See "Windows: deleted
+/// by the system" in `docs/platforms.md`.
 ///
 /// ```
 /// use std::io::{Read, Seek, Write};
@@ -64,26 +75,54 @@ impl NamedTempFile<File> {
     pub fn new() -> io::Result<NamedTempFile> {
         // The defaults need no `Builder`: nothing to allocate or validate.
         let dir = tempcore::temp_dir_handle()?;
-        NamedTempFile::create_at(&dir, &mut Template::default(), &FileOptions::new(), true)
+        let opts = FileOptions::new();
+        NamedTempFile::create_at(
+            &dir,
+            &mut Template::default(),
+            &opts,
+            true,
+            Retain::default(),
+        )
     }
 
     /// Creates a named temporary file in `dir`.
     pub fn new_in<P: AsRef<Path>>(dir: P) -> io::Result<NamedTempFile> {
         let dir = place::open_dir(dir.as_ref())?;
-        NamedTempFile::create_at(&dir, &mut Template::default(), &FileOptions::new(), true)
+        let opts = FileOptions::new();
+        NamedTempFile::create_at(
+            &dir,
+            &mut Template::default(),
+            &opts,
+            true,
+            Retain::default(),
+        )
     }
 
     /// A named temporary file in `dir`, sharing the handle, removed on drop
-    /// if `cleanup`: what every constructor of a `NamedTempFile<File>`
-    /// comes down to.
+    /// if `cleanup` and `retain` does not keep it: what every constructor
+    /// of a `NamedTempFile<File>` comes down to. Removed on drop and never
+    /// kept, it deletes on close where the system allows that (Windows).
     pub(crate) fn create_at(
         dir: &Arc<Dir>,
         names: &mut Template<'_>,
         opts: &FileOptions,
         cleanup: bool,
+        retain: Retain,
     ) -> io::Result<NamedTempFile> {
-        let (file, name) = tempcore::create_file_at(dir, names, opts)?;
-        let path = TempPath::new(Arc::clone(dir), dir.join(&name), cleanup);
+        let deleting = cleanup && !retain.may_keep();
+        let opts = opts.delete_on_close(deleting);
+        let (file, name) = tempcore::create_file_at(dir, names, &opts)?;
+        let on_close = match deleting.then(|| DeleteOnClose::new(&file)).transpose() {
+            Ok(on_close) => on_close.flatten(),
+            Err(e) => {
+                drop(file);
+                let _ = tempcore::remove_file_at(dir, &name);
+                return Err(PathError::wrap(e, "creating", dir.join(&name)));
+            }
+        };
+        let path = TempPath::new(Arc::clone(dir), dir.join(&name), cleanup)
+            .deleting_on_close(on_close)
+            .retain(retain);
         Ok(NamedTempFile { file, path })
     }
 
@@ -294,7 +333,9 @@ impl<F> NamedTempFile<F> {
 
     /// Keeps the file where it is for good (Python's `delete=False`,
     /// decided late): returns the open file and its path. Never fails on
-    /// unix; the `Result` matches the `tempfile` crate.
+    /// unix; on Windows it fails, giving the file back, if its
+    /// delete-on-close flag cannot be cleared. The `Result` matches the
+    /// `tempfile` crate.
     pub fn keep(self) -> Result<(F, PathBuf), PersistError<F>> {
         let NamedTempFile { file, path } = self;
         match path.keep() {
@@ -333,9 +374,11 @@ impl<F> NamedTempFile<F> {
 
     /// Closes the file and keeps only the name, which is removed when the
     /// [`TempPath`] is dropped (Python's `delete_on_close=False`): for
-    /// handing the path to another program.
+    /// handing the path to another program. On Windows this clears the
+    /// file's delete-on-close flag: others may then open it without
+    /// sharing deletion, and a killed process leaves it.
     pub fn into_temp_path(self) -> TempPath {
-        self.path
+        self.path.release_on_close()
     }
 
     /// Splits into the open file and the name. Dropping the [`TempPath`]
@@ -347,14 +390,6 @@ impl<F> NamedTempFile<F> {
     /// Joins a file and a name made by [`into_parts`](Self::into_parts).
     pub fn from_parts(file: F, path: TempPath) -> NamedTempFile<F> {
         NamedTempFile { file, path }
-    }
-
-    /// With the retention settings `retain` ([`Builder::retention`]).
-    pub(crate) fn retain(self, retain: crate::retain::Retain) -> NamedTempFile<F> {
-        NamedTempFile {
-            file: self.file,
-            path: self.path.retain(retain),
-        }
     }
 }
 

@@ -172,10 +172,13 @@ impl Retain {
         }
     }
 
-    /// Whether the policy may keep the object at all (not `Never`): what a
-    /// `TempFile` asks when it is made, to hold on to its directory.
+    /// Whether the policy may keep the object at all (anything but
+    /// [`Never`](Retention::Never), from the builder or `TEMPKIT_KEEP`):
+    /// a `TempFile` then holds on to its directory, to be linked into, and
+    /// the system must not remove the object on its own (Windows'
+    /// delete-on-close), since a kill or an abort is a failure too.
     pub(crate) fn may_keep(self) -> bool {
-        self.policy.or_else(from_env).unwrap_or(Retention::Never) != Retention::Never
+        !matches!(self.policy.or_else(from_env), None | Some(Retention::Never))
     }
 
     /// [`reason`](Self::reason) for a policy that may keep.

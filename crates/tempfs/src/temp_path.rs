@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use camino::Utf8Path;
-use tempcore::{Dir, PathError};
+use tempcore::{DeleteOnClose, Dir, PathError};
 
 use crate::persist::persist_error;
 use crate::place::{absolute, open_parent, open_target};
@@ -25,6 +25,11 @@ use crate::sys::{self, Registration};
 /// Made by [`NamedTempFile::into_temp_path`](crate::NamedTempFile::into_temp_path)
 /// or [`into_parts`](crate::NamedTempFile::into_parts). It dereferences to
 /// the file's absolute [`Path`], so it can be handed to another program.
+///
+/// A `TempPath` holds no handle to the file (except one made by
+/// [`into_parts`](crate::NamedTempFile::into_parts), which keeps the
+/// Windows delete-on-close flag's), so nothing removes the file if the
+/// process is killed, on Windows either.
 ///
 /// The name is removed relative to the directory handle opened when the
 /// file was created (`unlinkat`), never by looking the path up again: if
@@ -52,6 +57,10 @@ pub struct TempPath {
     path: Box<Path>,
     cleanup: bool,
     retain: Retain,
+    /// Windows: the handle through which the delete-on-close flag of a
+    /// file made by [`NamedTempFile`](crate::NamedTempFile) is cleared
+    /// when it is kept, persisted or handed over as a path.
+    on_close: Option<DeleteOnClose>,
     /// The owner lock ([`crate::Builder::owner_lock`]), released after
     /// the name is removed: declared after everything `Drop` uses.
     lock: Option<sys::OwnerLock>,
@@ -70,7 +79,38 @@ impl TempPath {
             path: path.into_boxed_path(),
             cleanup,
             retain: Retain::default(),
+            on_close: None,
             lock: None,
+        }
+    }
+
+    /// With `on_close`, the file's delete-on-close flag (Windows).
+    pub(crate) fn deleting_on_close(mut self, on_close: Option<DeleteOnClose>) -> TempPath {
+        self.on_close = on_close;
+        self
+    }
+
+    /// Clears the file's delete-on-close flag, if it has one the system
+    /// can clear, and lets go of the handle that held it: the file now
+    /// lives until the `TempPath` removes it, and others may open it
+    /// without sharing deletion once every other handle is closed. Kept if
+    /// clearing fails (the file is then still removed by the system when
+    /// the `TempPath` goes, as it would be by the `TempPath`).
+    pub(crate) fn release_on_close(mut self) -> TempPath {
+        if self.on_close.as_ref().is_some_and(|h| h.keep().is_ok()) {
+            self.on_close = None;
+        }
+        self
+    }
+
+    /// Clears the file's delete-on-close flag (if it has one): it is to
+    /// stay after its handles close. The error names the path.
+    fn keep_on_close(&self) -> io::Result<()> {
+        match &self.on_close {
+            Some(on_close) => on_close
+                .keep()
+                .map_err(|e| PathError::wrap(e, "keeping", &*self.path)),
+            None => Ok(()),
         }
     }
 
@@ -170,16 +210,28 @@ impl TempPath {
     }
 
     /// Renames the file to `target`; returns the target's directory.
+    ///
+    /// A delete-on-close flag is cleared first, and set again if the
+    /// rename fails while cleanup is on.
     pub(crate) fn rename(&self, target: &Path, replace: bool) -> io::Result<Arc<Dir>> {
         let (to, name) = open_target(target)?;
-        tempcore::rename_at(&*self.dir()?, self.name(), &to, name, replace)?;
-        Ok(to)
+        let dir = self.dir()?;
+        self.keep_on_close()?;
+        let renamed = tempcore::rename_at(&dir, self.name(), &to, name, replace);
+        if let (Err(_), Some(on_close), true) = (&renamed, &self.on_close, self.cleanup) {
+            let _ = on_close.delete();
+        }
+        renamed.map(|()| to)
     }
 
     /// Leaves the file where it is for good and returns its path (Python's
-    /// `delete=False`, decided late). Never fails on unix; the `Result`
-    /// matches the `tempfile` crate.
+    /// `delete=False`, decided late). Never fails on unix; on Windows it
+    /// fails, giving the path back, if the file's delete-on-close flag
+    /// cannot be cleared. The `Result` matches the `tempfile` crate.
     pub fn keep(mut self) -> Result<PathBuf, PathPersistError> {
+        if let Err(error) = self.keep_on_close() {
+            return Err(PathPersistError { error, path: self });
+        }
         self.cleanup = false;
         Ok(mem::replace(&mut self.path, PathBuf::new().into_boxed_path()).into_path_buf())
     }
@@ -187,11 +239,22 @@ impl TempPath {
     /// Turns removal on drop off (`true`) or back on (`false`), as
     /// [`Builder::disable_cleanup`](crate::Builder::disable_cleanup) does
     /// at creation.
+    ///
+    /// On Windows this also clears or sets again the file's
+    /// delete-on-close flag, where it has one; a failure to do so is
+    /// swallowed: use [`keep`](Self::keep) to see it.
     pub fn disable_cleanup(&mut self, disable: bool) {
         self.cleanup = !disable;
         self.registered.leave();
         if let (false, Some(dir)) = (disable, &self.dir) {
             self.registered = Registration::file(dir, self.name());
+        }
+        if let Some(on_close) = &self.on_close {
+            let _ = if disable {
+                on_close.keep()
+            } else {
+                on_close.delete()
+            };
         }
     }
 
@@ -230,12 +293,18 @@ fn remove(dir: &Dir, name: &OsStr) -> io::Result<()> {
 impl Drop for TempPath {
     fn drop(&mut self) {
         // Kept or not is decided before anything is removed.
-        if self.cleanup && !self.retain.keeps(&self.path) {
-            let cleaning = Cleaning::start();
-            // Nothing to report to; `close` is the way to see this error.
-            let _ = self.remove();
-            cleaning.done();
+        if !self.cleanup {
+            return;
         }
+        if self.retain.keeps(&self.path) {
+            // The system is not to remove it either.
+            let _ = self.keep_on_close();
+            return;
+        }
+        let cleaning = Cleaning::start();
+        // Nothing to report to; `close` is the way to see this error.
+        let _ = self.remove();
+        cleaning.done();
     }
 }
 
@@ -315,6 +384,7 @@ impl TempPath {
                 path: path.into_boxed_path(),
                 cleanup: true,
                 retain: Retain::default(),
+                on_close: None,
                 lock: None,
             },
         }

@@ -131,3 +131,92 @@ unsafe fn take_string(text: *mut u16) -> String {
     unsafe { LocalFree(text.cast()) };
     out
 }
+
+/// Whether this system can clear the delete-on-close flag of an open file
+/// (`FileDispositionInfoEx` with `FILE_DISPOSITION_FLAG_ON_CLOSE`,
+/// Windows 10 1709 and later on NTFS; not Wine 8): only then are named
+/// temporary files created deleting on close. Probed once, with `std` and
+/// `SetFileInformationByHandle`, not through the code under test: a file
+/// opened with `FILE_FLAG_DELETE_ON_CLOSE` has the flag cleared, is
+/// closed, and must still be there.
+pub fn delete_on_close_can_be_cleared() -> bool {
+    use std::os::windows::fs::OpenOptionsExt;
+    use windows_sys::Win32::Storage::FileSystem::{
+        DELETE, FILE_DISPOSITION_FLAG_ON_CLOSE, FILE_DISPOSITION_INFO_EX,
+        FILE_FLAG_DELETE_ON_CLOSE, FILE_GENERIC_READ, FILE_GENERIC_WRITE, FileDispositionInfoEx,
+        SetFileInformationByHandle,
+    };
+
+    static ANSWER: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ANSWER.get_or_init(|| {
+        let scratch = crate::Scratch::new("on-close-probe");
+        let path = scratch.join("probe");
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .access_mode(FILE_GENERIC_READ | FILE_GENERIC_WRITE | DELETE)
+            .custom_flags(FILE_FLAG_DELETE_ON_CLOSE)
+            .open(&path)
+            .unwrap_or_else(|e| panic!("creating {}: {e}", path.display()));
+        let info = FILE_DISPOSITION_INFO_EX {
+            Flags: FILE_DISPOSITION_FLAG_ON_CLOSE,
+        };
+        // SAFETY: `file` is open; `info` is a whole record of the size given.
+        let cleared = unsafe {
+            SetFileInformationByHandle(
+                std::os::windows::io::AsRawHandle::as_raw_handle(&file),
+                FileDispositionInfoEx,
+                (&raw const info).cast(),
+                std::mem::size_of_val(&info) as u32,
+            )
+        } != 0;
+        drop(file);
+        let kept = path.exists();
+        assert_eq!(
+            cleared, kept,
+            "the flag was cleared ({cleared}) but the file kept ({kept})"
+        );
+        kept
+    })
+}
+
+/// Whether a file pending deletion (`FileDispositionInfo`) refuses to be
+/// opened, as Windows does (`STATUS_DELETE_PENDING`, `PermissionDenied`);
+/// Wine 8 opens it. Probed once, with `std` and
+/// `SetFileInformationByHandle`: a file is given a delete disposition and
+/// opened by its path.
+pub fn pending_deletion_refuses_opens() -> bool {
+    use std::os::windows::fs::OpenOptionsExt;
+    use windows_sys::Win32::Storage::FileSystem::{
+        DELETE, FILE_DISPOSITION_INFO, FILE_GENERIC_READ, FILE_GENERIC_WRITE, FileDispositionInfo,
+        SetFileInformationByHandle,
+    };
+
+    static ANSWER: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ANSWER.get_or_init(|| {
+        let scratch = crate::Scratch::new("pending-probe");
+        let path = scratch.join("probe");
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .access_mode(FILE_GENERIC_READ | FILE_GENERIC_WRITE | DELETE)
+            .open(&path)
+            .unwrap_or_else(|e| panic!("creating {}: {e}", path.display()));
+        let info = FILE_DISPOSITION_INFO { DeleteFile: true };
+        // SAFETY: `file` is open; `info` is a whole record of the size given.
+        let set = unsafe {
+            SetFileInformationByHandle(
+                std::os::windows::io::AsRawHandle::as_raw_handle(&file),
+                FileDispositionInfo,
+                (&raw const info).cast(),
+                std::mem::size_of_val(&info) as u32,
+            )
+        };
+        assert_ne!(set, 0, "{}", std::io::Error::last_os_error());
+        let refused = std::fs::File::open(&path).is_err();
+        drop(file);
+        refused
+    })
+}

@@ -167,6 +167,48 @@ pub(crate) fn create_file_at(dir: &Dir, name: &OsStr, opts: &FileOptions) -> io:
     retry(|| rfs::openat(dir, name, flags, mode)).map(File::from)
 }
 
+/// A staged file ([`crate::linkable_file_at`]) is an ordinary new file
+/// on unix: [`create_file_at`].
+pub(crate) fn create_staged_at(dir: &Dir, name: &OsStr, opts: &FileOptions) -> io::Result<File> {
+    create_file_at(dir, name, opts)
+}
+
+/// Unix has no delete disposition: nothing is set, no system call.
+pub(crate) fn stage_pending(_file: &File) -> bool {
+    false
+}
+
+/// Unix has no delete disposition (never called: [`stage_pending`] sets
+/// none).
+pub(crate) fn set_delete_pending(_file: &File, _pending: bool) -> io::Result<()> {
+    Ok(())
+}
+
+/// Unix has no delete-on-close flag.
+pub(crate) fn deletes_on_close(_file: &File) -> bool {
+    false
+}
+
+/// Unix has no delete-on-close flag (never called: [`deletes_on_close`]
+/// is false).
+pub(crate) fn set_delete_on_close(_file: &File, _delete: bool) -> io::Result<()> {
+    Ok(())
+}
+
+/// Unix renames names, not open files.
+pub(crate) const RENAMES_OPEN_FILES: bool = false;
+
+/// Unix renames names, not open files (never called: see
+/// [`RENAMES_OPEN_FILES`]).
+pub(crate) fn rename_open_at(
+    _file: &File,
+    _to: &Dir,
+    _name: &OsStr,
+    _replace: bool,
+) -> io::Result<()> {
+    Err(io::ErrorKind::Unsupported.into())
+}
+
 /// `mkdirat(dirfd, name, mode)`.
 pub(crate) fn create_dir_at(dir: &Dir, name: &OsStr, mode: u32) -> io::Result<()> {
     retry(|| rfs::mkdirat(dir, name, Mode::from_raw_mode(mode as rfs::RawMode)))

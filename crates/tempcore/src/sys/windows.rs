@@ -36,14 +36,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use windows_sys::Wdk::Storage::FileSystem::{
     FILE_CREATE, FILE_DELETE_ON_CLOSE, FILE_DIRECTORY_FILE, FILE_DISPOSITION_DELETE,
     FILE_DISPOSITION_IGNORE_READONLY_ATTRIBUTE, FILE_DISPOSITION_INFORMATION,
-    FILE_DISPOSITION_INFORMATION_EX, FILE_DISPOSITION_POSIX_SEMANTICS, FILE_NON_DIRECTORY_FILE,
-    FILE_OPEN, FILE_OPEN_REPARSE_POINT, FILE_RENAME_POSIX_SEMANTICS, FILE_RENAME_REPLACE_IF_EXISTS,
-    FileDispositionInformation, FileDispositionInformationEx, FileRenameInformation,
-    FileRenameInformationEx,
+    FILE_DISPOSITION_INFORMATION_EX, FILE_DISPOSITION_ON_CLOSE, FILE_DISPOSITION_POSIX_SEMANTICS,
+    FILE_NON_DIRECTORY_FILE, FILE_OPEN, FILE_OPEN_REPARSE_POINT, FILE_RENAME_POSIX_SEMANTICS,
+    FILE_RENAME_REPLACE_IF_EXISTS, FileDispositionInformation, FileDispositionInformationEx,
+    FileRenameInformation, FileRenameInformationEx,
 };
 use windows_sys::Win32::Foundation::{
-    HANDLE, NTSTATUS, STATUS_ACCESS_DENIED, STATUS_CANNOT_DELETE, STATUS_INVALID_INFO_CLASS,
-    STATUS_INVALID_PARAMETER, STATUS_NOT_IMPLEMENTED, STATUS_NOT_SUPPORTED,
+    HANDLE, NTSTATUS, STATUS_ACCESS_DENIED, STATUS_CANNOT_DELETE, STATUS_DELETE_PENDING,
+    STATUS_INVALID_INFO_CLASS, STATUS_INVALID_PARAMETER, STATUS_NOT_IMPLEMENTED,
+    STATUS_NOT_SUPPORTED, STATUS_OBJECT_NAME_COLLISION,
 };
 use windows_sys::Win32::Storage::FileSystem::{
     BY_HANDLE_FILE_INFORMATION, DELETE, FILE_ATTRIBUTE_NORMAL, FILE_ATTRIBUTE_READONLY,
@@ -306,22 +307,149 @@ fn attributes_of(mode: u32) -> u32 {
 /// and write, shared with others (it has a name so that others can open
 /// it), with a DACL for the current user only unless `opts`'s mode gives
 /// group or others access.
+///
+/// With [`FileOptions::delete_on_close`] (and the owner's write bit):
+/// also `DELETE` access and `FILE_DELETE_ON_CLOSE`, kept only if the
+/// system then shows it can clear the flag ([`deletes_on_close`]);
+/// otherwise that handle is closed, which removes the new empty file, and
+/// the file is created again without the flag, under the same name.
 pub(crate) fn create_file_at(dir: &Dir, name: &OsStr, opts: &FileOptions) -> io::Result<File> {
+    let units = new_component(name)?;
+    let security = security::for_mode(opts.get_mode(), Kind::File)?;
+    let wanted = opts.get_delete_on_close() && opts.get_mode() & 0o200 != 0;
+    if wanted && !NO_ON_CLOSE.load(Ordering::Relaxed) {
+        match create(dir, &units, opts, security, DELETE, FILE_DELETE_ON_CLOSE) {
+            Ok(file) if deletes_on_close(&file) => return Ok(file),
+            Ok(file) => {
+                drop(file);
+                // Someone opened it in the moment it existed (it is then
+                // pending deletion until they close it): another name is
+                // tried.
+                return create(dir, &units, opts, security, 0, 0).map_err(|status| match status {
+                    STATUS_DELETE_PENDING => io::ErrorKind::AlreadyExists.into(),
+                    status => nt::error(status),
+                });
+            }
+            Err(STATUS_OBJECT_NAME_COLLISION) => {
+                return Err(io::ErrorKind::AlreadyExists.into());
+            }
+            // Refused with the flag (a file system that has none): the
+            // plain creation says what is wrong, if anything.
+            Err(_) => {}
+        }
+    }
+    create(dir, &units, opts, security, 0, 0).map_err(nt::error)
+}
+
+/// A staged file ([`crate::linkable_file_at`]): [`create_file_at`]
+/// without delete-on-close, with `DELETE` access when `opts` asks for
+/// delete-on-close, for [`stage_pending`] and [`rename_open_at`].
+pub(crate) fn create_staged_at(dir: &Dir, name: &OsStr, opts: &FileOptions) -> io::Result<File> {
+    let access = if opts.get_delete_on_close() {
+        DELETE
+    } else {
+        0
+    };
+    let security = security::for_mode(opts.get_mode(), Kind::File)?;
+    create(dir, &new_component(name)?, opts, security, access, 0).map_err(nt::error)
+}
+
+/// `NtCreateFile(dir, name, FILE_CREATE, FILE_NON_DIRECTORY_FILE |
+/// options)` with read and write access and `access`, shared with all.
+fn create(
+    dir: &Dir,
+    name: &[u16],
+    opts: &FileOptions,
+    security: Option<&security::Descriptor>,
+    access: u32,
+    options: u32,
+) -> Result<File, NTSTATUS> {
     let how = Open {
-        access: read_write(opts),
+        access: read_write(opts) | access,
         share: SHARE_ALL,
         disposition: FILE_CREATE,
-        options: FILE_NON_DIRECTORY_FILE,
+        options: FILE_NON_DIRECTORY_FILE | options,
         attributes: attributes_of(opts.get_mode()),
-        security: security::for_mode(opts.get_mode(), Kind::File)?,
+        security,
     };
-    let handle = nt::open_at(dir.as_handle(), &new_component(name)?, &how).map_err(nt::error)?;
+    let handle = nt::open_at(dir.as_handle(), name, &how)?;
     if how.attributes & FILE_ATTRIBUTE_READONLY != 0 {
         // Wine drops the attribute when a security descriptor is given too;
         // set it again through the handle (which may write attributes).
         let _ = nt::set_attributes(handle.as_handle(), how.attributes);
     }
     Ok(File::from(handle))
+}
+
+/// Set once the system has shown it cannot set or clear a delete-on-close
+/// flag (`FileDispositionInformationEx` unknown: Windows before 10 1709,
+/// Wine): named files are then created without one.
+static NO_ON_CLOSE: AtomicBool = AtomicBool::new(false);
+
+/// Whether `file` deletes on close and the system can clear that: sets
+/// the flag again (`FileDispositionInformationEx(FILE_DISPOSITION_ON_CLOSE
+/// | FILE_DISPOSITION_DELETE)`), which the system accepts only of a handle
+/// opened with `FILE_DELETE_ON_CLOSE`, and only where it can also clear
+/// it. A system that does not know the call is remembered, not asked
+/// again.
+pub(crate) fn deletes_on_close(file: &File) -> bool {
+    if NO_ON_CLOSE.load(Ordering::Relaxed) {
+        return false;
+    }
+    match on_close(file, true) {
+        Ok(()) => true,
+        Err(status) => {
+            if unsupported(status) == Some(true) {
+                NO_ON_CLOSE.store(true, Ordering::Relaxed);
+            }
+            false
+        }
+    }
+}
+
+/// Sets (`delete`) or clears the delete-on-close flag of `file`:
+/// `FileDispositionInformationEx(FILE_DISPOSITION_ON_CLOSE [|
+/// FILE_DISPOSITION_DELETE])`.
+pub(crate) fn set_delete_on_close(file: &File, delete: bool) -> io::Result<()> {
+    on_close(file, delete).map_err(nt::error)
+}
+
+/// [`set_delete_on_close`], with the raw `NTSTATUS`.
+fn on_close(file: &File, delete: bool) -> Result<(), NTSTATUS> {
+    let delete = if delete { FILE_DISPOSITION_DELETE } else { 0 };
+    let info = FILE_DISPOSITION_INFORMATION_EX {
+        Flags: FILE_DISPOSITION_ON_CLOSE | delete,
+    };
+    nt::set_information(file.as_handle(), FileDispositionInformationEx, &info)
+}
+
+/// Gives a new staged file a delete disposition
+/// (`FileDispositionInformation`, every Windows version and Wine): nobody
+/// can open it from now on, and the system removes it when its handle
+/// closes, also when the process is killed. Whether it was set (a
+/// read-only file refuses it).
+pub(crate) fn stage_pending(file: &File) -> bool {
+    set_delete_pending(file, true).is_ok()
+}
+
+/// Sets or clears the delete disposition of `file`
+/// (`FileDispositionInformation`).
+pub(crate) fn set_delete_pending(file: &File, pending: bool) -> io::Result<()> {
+    let info = FILE_DISPOSITION_INFORMATION {
+        DeleteFile: pending,
+    };
+    nt::set_information(file.as_handle(), FileDispositionInformation, &info).map_err(nt::error)
+}
+
+/// Windows renames an open file through its handle ([`rename_open_at`]).
+pub(crate) const RENAMES_OPEN_FILES: bool = true;
+
+/// Renames the open `file` itself (it needs `DELETE` access: a staged file
+/// made with [`FileOptions::delete_on_close`]) to `name` in `to`, as
+/// [`rename_at`] renames a name: no name is looked up, so nothing that
+/// took the staged name can be renamed instead.
+pub(crate) fn rename_open_at(file: &File, to: &Dir, name: &OsStr, replace: bool) -> io::Result<()> {
+    rename_handle(file.as_handle(), to, &new_component(name)?, replace)
 }
 
 /// `NtCreateFile(dir, name, FILE_CREATE, FILE_DIRECTORY_FILE)`, with a DACL
@@ -614,8 +742,17 @@ pub(crate) fn rename_at(
         security: None,
     };
     let source = open_at(from, from_name, &how)?;
-    let rename =
-        |class, flags| nt::rename(source.as_handle(), class, flags, to.as_handle(), &target);
+    rename_handle(source.as_handle(), to, &target, replace)
+}
+
+/// The rename of [`rename_at`], through the open `source`.
+fn rename_handle(
+    source: BorrowedHandle<'_>,
+    to: &Dir,
+    target: &[u16],
+    replace: bool,
+) -> io::Result<()> {
+    let rename = |class, flags| nt::rename(source, class, flags, to.as_handle(), target);
     if replace && !NO_RENAME_EX.load(Ordering::Relaxed) {
         let flags = FILE_RENAME_REPLACE_IF_EXISTS | FILE_RENAME_POSIX_SEMANTICS;
         match rename(FileRenameInformationEx, flags) {

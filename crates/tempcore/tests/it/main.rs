@@ -23,3 +23,5 @@ mod staged;
 mod unprivileged;
 #[cfg(windows)]
 mod windows;
+#[cfg(windows)]
+mod windows_on_close;

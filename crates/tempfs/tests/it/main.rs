@@ -27,3 +27,4 @@ mod retain;
 mod signals;
 mod tempdir;
 mod windows;
+mod windows_on_close;
