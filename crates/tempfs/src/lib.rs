@@ -137,6 +137,15 @@ mod retain;
 mod sys;
 mod temp_path;
 pub mod testing;
+// The async layer, behind the `tokio` feature (the one `cfg` outside `sys`:
+// a feature, not a platform).
+#[cfg(feature = "tokio")]
+mod tokio;
+#[cfg(feature = "tokio")]
+pub use self::tokio::{
+    AsyncNamedTempFile, AsyncTempDir, AsyncTempFile, tempfile_async, tempfile_in_async,
+    write_atomic_async,
+};
 
 // Directories: TempDir, mkdtemp and their cleanup.
 mod cleanup;
