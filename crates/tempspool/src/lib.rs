@@ -203,6 +203,10 @@
 //! handle on Windows ([`Fileno`]); the rest behaves alike everywhere (see
 //! [`docs/platforms.md`](https://github.com/tempkit/tempkit/blob/main/docs/platforms.md)).
 
+// The async layer, behind the `tokio` feature (the one `cfg` outside
+// `sys`: a feature, not a platform).
+#[cfg(feature = "tokio")]
+mod async_spool;
 mod budget;
 mod disk;
 mod disk_budget;
@@ -213,6 +217,8 @@ mod model_tests;
 mod spool;
 mod sys;
 
+#[cfg(feature = "tokio")]
+pub use async_spool::AsyncSpooledTempFile;
 pub use budget::SpoolBudget;
 pub use disk_budget::DiskBudget;
 pub use error::IntoInnerError;

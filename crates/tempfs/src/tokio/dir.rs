@@ -55,8 +55,10 @@ impl AsyncTempDir {
     }
 
     /// [`TempDir::new_in`] on the blocking pool.
-    pub async fn new_in(dir: impl AsRef<Path>) -> io::Result<AsyncTempDir> {
-        Builder::new().tempdir_in_async(dir).await
+    pub fn new_in<P: AsRef<Path>>(
+        dir: P,
+    ) -> impl Future<Output = io::Result<AsyncTempDir>> + Send + use<P> {
+        Builder::new().tempdir_in_async(dir)
     }
 
     fn dir(&self) -> &TempDir {

@@ -50,8 +50,10 @@ impl AsyncTempFile {
     }
 
     /// [`TempFile::new_in`] on the blocking pool.
-    pub async fn new_in(dir: impl AsRef<Path>) -> io::Result<AsyncTempFile> {
-        Builder::new().linkable_in_async(dir).await
+    pub fn new_in<P: AsRef<Path>>(
+        dir: P,
+    ) -> impl Future<Output = io::Result<AsyncTempFile>> + Send + use<P> {
+        Builder::new().linkable_in_async(dir)
     }
 
     /// Wraps a [`TempFile`] (one `dup` of its descriptor, which does not

@@ -109,13 +109,15 @@ pub(crate) fn drop_off_thread<T: Send + 'static>(value: T) {
 /// # Ok::<(), std::io::Error>(())
 /// # })
 /// ```
-pub async fn tempfile_async() -> io::Result<File> {
-    Builder::new().anonymous_async().await
+pub fn tempfile_async() -> impl Future<Output = io::Result<File>> + Send + use<> {
+    Builder::new().anonymous_async()
 }
 
 /// [`tempfile_async`] in `dir`.
-pub async fn tempfile_in_async(dir: impl AsRef<Path>) -> io::Result<File> {
-    Builder::new().anonymous_in_async(dir).await
+pub fn tempfile_in_async<P: AsRef<Path>>(
+    dir: P,
+) -> impl Future<Output = io::Result<File>> + Send + use<P> {
+    Builder::new().anonymous_in_async(dir)
 }
 
 /// [`write_atomic`](crate::write_atomic) on the blocking pool: replaces
@@ -123,50 +125,57 @@ pub async fn tempfile_in_async(dir: impl AsRef<Path>) -> io::Result<File> {
 /// the future does not stop the save once it has started on the pool:
 /// the target then holds the old file or the complete new one, and
 /// nothing else is left in its directory.
-pub async fn write_atomic_async(
-    path: impl AsRef<Path>,
-    contents: impl AsRef<[u8]> + Send + 'static,
-) -> io::Result<()> {
-    AtomicOptions::new().write_async(path, contents).await
+pub fn write_atomic_async<P: AsRef<Path>, C: AsRef<[u8]> + Send + 'static>(
+    path: P,
+    contents: C,
+) -> impl Future<Output = io::Result<()>> + Send + use<P, C> {
+    AtomicOptions::new().write_async(path, contents)
 }
 
 impl AtomicOptions {
     /// [`write`](Self::write) on the blocking pool: see
     /// [`write_atomic_async`].
-    pub async fn write_async(
+    pub fn write_async<P: AsRef<Path>, C: AsRef<[u8]> + Send + 'static>(
         &self,
-        path: impl AsRef<Path>,
-        contents: impl AsRef<[u8]> + Send + 'static,
-    ) -> io::Result<()> {
+        path: P,
+        contents: C,
+    ) -> impl Future<Output = io::Result<()>> + Send + use<P, C> {
         let (opts, path) = (*self, path.as_ref().to_path_buf());
         blocking("saving a file atomically", move || {
             opts.write(path, contents)
         })
-        .await
     }
 }
 
 /// The async constructors: each is the synchronous one of the same name
 /// without `_async`, run on tokio's blocking pool with a copy of the
-/// builder, so that every option applies. A future dropped before it is
+/// builder, so that every option applies. The futures borrow neither the
+/// builder nor the path: they can be spawned. A future dropped before it is
 /// done leaves nothing behind: the object made meanwhile is dropped on the
 /// pool, which removes it.
 impl Builder {
     /// [`anonymous`](Self::anonymous), giving a [`tokio::fs::File`].
-    pub async fn anonymous_async(&self) -> io::Result<File> {
+    pub fn anonymous_async(&self) -> impl Future<Output = io::Result<File>> + Send + use<> {
         let builder = self.clone();
-        let file = blocking("creating a temporary file", move || builder.anonymous()).await?;
-        Ok(File::from_std(file))
+        async move {
+            let file = blocking("creating a temporary file", move || builder.anonymous()).await?;
+            Ok(File::from_std(file))
+        }
     }
 
     /// [`anonymous_in`](Self::anonymous_in), giving a [`tokio::fs::File`].
-    pub async fn anonymous_in_async(&self, dir: impl AsRef<Path>) -> io::Result<File> {
+    pub fn anonymous_in_async<P: AsRef<Path>>(
+        &self,
+        dir: P,
+    ) -> impl Future<Output = io::Result<File>> + Send + use<P> {
         let (builder, dir) = (self.clone(), dir.as_ref().to_path_buf());
-        let file = blocking("creating a temporary file", move || {
-            builder.anonymous_in(dir)
-        })
-        .await?;
-        Ok(File::from_std(file))
+        async move {
+            let file = blocking("creating a temporary file", move || {
+                builder.anonymous_in(dir)
+            })
+            .await?;
+            Ok(File::from_std(file))
+        }
     }
 
     /// [`tempfile`](Self::tempfile), giving an [`AsyncNamedTempFile`].
@@ -181,76 +190,108 @@ impl Builder {
     /// # Ok::<(), std::io::Error>(())
     /// # })
     /// ```
-    pub async fn tempfile_async(&self) -> io::Result<AsyncNamedTempFile> {
+    pub fn tempfile_async(
+        &self,
+    ) -> impl Future<Output = io::Result<AsyncNamedTempFile>> + Send + use<> {
         let builder = self.clone();
-        let named = blocking("creating a temporary file", move || builder.tempfile()).await?;
-        Ok(named.into_async())
+        async move {
+            let named = blocking("creating a temporary file", move || builder.tempfile()).await?;
+            Ok(named.into_async())
+        }
     }
 
     /// [`tempfile_in`](Self::tempfile_in), giving an
     /// [`AsyncNamedTempFile`].
-    pub async fn tempfile_in_async(&self, dir: impl AsRef<Path>) -> io::Result<AsyncNamedTempFile> {
+    pub fn tempfile_in_async<P: AsRef<Path>>(
+        &self,
+        dir: P,
+    ) -> impl Future<Output = io::Result<AsyncNamedTempFile>> + Send + use<P> {
         let (builder, dir) = (self.clone(), dir.as_ref().to_path_buf());
-        let named = blocking("creating a temporary file", move || {
-            builder.tempfile_in(dir)
-        })
-        .await?;
-        Ok(named.into_async())
+        async move {
+            let named = blocking("creating a temporary file", move || {
+                builder.tempfile_in(dir)
+            })
+            .await?;
+            Ok(named.into_async())
+        }
     }
 
     /// [`tempfile_at`](Self::tempfile_at), giving an
     /// [`AsyncNamedTempFile`].
-    pub async fn tempfile_at_async(&self, dir: &Arc<Dir>) -> io::Result<AsyncNamedTempFile> {
+    pub fn tempfile_at_async(
+        &self,
+        dir: &Arc<Dir>,
+    ) -> impl Future<Output = io::Result<AsyncNamedTempFile>> + Send + use<> {
         let (builder, dir) = (self.clone(), Arc::clone(dir));
-        let named = blocking("creating a temporary file", move || {
-            builder.tempfile_at(&dir)
-        })
-        .await?;
-        Ok(named.into_async())
+        async move {
+            let named = blocking("creating a temporary file", move || {
+                builder.tempfile_at(&dir)
+            })
+            .await?;
+            Ok(named.into_async())
+        }
     }
 
     /// [`linkable`](Self::linkable), giving an [`AsyncTempFile`].
-    pub async fn linkable_async(&self) -> io::Result<AsyncTempFile> {
+    pub fn linkable_async(&self) -> impl Future<Output = io::Result<AsyncTempFile>> + Send + use<> {
         let builder = self.clone();
-        let temp = blocking("creating a temporary file", move || builder.linkable()).await?;
-        AsyncTempFile::from_sync(temp)
+        async move {
+            let temp = blocking("creating a temporary file", move || builder.linkable()).await?;
+            AsyncTempFile::from_sync(temp)
+        }
     }
 
     /// [`linkable_in`](Self::linkable_in), giving an [`AsyncTempFile`].
-    pub async fn linkable_in_async(&self, dir: impl AsRef<Path>) -> io::Result<AsyncTempFile> {
+    pub fn linkable_in_async<P: AsRef<Path>>(
+        &self,
+        dir: P,
+    ) -> impl Future<Output = io::Result<AsyncTempFile>> + Send + use<P> {
         let (builder, dir) = (self.clone(), dir.as_ref().to_path_buf());
-        let temp = blocking("creating a temporary file", move || {
-            builder.linkable_in(dir)
-        })
-        .await?;
-        AsyncTempFile::from_sync(temp)
+        async move {
+            let temp = blocking("creating a temporary file", move || {
+                builder.linkable_in(dir)
+            })
+            .await?;
+            AsyncTempFile::from_sync(temp)
+        }
     }
 
     /// [`tempdir`](Self::tempdir), giving an [`AsyncTempDir`].
-    pub async fn tempdir_async(&self) -> io::Result<AsyncTempDir> {
+    pub fn tempdir_async(&self) -> impl Future<Output = io::Result<AsyncTempDir>> + Send + use<> {
         let builder = self.clone();
-        let dir = blocking("creating a temporary directory", move || builder.tempdir()).await?;
-        Ok(AsyncTempDir::from(dir))
+        async move {
+            let dir = blocking("creating a temporary directory", move || builder.tempdir()).await?;
+            Ok(AsyncTempDir::from(dir))
+        }
     }
 
     /// [`tempdir_in`](Self::tempdir_in), giving an [`AsyncTempDir`].
-    pub async fn tempdir_in_async(&self, dir: impl AsRef<Path>) -> io::Result<AsyncTempDir> {
+    pub fn tempdir_in_async<P: AsRef<Path>>(
+        &self,
+        dir: P,
+    ) -> impl Future<Output = io::Result<AsyncTempDir>> + Send + use<P> {
         let (builder, dir) = (self.clone(), dir.as_ref().to_path_buf());
-        let made = blocking("creating a temporary directory", move || {
-            builder.tempdir_in(dir)
-        })
-        .await?;
-        Ok(AsyncTempDir::from(made))
+        async move {
+            let made = blocking("creating a temporary directory", move || {
+                builder.tempdir_in(dir)
+            })
+            .await?;
+            Ok(AsyncTempDir::from(made))
+        }
     }
 
     /// [`tempdir_at`](Self::tempdir_at), giving an [`AsyncTempDir`].
-    pub async fn tempdir_at_async(&self, dir: &Arc<Dir>) -> io::Result<AsyncTempDir> {
+    pub fn tempdir_at_async(
+        &self,
+        dir: &Arc<Dir>,
+    ) -> impl Future<Output = io::Result<AsyncTempDir>> + Send + use<> {
         let (builder, dir) = (self.clone(), Arc::clone(dir));
-        let made = blocking("creating a temporary directory", move || {
-            builder.tempdir_at(&dir)
-        })
-        .await?;
-        Ok(AsyncTempDir::from(made))
+        async move {
+            let made = blocking("creating a temporary directory", move || {
+                builder.tempdir_at(&dir)
+            })
+            .await?;
+            Ok(AsyncTempDir::from(made))
+        }
     }
 }
-

@@ -46,8 +46,10 @@ impl NamedTempFile<File> {
     }
 
     /// [`NamedTempFile::new_in`] on tokio's blocking pool.
-    pub async fn new_in_async(dir: impl AsRef<Path>) -> io::Result<AsyncNamedTempFile> {
-        Builder::new().tempfile_in_async(dir).await
+    pub fn new_in_async<P: AsRef<Path>>(
+        dir: P,
+    ) -> impl Future<Output = io::Result<AsyncNamedTempFile>> + Send + use<P> {
+        Builder::new().tempfile_in_async(dir)
     }
 
     /// Waits for the file's operation in flight, if any, and gives the
