@@ -311,7 +311,12 @@ impl AsyncSpooledTempFile {
 }
 
 /// The work, on the blocking pool.
-fn work(spool: &mut SpooledTempFile, buf: &mut Vec<u8>, rewind: u64, op: Op) -> io::Result<Finished> {
+fn work(
+    spool: &mut SpooledTempFile,
+    buf: &mut Vec<u8>,
+    rewind: u64,
+    op: Op,
+) -> io::Result<Finished> {
     if rewind > 0 {
         let back = i64::try_from(rewind).map_err(io::Error::other)?;
         if let Err(e) = spool.seek(SeekFrom::Current(-back)) {
@@ -539,7 +544,11 @@ impl AsyncSeek for AsyncSpooledTempFile {
         }
         // No seek asked: the position the caller sees.
         let unread = (this.buf.len() - this.at) as u64;
-        let unread = if this.held == Held::ReadAhead { unread } else { 0 };
+        let unread = if this.held == Held::ReadAhead {
+            unread
+        } else {
+            0
+        };
         let rewind = this.rewind + unread;
         let pos = this.spool()?.stream_position()?;
         Poll::Ready(Ok(pos.saturating_sub(rewind)))
