@@ -138,6 +138,10 @@ fn a_rolled_spool_reads_writes_and_seeks_as_the_sync_one_does() {
         let mut five = [0; 5];
         spool.read_exact(&mut five).await.unwrap();
         assert_eq!(five, model[5..10]);
+        spool.seek(SeekFrom::Start(5)).await.unwrap();
+        let ahead = spool.fill_buf().await.unwrap();
+        assert!(ahead.len() > 5 && ahead[..5] == model[5..10]);
+        Pin::new(&mut spool).consume(5);
         // Read ahead on the pool and then written over: the write lands
         // where the caller is, not where the read-ahead ended.
         spool.write_all(b"HERE").await.unwrap();
