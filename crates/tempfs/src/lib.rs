@@ -72,6 +72,19 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 //!
+//! # Async code
+//!
+//! With the `tokio` feature, every constructor has an async form that
+//! runs it on tokio's blocking pool (`Builder::tempfile_async`,
+//! `NamedTempFile::new_async`, `AsyncTempFile`, `AsyncTempDir`,
+//! `tempfile_async`), persisting and the safe save have one too
+//! (`persist_async`, `write_atomic_async`), and an `AsyncTempDir` is
+//! removed on the blocking pool, by `close().await` or by a drop. A
+//! future dropped at any await point leaves nothing behind; a call
+//! outside a runtime fails with an error saying so.
+//! [`docs/async.md`](https://github.com/tempkit/tempkit/blob/main/docs/async.md)
+//! has the rules for cancellation and runtime shutdown.
+//!
 //! # Keeping what failed
 //!
 //! An object that cleans up can keep its file or directory instead when

@@ -389,16 +389,20 @@ impl From<SpooledTempFile> for AsyncSpooledTempFile {
     }
 }
 
-impl AsyncWrite for AsyncSpooledTempFile {
-    /// In memory, done at once unless it rolls over. Otherwise up to 2 MiB
-    /// of `data` are copied, acknowledged, and written on the blocking
-    /// pool (see *Acknowledged writes*).
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        data: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
+impl AsyncSpooledTempFile {
+    /// The spool, if it is here, in memory, with nothing in flight or
+    /// held: what the calls done at once need.
+    #[inline(always)]
+    fn idle_spool(&mut self) -> Option<&mut SpooledTempFile> {
+        match &mut self.spool {
+            Some(spool) if self.task.is_none() && self.held == Held::Nothing => Some(spool),
+            _ => None,
+        }
+    }
+
+    #[inline(never)]
+    fn poll_write_slow(&mut self, cx: &mut Context<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
+        let this = self;
         ready!(this.poll_idle(cx))?;
         if let Some(done) = this.spool()?.write_in_memory(data) {
             return Poll::Ready(done);
@@ -412,6 +416,27 @@ impl AsyncWrite for AsyncSpooledTempFile {
             return Poll::Ready(Err(e));
         }
         Poll::Ready(Ok(n))
+    }
+}
+
+impl AsyncWrite for AsyncSpooledTempFile {
+    /// In memory, done at once unless it rolls over. Otherwise up to 2 MiB
+    /// of `data` are copied, acknowledged, and written on the blocking
+    /// pool (see *Acknowledged writes*).
+    #[inline]
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        // In memory with nothing in flight: inlined into the caller.
+        if let Some(spool) = this.idle_spool() {
+            if let Some(done) = spool.write_in_memory(data) {
+                return Poll::Ready(done);
+            }
+        }
+        this.poll_write_slow(cx, data)
     }
 
     /// In memory, nothing to do (but bytes a failed rollover left
@@ -437,12 +462,36 @@ impl AsyncWrite for AsyncSpooledTempFile {
 impl AsyncRead for AsyncSpooledTempFile {
     /// In memory, a copy, at once. After a rollover, from the bytes read
     /// ahead, or a read of up to 2 MiB on the blocking pool.
+    #[inline]
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         out: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        // In memory with nothing in flight: inlined into the caller.
+        if let Some(spool) = this.idle_spool() {
+            if !spool.is_rolled() {
+                if let Ok(data) = spool.fill_buf() {
+                    let n = data.len().min(out.remaining());
+                    out.put_slice(&data[..n]);
+                    spool.consume(n);
+                    return Poll::Ready(Ok(()));
+                }
+            }
+        }
+        this.poll_read_slow(cx, out)
+    }
+}
+
+impl AsyncSpooledTempFile {
+    #[inline(never)]
+    fn poll_read_slow(
+        &mut self,
+        cx: &mut Context<'_>,
+        out: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self;
         if out.remaining() == 0 {
             return Poll::Ready(Ok(()));
         }

@@ -913,15 +913,23 @@ impl SpooledTempFile {
     /// In memory, writes `buf` if it stays in memory (no rollover, so no
     /// system call) and gives the result; `None`, having done nothing, if
     /// the write would roll over or the spool is on disk.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn write_in_memory(&mut self, buf: &[u8]) -> Option<io::Result<usize>> {
-        let ceiling = self.ceiling();
         let Inner::Memory(memory) = &mut self.inner else {
             return None;
         };
         if memory.write_fast(buf).is_some() {
             return Some(Ok(buf.len()));
         }
+        self.grow_in_memory(buf)
+    }
+
+    #[inline(never)]
+    fn grow_in_memory(&mut self, buf: &[u8]) -> Option<io::Result<usize>> {
+        let ceiling = self.ceiling();
+        let Inner::Memory(memory) = &mut self.inner else {
+            return None;
+        };
         let end = memory.pos().saturating_add(buf.len() as u64);
         if self.max_size != 0 && end > self.max_size as u64 {
             return None;
