@@ -296,3 +296,28 @@ fn close_reports_the_error_a_drop_swallows() {
         assert!(published.join("data").is_file());
     });
 }
+
+#[test]
+fn a_panic_keeps_an_async_temp_dir_whose_retention_says_so() {
+    let scratch = Scratch::new("async-retain");
+    let rt = runtime(1);
+    let dir = rt
+        .block_on(
+            Builder::new()
+                .retention(tempfs::Retention::Panic)
+                .report_kept(false)
+                .tempdir_in_async(scratch.path()),
+        )
+        .unwrap();
+    let path = dir.path().to_path_buf();
+    let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        // In the runtime's context: a drop there would go to the pool,
+        // where no thread is panicking.
+        let _in_runtime = rt.enter();
+        let _dir = dir;
+        panic!("a failing step");
+    }));
+    assert!(unwound.is_err());
+    drop(rt);
+    assert!(path.is_dir(), "the panic's retention was not applied");
+}
