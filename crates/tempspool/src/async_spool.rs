@@ -48,7 +48,8 @@ const READ_AHEAD: usize = 64 * 1024;
 /// upload.read_to_string(&mut body).await?;
 /// assert_eq!(body, "small bodies stay in memory");
 /// # Ok::<(), std::io::Error>(())
-/// # })
+/// # })?;
+/// # Ok::<(), std::io::Error>(())
 /// ```
 ///
 /// # Acknowledged writes

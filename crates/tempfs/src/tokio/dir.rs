@@ -24,7 +24,8 @@ use crate::dir::TempDir;
 /// dir.close().await?; // errors are reported; a drop swallows them
 /// assert!(!path.exists());
 /// # Ok::<(), std::io::Error>(())
-/// # })
+/// # })?;
+/// # Ok::<(), std::io::Error>(())
 /// ```
 ///
 /// # Dropping it

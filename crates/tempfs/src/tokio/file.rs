@@ -34,7 +34,8 @@ use crate::persist::PersistOptions;
 /// assert_eq!(std::fs::read(&target)?, b"complete or absent");
 /// # std::fs::remove_file(&target)?;
 /// # Ok::<(), std::io::Error>(())
-/// # })
+/// # })?;
+/// # Ok::<(), std::io::Error>(())
 /// ```
 pub struct AsyncTempFile {
     /// Declared first: closed first.

@@ -107,7 +107,8 @@ pub(crate) fn drop_off_thread<T: Send + 'static>(value: T) {
 /// file.read_to_string(&mut back).await?;
 /// assert_eq!(back, "scratch");
 /// # Ok::<(), std::io::Error>(())
-/// # })
+/// # })?;
+/// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn tempfile_async() -> impl Future<Output = io::Result<File>> + Send + use<> {
     Builder::new().anonymous_async()
@@ -188,7 +189,8 @@ impl Builder {
     /// file.flush().await?;
     /// assert_eq!(std::fs::read(file.path())?, b"{}");
     /// # Ok::<(), std::io::Error>(())
-    /// # })
+    /// # })?;
+    /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn tempfile_async(
         &self,

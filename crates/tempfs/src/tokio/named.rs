@@ -38,7 +38,8 @@ impl NamedTempFile<File> {
     /// file.close_async().await?;
     /// assert!(!path.exists());
     /// # Ok::<(), std::io::Error>(())
-    /// # })
+    /// # })?;
+    /// # Ok::<(), std::io::Error>(())
     /// ```
     pub async fn new_async() -> io::Result<AsyncNamedTempFile> {
         let named = blocking("creating a temporary file", NamedTempFile::new).await?;
