@@ -73,7 +73,9 @@ fn test() -> Result<String, String> {
     // Built first, outside the watched directory: what the compilers and
     // linkers leave in theirs is not the tests' doing. (Doc tests are
     // compiled as they run.)
-    capture(&mut cargo_args("test --workspace --all-features --locked --no-run"))?;
+    capture(&mut cargo_args(
+        "test --workspace --all-features --locked --no-run",
+    ))?;
     let temp = Watched::shared()?;
     let mut c = cargo_args("test --workspace --all-features --locked");
     temp.apply(&mut c);
@@ -92,7 +94,9 @@ fn doc() -> Result<String, String> {
 }
 
 fn examples() -> Result<String, String> {
-    capture(&mut cargo_args("build --workspace --all-features --locked --examples"))?;
+    capture(&mut cargo_args(
+        "build --workspace --all-features --locked --examples",
+    ))?;
     let temp = Watched::shared()?;
     let mut ran = Vec::new();
     for (package, example) in example_names()? {
@@ -166,7 +170,8 @@ fn cross() -> Result<String, String> {
     for target in CROSS_TARGETS {
         let mut check = cargo_args("check --workspace --lib --locked --target");
         capture(check.arg(target))?;
-        let mut clippy = cargo_args("clippy --workspace --all-targets --all-features --locked --target");
+        let mut clippy =
+            cargo_args("clippy --workspace --all-targets --all-features --locked --target");
         capture(clippy.arg(target).args(["--", "-D", "warnings"]))?;
     }
     Ok(CROSS_TARGETS.join(", "))

@@ -307,10 +307,18 @@ const MEMORY_CONTENDERS: &[StagedContender] = &[
                 `AsyncWrite`/`AsyncRead` (a no-op waker, no runtime)",
         prepare: |_, call, state| {
             if call.writes() {
-                Ok(Box::new(Writing::new(Polled(Cursor::new(Vec::new())), call, state)))
+                Ok(Box::new(Writing::new(
+                    Polled(Cursor::new(Vec::new())),
+                    call,
+                    state,
+                )))
             } else {
                 let bytes = data()[..state.bytes()].to_vec();
-                Ok(Box::new(Reading::new(Polled(Cursor::new(bytes)), call, state)))
+                Ok(Box::new(Reading::new(
+                    Polled(Cursor::new(bytes)),
+                    call,
+                    state,
+                )))
             }
         },
     },
