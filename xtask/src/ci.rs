@@ -65,7 +65,7 @@ fn fmt() -> Result<String, String> {
 
 fn clippy() -> Result<String, String> {
     quiet(cargo_args(
-        "clippy --workspace --all-targets --locked -- -D warnings",
+        "clippy --workspace --all-targets --all-features --locked -- -D warnings",
     ))
 }
 
@@ -73,9 +73,11 @@ fn test() -> Result<String, String> {
     // Built first, outside the watched directory: what the compilers and
     // linkers leave in theirs is not the tests' doing. (Doc tests are
     // compiled as they run.)
-    capture(&mut cargo_args("test --workspace --locked --no-run"))?;
+    capture(&mut cargo_args(
+        "test --workspace --all-features --locked --no-run",
+    ))?;
     let temp = Watched::shared()?;
-    let mut c = cargo_args("test --workspace --locked");
+    let mut c = cargo_args("test --workspace --all-features --locked");
     temp.apply(&mut c);
     let out = stdout_of(&mut c)?;
     temp.finish("the tests")?;
@@ -86,17 +88,19 @@ fn test() -> Result<String, String> {
 }
 
 fn doc() -> Result<String, String> {
-    let mut c = cargo_args("doc --workspace --no-deps --locked");
+    let mut c = cargo_args("doc --workspace --all-features --no-deps --locked");
     c.env("RUSTDOCFLAGS", "-D warnings");
     quiet(c)
 }
 
 fn examples() -> Result<String, String> {
-    capture(&mut cargo_args("build --workspace --locked --examples"))?;
+    capture(&mut cargo_args(
+        "build --workspace --all-features --locked --examples",
+    ))?;
     let temp = Watched::shared()?;
     let mut ran = Vec::new();
     for (package, example) in example_names()? {
-        let mut c = cargo_args("run --quiet --locked");
+        let mut c = cargo_args("run --quiet --all-features --locked");
         temp.apply(&mut c);
         c.args(["--package", &package, "--example", &example]);
         let stdout = stdout_of(&mut c)?;
@@ -166,7 +170,8 @@ fn cross() -> Result<String, String> {
     for target in CROSS_TARGETS {
         let mut check = cargo_args("check --workspace --lib --locked --target");
         capture(check.arg(target))?;
-        let mut clippy = cargo_args("clippy --workspace --all-targets --locked --target");
+        let mut clippy =
+            cargo_args("clippy --workspace --all-targets --all-features --locked --target");
         capture(clippy.arg(target).args(["--", "-D", "warnings"]))?;
     }
     Ok(CROSS_TARGETS.join(", "))

@@ -61,10 +61,10 @@ pub(crate) fn workspace_package(path: &Path, key: &str) -> Result<String, String
 }
 
 /// `rustup run <toolchain> cargo <args>` (split at spaces) for every
-/// library crate.
+/// library crate, with every feature (`tokio`).
 fn on_library(toolchain: &str, args: &str) -> Command {
     let mut command = rustup_run(toolchain, "cargo");
-    each_library(command.args(args.split(' ')));
+    each_library(command.args(args.split(' ')).arg("--all-features"));
     command
 }
 

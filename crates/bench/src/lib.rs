@@ -14,6 +14,7 @@
 //! compiles to nothing.
 #![cfg(target_os = "linux")]
 
+pub mod asynchronous;
 pub mod catalogue;
 pub mod clock;
 pub mod floor;

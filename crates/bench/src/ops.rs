@@ -95,6 +95,8 @@ pub const GROUPS: &[Group] = &[
     ATOMIC_SAVE,
     MEMORY_FILE,
     NAMES,
+    ASYNC_NAMED,
+    // Last: it installs the signal hook in the process, for every group after it.
     HOOKED_NAMED,
 ];
 
@@ -375,6 +377,35 @@ pub const NAMES: Group = Group {
                 black_box(&batch);
                 Ok(())
             },
+        },
+    ],
+};
+
+/// Group 7: a named file made for async code, on tokio's blocking pool,
+/// and dropped (the `tokio` feature).
+pub const ASYNC_NAMED: Group = Group {
+    name: "async-named",
+    about: "named file for async code: create on tokio's blocking pool + drop, from a \
+            current-thread runtime",
+    per_place: false,
+    floor: "tempfile",
+    rounds: 300,
+    samples: 100,
+    // Two threads take part (the caller's and one of the blocking pool):
+    // timed with the process's CPU time, which counts both.
+    threads: 2,
+    setup: nothing,
+    contenders: &[
+        Contender {
+            name: "ours",
+            about: "`tempfs::NamedTempFile::new_async().await` + drop",
+            run: |_, _| crate::asynchronous::ours_named(),
+        },
+        Contender {
+            name: "tempfile",
+            about: "`tokio::task::spawn_blocking(tempfile::NamedTempFile::new).await` + drop \
+                    (tempfile 3.27)",
+            run: |_, _| crate::asynchronous::theirs_named(),
         },
     ],
 };

@@ -11,6 +11,7 @@ use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Cursor, Read, Seek, Write};
 use std::sync::OnceLock;
 
+use crate::asynchronous::Polled;
 use crate::floor;
 use crate::places::Place;
 
@@ -281,6 +282,43 @@ const MEMORY_CONTENDERS: &[StagedContender] = &[
             } else {
                 let bytes = data()[..state.bytes()].to_vec();
                 Ok(Box::new(Reading::new(Cursor::new(bytes), call, state)))
+            }
+        },
+    },
+    StagedContender {
+        name: "ours-async",
+        about: "`tempspool::AsyncSpooledTempFile::new(1 MiB)`, each call one poll of tokio's \
+                `AsyncWrite`/`AsyncRead` (a no-op waker, no runtime)",
+        prepare: |_, call, state| {
+            let spool = Polled(tempspool::AsyncSpooledTempFile::new(MAX_SIZE));
+            if call.writes() {
+                return Ok(Box::new(Writing::new(spool, call, state)));
+            }
+            let mut spool = spool;
+            spool.write_all(&data()[..state.bytes()])?;
+            spool.rewind()?;
+            expect_rolled(spool.0.is_rolled(), false)?;
+            Ok(Box::new(Reading::new(spool, call, state)))
+        },
+    },
+    StagedContender {
+        name: "cursor-async",
+        about: "`std::io::Cursor` as `cursor`, each call one poll of tokio's \
+                `AsyncWrite`/`AsyncRead` (a no-op waker, no runtime)",
+        prepare: |_, call, state| {
+            if call.writes() {
+                Ok(Box::new(Writing::new(
+                    Polled(Cursor::new(Vec::new())),
+                    call,
+                    state,
+                )))
+            } else {
+                let bytes = data()[..state.bytes()].to_vec();
+                Ok(Box::new(Reading::new(
+                    Polled(Cursor::new(bytes)),
+                    call,
+                    state,
+                )))
             }
         },
     },

@@ -74,6 +74,19 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 //!
+//! # Async code
+//!
+//! With the `tokio` feature, every constructor has an async form that
+//! runs it on tokio's blocking pool (`Builder::tempfile_async`,
+//! `NamedTempFile::new_async`, `AsyncTempFile`, `AsyncTempDir`,
+//! `tempfile_async`), persisting and the safe save have one too
+//! (`persist_async`, `write_atomic_async`), and an `AsyncTempDir` is
+//! removed on the blocking pool, by `close().await` or by a drop. A
+//! future dropped at any await point leaves nothing behind; a call
+//! outside a runtime fails with an error saying so.
+//! [`docs/async.md`](https://github.com/tempkit/tempkit/blob/main/docs/async.md)
+//! has the rules for cancellation and runtime shutdown.
+//!
 //! # Keeping what failed
 //!
 //! An object that cleans up can keep its file or directory instead when
@@ -152,6 +165,15 @@ mod signals;
 mod sys;
 mod temp_path;
 pub mod testing;
+// The async layer, behind the `tokio` feature (the one `cfg` outside `sys`:
+// a feature, not a platform).
+#[cfg(feature = "tokio")]
+mod tokio;
+#[cfg(feature = "tokio")]
+pub use self::tokio::{
+    AsyncNamedTempFile, AsyncTempDir, AsyncTempFile, tempfile_async, tempfile_in_async,
+    write_atomic_async,
+};
 
 // Directories: TempDir, mkdtemp and their cleanup.
 mod cleanup;

@@ -19,6 +19,10 @@
 //! [`spool`] ([`spool::SpoolBudget`]). Every item is a re-export: this
 //! crate holds no code of its own, and each layer can be used alone.
 //!
+//! The `tokio` feature turns on both layers' async forms (`fs::AsyncTempDir`,
+//! `fs::NamedTempFile::new_async`, `spool::AsyncSpooledTempFile`, ...):
+//! see `docs/async.md`.
+//!
 //! ```
 //! use std::io::{Read, Seek, Write};
 //! use tempkit::{Builder, NamedTempFile, TempDir, tempfile};

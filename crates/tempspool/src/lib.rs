@@ -148,6 +148,18 @@
 //! [`new_memory_backed`](SpooledTempFile::new_memory_backed) rolls over
 //! into a memory-backed file ([`tempfs::MemoryFile`]) instead of the disk.
 //!
+//! # Async code
+//!
+//! With the `tokio` feature, `AsyncSpooledTempFile` is the spool as
+//! tokio's `AsyncRead`, `AsyncWrite`, `AsyncSeek` and `AsyncBufRead`: in
+//! memory every call is done in the poll that asks for it, allocating
+//! nothing beyond the data; the rollover and every call after it run on
+//! tokio's blocking pool, keeping the lossless rollover, and a
+//! [`SpoolBudget`] is shared by sync and async spools alike.
+//! [`docs/async.md`](https://github.com/tempkit/tempkit/blob/main/docs/async.md)
+//! says what a write's acknowledgement means, and what cancellation and
+//! runtime shutdown do.
+//!
 //! # Speed
 //!
 //! In memory, every call costs what it costs on a `Cursor<Vec<u8>>`:
@@ -218,6 +230,10 @@
 //! handle on Windows ([`Fileno`]); the rest behaves alike everywhere (see
 //! [`docs/platforms.md`](https://github.com/tempkit/tempkit/blob/main/docs/platforms.md)).
 
+// The async layer, behind the `tokio` feature (the one `cfg` outside
+// `sys`: a feature, not a platform).
+#[cfg(feature = "tokio")]
+mod async_spool;
 mod budget;
 mod counter;
 mod disk;
@@ -229,6 +245,8 @@ mod model_tests;
 mod spool;
 mod sys;
 
+#[cfg(feature = "tokio")]
+pub use async_spool::AsyncSpooledTempFile;
 pub use budget::SpoolBudget;
 pub use disk_budget::DiskBudget;
 pub use error::IntoInnerError;

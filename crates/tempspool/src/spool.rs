@@ -942,3 +942,41 @@ impl SpooledTempFile {
         self.disk_budget.as_ref()
     }
 }
+
+/// What the async layer (`async_spool.rs`) needs of the private state.
+#[cfg(feature = "tokio")]
+impl SpooledTempFile {
+    /// In memory, writes `buf` if it stays in memory (no rollover, so no
+    /// system call) and gives the result; `None`, having done nothing, if
+    /// the write would roll over or the spool is on disk.
+    #[inline(always)]
+    pub(crate) fn write_in_memory(&mut self, buf: &[u8]) -> Option<io::Result<usize>> {
+        let Inner::Memory(memory) = &mut self.inner else {
+            return None;
+        };
+        if memory.write_fast(buf).is_some() {
+            return Some(Ok(buf.len()));
+        }
+        self.grow_in_memory(buf)
+    }
+
+    #[inline(never)]
+    fn grow_in_memory(&mut self, buf: &[u8]) -> Option<io::Result<usize>> {
+        let ceiling = self.ceiling();
+        let Inner::Memory(memory) = &mut self.inner else {
+            return None;
+        };
+        let end = memory.pos().saturating_add(buf.len() as u64);
+        if self.max_size != 0 && end > self.max_size as u64 {
+            return None;
+        }
+        if buf.is_empty() {
+            return Some(Ok(0));
+        }
+        match memory.make_room(end, ceiling, self.budget.as_ref()) {
+            Ok(()) => Some(Ok(memory.write_in_room([buf]))),
+            Err(Refusal::Error(e)) => Some(Err(e)),
+            Err(Refusal::Budget) => None,
+        }
+    }
+}

@@ -1,5 +1,6 @@
 //! Behaviour tests of tempfs, one module per topic, in one binary.
 
+mod async_tokio;
 mod atomic_basic;
 mod atomic_linux;
 mod atomic_unix;

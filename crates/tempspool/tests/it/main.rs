@@ -1,6 +1,7 @@
 //! Behaviour tests of tempspool, one module per topic.
 
 mod api;
+mod async_spool;
 mod budget;
 mod buffering;
 mod descriptors;
