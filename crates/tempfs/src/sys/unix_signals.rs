@@ -83,14 +83,22 @@ pub(crate) fn install_signal_hook() -> io::Result<()> {
     }
     registry::activate(getpid());
     for (index, &signal) in SIGNALS.iter().enumerate() {
-        let cell = PREVIOUS.0[index].get();
-        // SAFETY: a null new action only reads the current one into
-        // `cell`, which is ours to write (see `Previous`).
-        if unsafe { libc::sigaction(signal, std::ptr::null(), (*cell).as_mut_ptr()) } != 0 {
+        // SAFETY: an all-zero sigaction is a valid value to fill in.
+        let mut found: libc::sigaction = unsafe { std::mem::zeroed() };
+        // SAFETY: a null new action only reads the current one.
+        if unsafe { libc::sigaction(signal, std::ptr::null(), &mut found) } != 0 {
             return Err(io::Error::last_os_error());
         }
-        // SAFETY: initialised by the successful call above.
-        let previous = unsafe { (*cell).assume_init_ref() };
+        if found.sa_sigaction == on_signal_address() {
+            // Installed by an earlier call that failed on a later signal:
+            // its saved disposition stands (chaining to ourselves would
+            // recurse), and the handler reading it is live.
+            continue;
+        }
+        let cell = PREVIOUS.0[index].get();
+        // SAFETY: the handler for this signal is not installed (checked
+        // above), so nothing reads the cell while it is written.
+        let previous = unsafe { (*cell).write(found) };
         if previous.sa_sigaction == libc::SIG_IGN {
             // Ignored (`nohup`): it kills nothing, so there is nothing to
             // clean; leave it ignored.
@@ -98,8 +106,7 @@ pub(crate) fn install_signal_hook() -> io::Result<()> {
         }
         // SAFETY: an all-zero sigaction is a valid value to fill in.
         let mut action: libc::sigaction = unsafe { std::mem::zeroed() };
-        action.sa_sigaction =
-            on_signal as extern "C" fn(c_int, *mut siginfo_t, *mut c_void) as libc::sighandler_t;
+        action.sa_sigaction = on_signal_address();
         action.sa_flags = libc::SA_SIGINFO | (previous.sa_flags & libc::SA_RESTART);
         if previous.sa_sigaction == libc::SIG_DFL {
             // Cleaning up, block the other two: the first signal decides.
@@ -151,6 +158,29 @@ extern "C" fn on_signal(signal: c_int, info: *mut siginfo_t, context: *mut c_voi
         }
         return;
     }
+    // SAFETY: a zeroed sigaction is valid to fill.
+    let mut current: libc::sigaction = unsafe { std::mem::zeroed() };
+    // SAFETY: a null new action only reads the current one
+    // (async-signal-safe).
+    let read = unsafe { libc::sigaction(signal, std::ptr::null(), &mut current) };
+    if read != 0 || current.sa_sigaction != on_signal_address() {
+        // A handler installed after ours (signal-hook, so tokio's
+        // `ctrl_c`) took the signal over and calls us as the handler it
+        // found: to it the signal means what it decides (a graceful
+        // shutdown, say), not death; removing and dying would pre-empt it.
+        return;
+    }
+    if getpid() == 1 {
+        // The init of a PID namespace (a container's entrypoint): the
+        // kernel ignores a fatal signal with the default disposition
+        // there, so without the hook nothing would happen. Nothing does.
+        return;
+    }
+    if DYING.swap(true, Ordering::AcqRel) {
+        // Another thread is already removing and will die of its signal;
+        // this one must not end the process half-way through.
+        return;
+    }
     registry::claim_each(getpid(), remove);
     // SAFETY: restoring the disposition found at installation, then
     // raising the signal, both async-signal-safe.
@@ -158,6 +188,15 @@ extern "C" fn on_signal(signal: c_int, info: *mut siginfo_t, context: *mut c_voi
         libc::sigaction(signal, previous, std::ptr::null_mut());
         libc::raise(signal);
     }
+}
+
+/// Set by the first handler that removes and dies: a second signal on
+/// another thread leaves it to finish.
+static DYING: AtomicBool = AtomicBool::new(false);
+
+/// The handler's address, as `sigaction` stores it.
+fn on_signal_address() -> libc::sighandler_t {
+    on_signal as extern "C" fn(c_int, *mut siginfo_t, *mut c_void) as libc::sighandler_t
 }
 
 /// Removes a claimed entry: a file with `unlinkat`; a directory if it is
@@ -175,15 +214,11 @@ fn remove(entry: &Claimed) {
     let Ok(tree) = c_int::try_from(entry.tree) else {
         return;
     };
-    // SAFETY: zeroed stat buffers are valid to fill.
-    let (mut held, mut found): (libc::stat, libc::stat) = unsafe { std::mem::zeroed() };
+    // SAFETY: a zeroed stat buffer is valid to fill.
+    let mut held: libc::stat = unsafe { std::mem::zeroed() };
     // SAFETY: the descriptors are held by the entry's owner, which waits
     // for us before closing them; `name` is NUL-terminated.
-    let same = unsafe {
-        libc::fstat(tree, &mut held) == 0
-            && libc::fstatat(parent, name, &mut found, libc::AT_SYMLINK_NOFOLLOW) == 0
-    } && held.st_dev == found.st_dev
-        && held.st_ino == found.st_ino;
+    let same = unsafe { libc::fstat(tree, &mut held) } == 0 && is_held(parent, name, &held);
     if !same {
         // Moved away or replaced: not ours to remove any more.
         return;
@@ -192,9 +227,92 @@ fn remove(entry: &Claimed) {
     if unsafe { libc::unlinkat(parent, name, libc::AT_REMOVEDIR) } == 0 {
         return;
     }
+    remove_tree(parent, name, tree, &held);
+}
+
+/// Whether `name` in `parent` is the directory `held` describes.
+fn is_held(parent: c_int, name: *const libc::c_char, held: &libc::stat) -> bool {
+    // SAFETY: a zeroed stat is valid to fill.
+    let mut found: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: `name` is NUL-terminated; `parent` is held by the owner.
+    let looked = unsafe { libc::fstatat(parent, name, &mut found, libc::AT_SYMLINK_NOFOLLOW) };
+    looked == 0 && held.st_dev == found.st_dev && held.st_ino == found.st_ino
+}
+
+/// `renameat2(RENAME_NOREPLACE)` within `parent`; whether it worked.
+#[cfg(target_os = "linux")]
+fn rename_no_replace(parent: c_int, from: *const libc::c_char, to: *const libc::c_char) -> bool {
+    // SAFETY: both names are NUL-terminated; a plain system call.
+    unsafe {
+        libc::syscall(
+            libc::SYS_renameat2,
+            parent,
+            from,
+            parent,
+            to,
+            libc::RENAME_NOREPLACE,
+        ) == 0
+    }
+}
+
+/// Removes the non-empty directory `name` of `parent`, held as `tree`:
+/// first moved to a private name (`.tempkit-rm-<pid>-<fd>`, never
+/// replacing), so that a thread renaming the directory into its final
+/// place meanwhile (build, rename, keep) fails instead of publishing a
+/// tree emptied under it; checked to be ours there; emptied; removed. What
+/// cannot be removed goes back to its name.
+#[cfg(target_os = "linux")]
+fn remove_tree(parent: c_int, name: *const libc::c_char, tree: c_int, held: &libc::stat) {
+    let mut private = [0u8; 48];
+    let mut at = 0;
+    for part in [
+        &b".tempkit-rm-"[..],
+        &decimal(u64::from(getpid())),
+        b"-",
+        &decimal(u64::try_from(tree).unwrap_or(0)),
+    ] {
+        let digits = part.iter().take_while(|&&b| b != 0);
+        for b in digits {
+            private[at] = *b;
+            at += 1;
+        }
+    }
+    let private = private.as_ptr().cast();
+    if !rename_no_replace(parent, name, private) {
+        return;
+    }
+    if !is_held(parent, private, held) {
+        // Swapped in between: not ours; put it back.
+        rename_no_replace(parent, private, name);
+        return;
+    }
     empty_tree(tree, held.st_dev);
-    // SAFETY: as above.
-    unsafe { libc::unlinkat(parent, name, libc::AT_REMOVEDIR) };
+    // SAFETY: `private` is NUL-terminated (the buffer is zeroed past it).
+    if unsafe { libc::unlinkat(parent, private, libc::AT_REMOVEDIR) } != 0 {
+        rename_no_replace(parent, private, name);
+    }
+}
+
+/// Elsewhere a handler has no allocation-free way to list a directory: a
+/// directory with contents stays.
+#[cfg(not(target_os = "linux"))]
+fn remove_tree(_parent: c_int, _name: *const libc::c_char, _tree: c_int, _held: &libc::stat) {}
+
+/// `n` in decimal, NUL-padded, without allocating.
+#[cfg(target_os = "linux")]
+fn decimal(mut n: u64) -> [u8; 20] {
+    let mut digits = [0u8; 20];
+    let mut len = 0;
+    loop {
+        digits[len] = b'0' + (n % 10) as u8;
+        len += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    digits[..len].reverse();
+    digits
 }
 
 /// How deep [`empty_tree`] goes; what is deeper stays.
@@ -261,11 +379,12 @@ fn empty_tree(tree: c_int, dev: libc::dev_t) {
             // d_type u8, d_name NUL-terminated.
             let next = i64::from_ne_bytes(bytes[at + 8..at + 16].try_into().unwrap_or([0; 8]));
             let reclen = usize::from(u16::from_ne_bytes([bytes[at + 16], bytes[at + 17]]));
-            let kind = bytes[at + 18];
-            let name = &bytes[at + 19..(at + reclen).min(bytes.len())];
-            if reclen == 0 {
+            if reclen < 20 {
+                // Not a record the kernel writes: stop reading this batch.
                 break;
             }
+            let kind = bytes[at + 18];
+            let name = &bytes[at + 19..(at + reclen).min(bytes.len())];
             at += reclen;
             let len = name.iter().position(|&b| b == 0).unwrap_or(name.len());
             if len == 0 || len >= 256 || name[..len] == *b"." || name[..len] == *b".." {
@@ -376,8 +495,3 @@ fn finish_level(levels: &mut [Level; DEPTH], depth: &mut usize) {
         }
     }
 }
-
-/// Elsewhere a handler has no allocation-free way to list a directory: a
-/// directory with contents stays.
-#[cfg(not(target_os = "linux"))]
-fn empty_tree(_tree: c_int, _dev: libc::dev_t) {}
