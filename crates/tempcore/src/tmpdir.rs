@@ -281,6 +281,7 @@ pub(crate) fn first_usable(
         None => "no usable temporary directory found; tried ".to_string(),
     };
     message.push_str(&refused.join(", "));
+    message.push_str(sys::NO_TEMP_DIR_HINT);
     if secure {
         message.push_str(
             "; TMPDIR, TEMP, TMP and the current directory are not tried \

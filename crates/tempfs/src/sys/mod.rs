@@ -1,8 +1,8 @@
 //! Platform backends with identical names; nothing outside says `cfg`.
 
-#[cfg(unix)]
+#[cfg(any(unix, target_os = "wasi"))]
 mod unix;
-#[cfg(unix)]
+#[cfg(any(unix, target_os = "wasi"))]
 pub(crate) use unix::*;
 
 #[cfg(windows)]
@@ -10,9 +10,9 @@ mod windows;
 #[cfg(windows)]
 pub(crate) use windows::*;
 
-#[cfg(unix)]
+#[cfg(any(unix, target_os = "wasi"))]
 mod unix_tempdir;
-#[cfg(unix)]
+#[cfg(any(unix, target_os = "wasi"))]
 pub(crate) use unix_tempdir::*;
 
 #[cfg(windows)]
@@ -20,9 +20,9 @@ mod windows_tempdir;
 #[cfg(windows)]
 pub(crate) use windows_tempdir::*;
 
-#[cfg(unix)]
+#[cfg(any(unix, target_os = "wasi"))]
 mod unix_atomic;
-#[cfg(unix)]
+#[cfg(any(unix, target_os = "wasi"))]
 pub(crate) use unix_atomic::*;
 
 #[cfg(windows)]
@@ -30,9 +30,9 @@ mod windows_atomic;
 #[cfg(windows)]
 pub(crate) use windows_atomic::*;
 
-#[cfg(unix)]
+#[cfg(any(unix, target_os = "wasi"))]
 mod unix_testing;
-#[cfg(unix)]
+#[cfg(any(unix, target_os = "wasi"))]
 pub(crate) use unix_testing::*;
 
 #[cfg(windows)]

@@ -11,13 +11,14 @@ use tempcore::Dir;
 pub(crate) fn private_to_me(dir: &Dir) -> io::Result<bool> {
     let stat = rustix::fs::fstat(dir)?;
     Ok(FileType::from_raw_mode(stat.st_mode) == FileType::Directory
-        && stat.st_uid == rustix::process::geteuid().as_raw()
+        && stat.st_uid == crate::sys::euid()
         && !Mode::from_raw_mode(stat.st_mode).intersects(Mode::WGRP | Mode::WOTH))
 }
 
 /// What the processes of one test run share: the parent's process id
 /// (`getppid`) and, where `/proc/<ppid>/stat` says, when the parent
 /// started, so that a recycled id starts a new run.
+#[cfg(unix)]
 pub(crate) fn run_key() -> String {
     let parent = std::os::unix::process::parent_id();
     let stat = std::fs::read_to_string(format!("/proc/{parent}/stat")).unwrap_or_default();
@@ -30,4 +31,13 @@ pub(crate) fn run_key() -> String {
         Some(start) => format!("{parent}-{start}"),
         None => parent.to_string(),
     }
+}
+
+/// WASI has no process IDs, nor parents to group a run by: each process
+/// is a run of its own, named at random.
+#[cfg(target_os = "wasi")]
+pub(crate) fn run_key() -> String {
+    tempcore::random_name("wasi-", "", 12)
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| "wasi".to_string())
 }

@@ -85,7 +85,7 @@ pub(crate) fn replacement(parent: &Dir, name: &OsStr) -> io::Result<Result<Dir, 
             };
         }
     };
-    let euid = rustix::process::geteuid().as_raw();
+    let euid = crate::sys::euid();
     let (new_owner, new_mode, new_dev) = ops::owner(&new)?;
     let (owner, mode, dev) = ops::owner(parent)?;
     let guarded = (owner == euid || owner == 0) && (mode & 0o1000 != 0 || mode & 0o022 == 0);

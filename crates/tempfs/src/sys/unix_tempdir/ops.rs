@@ -107,7 +107,14 @@ pub(crate) fn remove_dir(dir: impl AsFd, name: impl rustix::path::Arg + Copy) ->
 /// directory opened with `O_DIRECTORY|O_NOFOLLOW`, never on a file (a hard
 /// link in the tree may share its inode with a file outside).
 pub(crate) fn make_owner_rwx(dir: BorrowedFd<'_>) -> Result<(), Errno> {
-    retry(|| rfs::fchmod(dir, Mode::RWXU))
+    #[cfg(unix)]
+    return retry(|| rfs::fchmod(dir, Mode::RWXU));
+    // WASI has no permission bits to repair.
+    #[cfg(target_os = "wasi")]
+    return {
+        let _ = dir;
+        Ok(())
+    };
 }
 
 /// `openat(handle, ".", O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC)`: a
