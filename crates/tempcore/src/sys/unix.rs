@@ -170,7 +170,15 @@ pub(crate) fn clone_dir(dir: &Dir) -> io::Result<DirHandle> {
 pub(crate) fn sync_dir(dir: &Dir) -> io::Result<()> {
     let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
     let fd = retry(|| rfs::openat(dir, ".", flags, Mode::empty()))?;
-    retry(|| rfs::fsync(&fd))
+    let synced = retry(|| rfs::fsync(&fd));
+    // WASI runtimes (Wasmtime's among them) sync files only and refuse a
+    // directory with `EBADF`: there is no way to ask for more there, so
+    // the file's own sync is all a durable save gets.
+    #[cfg(target_os = "wasi")]
+    if synced.as_ref().err().and_then(Errno::from_io_error) == Some(Errno::BADF) {
+        return Ok(());
+    }
+    synced
 }
 
 /// `openat(dirfd, name, O_RDWR|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC
@@ -520,6 +528,19 @@ fn started_privileged() -> bool {
 ))]
 fn started_privileged() -> bool {
     false
+}
+
+/// This process's ID (`getpid`).
+#[cfg(unix)]
+pub(crate) fn process_id() -> u32 {
+    std::process::id()
+}
+
+/// WASI has no process IDs (`std::process::id` panics there), and no
+/// `fork` that could make a second process of this memory: any constant.
+#[cfg(target_os = "wasi")]
+pub(crate) fn process_id() -> u32 {
+    1
 }
 
 /// Whether `e` says the process or the system ran short of something
