@@ -19,9 +19,13 @@ mod file_persist;
 mod file_reopen;
 mod file_staged;
 mod file_support;
+// Not on WASI: it has no threads.
+#[cfg(not(target_os = "wasi"))]
 mod file_threads;
 mod memory_linux;
 mod memory_portable;
 mod retain;
 mod tempdir;
+#[cfg(target_os = "wasi")]
+mod wasi;
 mod windows;

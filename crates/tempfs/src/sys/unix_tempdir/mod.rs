@@ -5,7 +5,10 @@
 
 mod hooks;
 mod ops;
-#[cfg(test)]
+// Unix only, not WASI: these plant symbolic links (std's `symlink` is
+// unix-only, WASI's unstable), count descriptors in a forked child, and
+// reopen `..`, which a WASI walk never does.
+#[cfg(all(test, unix))]
 mod tests;
 mod walk;
 
@@ -74,6 +77,7 @@ pub(crate) fn is_removed(dir: &Dir) -> io::Result<bool> {
 /// none can move one of ours they may write (it keeps its owner, and
 /// moving a directory needs write permission on it, not ownership).
 /// Otherwise why not.
+#[cfg(unix)]
 pub(crate) fn replacement(parent: &Dir, name: &OsStr) -> io::Result<Result<Dir, &'static str>> {
     let new = match Dir::open_handle_at(parent, name) {
         Ok(new) => new,
@@ -100,6 +104,16 @@ pub(crate) fn replacement(parent: &Dir, name: &OsStr) -> io::Result<Result<Dir, 
     } else {
         Ok(new)
     })
+}
+
+/// On WASI every file reads as owned by user 0 and no mode bits are known:
+/// who put a directory in place of a removed `TempDir` cannot be told, so
+/// it is left, as on Windows, and `close` says why.
+#[cfg(target_os = "wasi")]
+pub(crate) fn replacement(_parent: &Dir, _name: &OsStr) -> io::Result<Result<Dir, &'static str>> {
+    Ok(Err(
+        "WASI does not tell who owns a directory, so the one in its place is left",
+    ))
 }
 
 /// Whether a failure of a cleanup pass may go away by itself: removing
@@ -142,7 +156,7 @@ impl<'a> Tree<'a> {
     }
 
     /// The same, keeping at most `cache` descriptors open below the top.
-    #[cfg(test)]
+    #[cfg(all(test, unix))]
     pub(crate) fn with_cache(self, cache: usize) -> Tree<'a> {
         Tree { cache, ..self }
     }

@@ -68,7 +68,8 @@ pub(crate) fn identity(fd: impl AsFd) -> Result<(Identity, u64), Errno> {
 }
 
 /// `fstat(fd)`: the owner, the permission bits (with set-id and sticky)
-/// and the device of an open file.
+/// and the device of an open file. (Unix only: WASI has neither.)
+#[cfg(unix)]
 #[allow(
     clippy::unnecessary_cast,
     reason = "st_mode is u32 on Linux but u16 elsewhere"

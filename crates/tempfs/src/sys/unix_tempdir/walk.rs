@@ -34,11 +34,12 @@ use crate::failure::{Report, kept_changing};
 /// walk holds at most this many, plus one while it opens the next.
 #[cfg(unix)]
 pub(crate) const FD_CACHE: usize = 16;
-/// On WASI every descriptor on the walk's path stays open: a handle there
-/// is a capability that ends at its directory, so `..` cannot be opened
-/// relative to it (`ENOTCAPABLE`) and a closed frame could not be reopened.
+/// On WASI far more: a handle there is a capability that ends at its
+/// directory, so `..` cannot be opened relative to it (`EPERM`), and a
+/// closed frame is not reopened but found again by listing from the root
+/// (a restart, of which there are at most [`REVISIT_LIMIT`]).
 #[cfg(target_os = "wasi")]
-pub(crate) const FD_CACHE: usize = usize::MAX;
+pub(crate) const FD_CACHE: usize = 1024;
 
 /// How many times entries of one directory may be seen to change under the
 /// walk (a directory swapped for a symlink and back, new entries appearing
