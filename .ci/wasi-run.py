@@ -4,7 +4,9 @@
 Usage: wasi-run.py PROGRAM.wasm [ARGS...]. The program sees the host's
 environment and one preopened directory, $TMPDIR (as the same path), so the
 tests find their temporary directory by the usual rule; nothing else of the
-host's file system is visible. Exits with the program's exit status.
+host's file system is visible (the current directory is WASI's `/`, which is
+not). Exits with the program's exit status, or 101 for a trap (a panic:
+WASI programs abort).
 """
 import os
 import sys

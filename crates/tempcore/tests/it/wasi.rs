@@ -71,13 +71,20 @@ fn the_environment_is_trusted() {
 #[test]
 fn without_a_usable_candidate_discovery_says_to_preopen_one() {
     let _lock = testkit::process_lock();
-    let saved = std::env::var_os("TMPDIR");
-    // SAFETY: WASI test binaries run one test at a time on one thread.
-    unsafe { std::env::remove_var("TMPDIR") };
+    let saved = tempcore::TEMP_DIR_VARS.map(|var| (var, std::env::var_os(var)));
+    for (var, _) in &saved {
+        // SAFETY: WASI test binaries run one test at a time on one thread.
+        unsafe { std::env::remove_var(var) };
+    }
     tempcore::reset_temp_dir();
     let result = tempcore::temp_dir();
-    // SAFETY: as above.
-    unsafe { std::env::set_var("TMPDIR", saved.unwrap()) };
+    for (var, value) in saved
+        .iter()
+        .filter_map(|(var, value)| Some((var, value.as_ref()?)))
+    {
+        // SAFETY: as above.
+        unsafe { std::env::set_var(var, value) };
+    }
     tempcore::reset_temp_dir();
     let err = result.unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
