@@ -347,7 +347,7 @@ mod tests {
             let dir = tempdir().unwrap();
             let name = dir.path().file_name().unwrap().to_str().unwrap();
             assert!(
-                name.starts_with("testing.tests.a_test_directory_is_named_after_the_test-"),
+                name.starts_with("testing.tests.names.a_test_directory_is_named_after_the_test-"),
                 "{name}"
             );
             let run = dir.path().parent().unwrap().file_name().unwrap();
