@@ -20,8 +20,9 @@ pub(crate) const STEPS: &[Step] = &[
     Step { name: "test", about: "all tests and doc tests", run: test },
     Step { name: "doc", about: "rustdoc with warnings as errors", run: doc },
     Step { name: "examples", about: "run every example", run: examples },
-    Step { name: "cross", about: "check + clippy for Windows, macOS, FreeBSD", run: cross },
+    Step { name: "cross", about: "check + clippy for Windows, macOS, FreeBSD, WASI", run: cross },
     Step { name: "wine", about: "the tests as Windows binaries under Wine", run: crate::wine::wine },
+    Step { name: "wasi", about: "the tests on wasm32-wasip1 and -wasip2 under Wasmtime", run: wasi },
     Step { name: "package", about: "crates.io metadata; cargo package each library crate", run: crate::package::package },
     Step { name: "minimal", about: "library crates pass with direct dependencies at their floors", run: crate::msrv::minimal },
     Step { name: "msrv", about: "library crates build with the declared rust-version", run: crate::msrv::msrv },
@@ -35,6 +36,7 @@ pub(crate) const STEPS: &[Step] = &[
 #[rustfmt::skip]
 pub(crate) const CROSS_TARGETS: &[&str] = &[
     "x86_64-pc-windows-msvc", "x86_64-apple-darwin", "aarch64-apple-darwin", "x86_64-unknown-freebsd",
+    "wasm32-wasip1", "wasm32-wasip2",
 ];
 
 /// Runs the named steps (all when none are named).
@@ -168,13 +170,38 @@ fn example_names() -> Result<Vec<(String, String)>, String> {
 fn cross() -> Result<String, String> {
     ensure_targets(CROSS_TARGETS)?;
     for target in CROSS_TARGETS {
-        let mut check = cargo_args("check --workspace --lib --locked --target");
-        capture(check.arg(target))?;
-        let mut clippy =
-            cargo_args("clippy --workspace --all-targets --all-features --locked --target");
+        // WASI: the default members (the libraries and their tests), not xtask or bench,
+        // and without tokio (its `fs` does not build there).
+        let wasi = target.starts_with("wasm32");
+        let all = if wasi { "" } else { "--workspace " };
+        capture(cargo_args(&format!("check {all}--lib --locked --target")).arg(target))?;
+        let features = if wasi { "" } else { "--all-features " };
+        let mut clippy = cargo_args(&format!(
+            "clippy {all}--all-targets {features}--locked --target"
+        ));
         capture(clippy.arg(target).args(["--", "-D", "warnings"]))?;
     }
     Ok(CROSS_TARGETS.join(", "))
+}
+
+/// The default members' tests on each WASI target under Wasmtime (the
+/// runner, `.ci/wasi-run.py`, is set in `.cargo/config.toml`).
+fn wasi() -> Result<String, String> {
+    if capture(Command::new("python3").args(["-c", "import wasmtime"])).is_err() {
+        return crate::tools::missing("no python3 with wasmtime (pip install wasmtime)");
+    }
+    let targets = ["wasm32-wasip1", "wasm32-wasip2"];
+    ensure_targets(&targets)?;
+    let mut passed = Vec::new();
+    for target in targets {
+        capture(cargo_args("test --locked --no-run --target").arg(target))?;
+        let (temp, mut c) = (Watched::shared()?, cargo_args("test --locked --target"));
+        temp.apply(c.arg(target));
+        let out = stdout_of(&mut c)?;
+        temp.finish("the WASI tests")?;
+        passed.push(format!("{} passed on {target}", Tally::of(&out).passed()));
+    }
+    Ok(format!("{}, nothing left behind", passed.join(", ")))
 }
 
 /// Installs the `targets` with rustup (a no-op for those installed), or

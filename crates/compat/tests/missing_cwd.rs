@@ -2,6 +2,7 @@
 //! a process of its own (it changes the current directory): the relative
 //! path stays as given, as in the crate, and is removed relative to the
 //! directory it named at adoption.
+// Not on WASI: removing the current directory (WASI's is `/`).
 #![cfg(unix)]
 #![allow(deprecated, reason = "the crate's deprecated name is what is tested")]
 

@@ -1,6 +1,6 @@
 //! Secure random names, exclusive creation and anonymous files: the core
 //! of temporary files, with no cleanup objects and no dependencies beyond
-//! `rustix` (unix), `windows-sys` (Windows) and `getrandom`, so that
+//! `rustix` (unix, WASI), `windows-sys` (Windows) and `getrandom`, so that
 //! databases, build tools and package managers can embed it. The `tempfs` crate builds self-cleaning
 //! `TempFile`, `NamedTempFile` and `TempDir` on top of it.
 //!
@@ -53,7 +53,8 @@
 //! - Creation is exclusive and never follows a link: whatever sits at a
 //!   candidate name is never opened, and the next name is tried, at most
 //!   [`MAX_ATTEMPTS`] times. Files are 0600 and directories 0700 by
-//!   default (on Windows, an access list for the current user).
+//!   default (on Windows, an access list for the current user; WASI has no
+//!   modes: the preopened directory must keep them private).
 //! - Every error keeps its [`std::io::ErrorKind`] and names its path
 //!   ([`PathError`]); only `AlreadyExists` is retried.
 //! - Working relative to a [`Dir`] makes every step immune to the
@@ -75,6 +76,11 @@
 //!   place of the modes; no `fork`, and [`Dir::sync`] does nothing.
 //!   [`FileOptions::delete_on_close`] lets the system remove a file when
 //!   its handles close, also after a kill ([`DeleteOnClose`] keeps it).
+//! - **WASI** (`wasm32-wasip1`, `wasm32-wasip2`): the unix backend, whose
+//!   `*at` calls are WASI's own, relative to preopened directory handles;
+//!   no `O_TMPFILE`, no modes, no owners, no `fork`. The default directory
+//!   is found by the same rules, among what the runtime preopened: set
+//!   `TMPDIR` to a preopened directory, or use the `*_at` and `*_in` forms.
 //!
 //! [`docs/platforms.md`](https://github.com/tempkit/tempkit/blob/main/docs/platforms.md)
 //! says how each platform does it, and what is tested where.

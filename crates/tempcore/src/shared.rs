@@ -180,7 +180,7 @@ fn table() -> Option<MutexGuard<'static, Option<Table>>> {
         Err(TryLockError::WouldBlock) => {
             // Asked of the kernel, not of this thread's memory: a forked
             // child's thread remembers its parent's id.
-            if OWNER.load(Ordering::Relaxed) != std::process::id() {
+            if OWNER.load(Ordering::Relaxed) != sys::process_id() {
                 return None;
             }
             // Held by a thread of this process, for a moment.
@@ -202,11 +202,11 @@ fn my_pid() -> u32 {
     }
     PID.try_with(|pid| {
         if pid.get() == 0 {
-            pid.set(std::process::id());
+            pid.set(sys::process_id());
         }
         pid.get()
     })
-    .unwrap_or_else(|_| std::process::id())
+    .unwrap_or_else(|_| sys::process_id())
 }
 
 /// The live directory the table holds for `path`.

@@ -287,6 +287,7 @@ pub(crate) fn first_usable(
         None => "no usable temporary directory found; tried ".to_string(),
     };
     message.push_str(&refused.join(", "));
+    message.push_str(sys::NO_TEMP_DIR_HINT);
     if secure {
         message.push_str(
             "; TMPDIR, TEMP, TMP and the current directory are not tried \
@@ -512,49 +513,57 @@ mod tests {
         assert!(list.iter().all(|p| p.is_absolute()), "{list:?}");
     }
 
-    #[test]
-    fn an_override_reaches_threads_that_cached_the_old_answer() {
-        let _lock = testkit::process_lock();
-        let (a, b) = (cwd(), cwd().join("src"));
-        set_temp_dir(&a).unwrap();
-        let (to_worker, from_main) = std::sync::mpsc::channel::<()>();
-        let (to_main, from_worker) = std::sync::mpsc::channel::<PathBuf>();
-        let worker = std::thread::spawn(move || {
-            to_main.send(temp_dir().unwrap()).unwrap();
-            from_main.recv().unwrap();
-            to_main.send(temp_dir().unwrap()).unwrap();
-        });
-        assert_eq!(
-            from_worker.recv().unwrap(),
-            a,
-            "the worker cached the first answer"
-        );
-        set_temp_dir(&b).unwrap();
-        to_worker.send(()).unwrap();
-        assert_eq!(from_worker.recv().unwrap(), b, "and saw the override");
-        worker.join().unwrap();
-        reset_temp_dir();
-    }
+    // Not on WASI: it has no threads, and its current directory is `/`,
+    // which a runtime does not make reachable unless asked to.
+    #[cfg(not(target_os = "wasi"))]
+    mod threads_and_current_dir {
+        use super::*;
 
-    #[test]
-    fn first_usable_skips_refused_and_reports_all() {
-        let tried = std::cell::RefCell::new(Vec::new());
-        let err = first_usable(
-            vec!["/nope1".into(), "/nope2".into()],
-            |p| {
-                tried.borrow_mut().push(p.to_path_buf());
-                Err(io::ErrorKind::PermissionDenied.into())
-            },
-            false,
-        )
-        .unwrap_err();
-        assert_eq!(err.kind(), io::ErrorKind::NotFound);
-        let msg = err.to_string();
-        assert!(msg.contains("/nope1") && msg.contains("/nope2"), "{msg}");
-        assert_eq!(tried.borrow().len(), 2);
+        #[test]
+        fn an_override_reaches_threads_that_cached_the_old_answer() {
+            let _lock = testkit::process_lock();
+            let (a, b) = (cwd(), cwd().join("src"));
+            set_temp_dir(&a).unwrap();
+            let (to_worker, from_main) = std::sync::mpsc::channel::<()>();
+            let (to_main, from_worker) = std::sync::mpsc::channel::<PathBuf>();
+            let worker = std::thread::spawn(move || {
+                to_main.send(temp_dir().unwrap()).unwrap();
+                from_main.recv().unwrap();
+                to_main.send(temp_dir().unwrap()).unwrap();
+            });
+            assert_eq!(
+                from_worker.recv().unwrap(),
+                a,
+                "the worker cached the first answer"
+            );
+            set_temp_dir(&b).unwrap();
+            to_worker.send(()).unwrap();
+            assert_eq!(from_worker.recv().unwrap(), b, "and saw the override");
+            worker.join().unwrap();
+            reset_temp_dir();
+        }
 
-        let real = cwd();
-        let dir = first_usable(vec!["/nope".into(), real.clone()], probe_temp_dir, false).unwrap();
-        assert_eq!(dir.path(), real);
+        #[test]
+        fn first_usable_skips_refused_and_reports_all() {
+            let tried = std::cell::RefCell::new(Vec::new());
+            let err = first_usable(
+                vec!["/nope1".into(), "/nope2".into()],
+                |p| {
+                    tried.borrow_mut().push(p.to_path_buf());
+                    Err(io::ErrorKind::PermissionDenied.into())
+                },
+                false,
+            )
+            .unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::NotFound);
+            let msg = err.to_string();
+            assert!(msg.contains("/nope1") && msg.contains("/nope2"), "{msg}");
+            assert_eq!(tried.borrow().len(), 2);
+
+            let real = cwd();
+            let dir =
+                first_usable(vec!["/nope".into(), real.clone()], probe_temp_dir, false).unwrap();
+            assert_eq!(dir.path(), real);
+        }
     }
 }

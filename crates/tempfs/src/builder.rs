@@ -552,7 +552,7 @@ mod tests {
     #[test]
     fn entry_paths_are_joined_and_allocated_once() {
         // A path with no trailing separator, as directories are opened.
-        let dir = Dir::open(env!("CARGO_MANIFEST_DIR")).unwrap();
+        let dir = Dir::open(crate::temp_dir().unwrap()).unwrap();
         let name = OsStr::new("tmpabcdefghijklm");
         let path = dir.join(name);
         assert_eq!(path, dir.path().join(name));

@@ -80,7 +80,7 @@ mod tests {
         let current = crate::temp_dir().unwrap();
         assert_eq!(override_temp_dir(&current), Ok(()));
         assert_eq!(temp_dir(), current);
-        let other = std::env::temp_dir().join("another-override");
+        let other = current.join("another-override");
         assert_eq!(override_temp_dir(&other), Err(current.clone()));
         assert_eq!(temp_dir(), current);
     }

@@ -105,7 +105,8 @@
 //!   process id or the time (the "guessable name" of the Python page).
 //! - **Creation** is exclusive and never follows a link; files are 0600
 //!   and directories 0700 (on Windows, an access list for the current
-//!   user).
+//!   user; WASI has no modes: the preopened directory must keep them
+//!   private).
 //! - **Anonymous files** ([`tempfile()`], [`TempFile`]) have no name on
 //!   Linux: nothing else can open them, and a `SIGKILL` leaves nothing.
 //! - **Cleanup** goes through the directory handle held since creation,
@@ -144,6 +145,10 @@
 //!   that is removed on drop when their handles close, also after a kill;
 //!   while such a named file is open, others open it by path only if they
 //!   share deletion ([`NamedTempFile::into_temp_path`] lifts that).
+//! - **WASI** (`wasm32-wasip1`, `wasm32-wasip2`): the unix contract
+//!   relative to preopened directory handles, without `O_TMPFILE`, modes
+//!   or owners; a panic aborts there, so `Drop` cleans nothing up after
+//!   one. Set `TMPDIR` to a preopened directory, or use the `*_in` forms.
 //! - **Everywhere**: persisting onto another file system is
 //!   `CrossesDevices`, unless [`PersistOptions::copy_across_devices`] asks
 //!   for a copy.

@@ -285,51 +285,58 @@ mod tests {
         assert!(always.keeps(path));
     }
 
-    /// Drops, and records whether a `Panic` policy kept it.
-    struct Other;
+    // Not on WASI: it has no threads, and a panic aborts there
+    // (`panic = "abort"`), so none can be caught.
+    #[cfg(not(target_os = "wasi"))]
+    mod panics {
+        use super::*;
 
-    impl Drop for Other {
-        fn drop(&mut self) {
-            let panic = Retain {
-                policy: Some(Retention::Panic),
-                quiet: true,
-            };
-            let kept = panic.keeps(Path::new("/nonexistent"));
-            KEPT.with(|cell| cell.set(Some(kept)));
-        }
-    }
+        /// Drops, and records whether a `Panic` policy kept it.
+        struct Other;
 
-    thread_local!(static KEPT: Cell<Option<bool>> = const { Cell::new(None) });
-
-    /// Runs `body` on a thread of its own, catching its panic, and says
-    /// whether the `Other` it dropped was kept.
-    fn kept_by(body: fn()) -> Option<bool> {
-        std::thread::spawn(move || {
-            assert!(std::panic::catch_unwind(body).is_err());
-            KEPT.with(Cell::get)
-        })
-        .join()
-        .unwrap()
-    }
-
-    #[test]
-    fn a_panic_out_of_cleanup_keeps_nothing_else() {
-        // A panic that unwinds out of a cleanup: the other object dropped
-        // during the unwinding is removed.
-        let in_cleanup = kept_by(|| {
-            let _other = Other;
-            let cleaning = Cleaning::start();
-            if std::hint::black_box(true) {
-                std::panic::panic_any("in cleanup");
+        impl Drop for Other {
+            fn drop(&mut self) {
+                let panic = Retain {
+                    policy: Some(Retention::Panic),
+                    quiet: true,
+                };
+                let kept = panic.keeps(Path::new("/nonexistent"));
+                KEPT.with(|cell| cell.set(Some(kept)));
             }
-            cleaning.done();
-        });
-        assert_eq!(in_cleanup, Some(false));
-        // Any other panic keeps it.
-        let elsewhere = kept_by(|| {
-            let _other = Other;
-            std::panic::panic_any("in the test");
-        });
-        assert_eq!(elsewhere, Some(true));
+        }
+
+        thread_local!(static KEPT: Cell<Option<bool>> = const { Cell::new(None) });
+
+        /// Runs `body` on a thread of its own, catching its panic, and says
+        /// whether the `Other` it dropped was kept.
+        fn kept_by(body: fn()) -> Option<bool> {
+            std::thread::spawn(move || {
+                assert!(std::panic::catch_unwind(body).is_err());
+                KEPT.with(Cell::get)
+            })
+            .join()
+            .unwrap()
+        }
+
+        #[test]
+        fn a_panic_out_of_cleanup_keeps_nothing_else() {
+            // A panic that unwinds out of a cleanup: the other object dropped
+            // during the unwinding is removed.
+            let in_cleanup = kept_by(|| {
+                let _other = Other;
+                let cleaning = Cleaning::start();
+                if std::hint::black_box(true) {
+                    std::panic::panic_any("in cleanup");
+                }
+                cleaning.done();
+            });
+            assert_eq!(in_cleanup, Some(false));
+            // Any other panic keeps it.
+            let elsewhere = kept_by(|| {
+                let _other = Other;
+                std::panic::panic_any("in the test");
+            });
+            assert_eq!(elsewhere, Some(true));
+        }
     }
 }

@@ -61,7 +61,8 @@
 //!
 //! Exclusive creation under names from the OS CSPRNG, never following a
 //! symbolic link, files 0600 and directories 0700 (an access list private
-//! to the user on Windows), removal relative to the directory handle held
+//! to the user on Windows; on WASI, which has no modes, as the preopened
+//! directory allows), removal relative to the directory handle held
 //! since creation: see [`fs`] and `docs/security.md`.
 
 pub use tempfs::env;

@@ -226,8 +226,8 @@
 //!
 //! # Platform behaviour
 //!
-//! [`SpooledTempFile::fileno`] returns a file descriptor on unix and a
-//! handle on Windows ([`Fileno`]); the rest behaves alike everywhere (see
+//! [`SpooledTempFile::fileno`] returns a file descriptor on unix and WASI
+//! and a handle on Windows ([`Fileno`]); the rest behaves alike everywhere (see
 //! [`docs/platforms.md`](https://github.com/tempkit/tempkit/blob/main/docs/platforms.md)).
 
 // The async layer, behind the `tokio` feature (the one `cfg` outside

@@ -48,7 +48,7 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 impl Scratch {
     /// Makes a new scratch directory whose name contains `label`.
     pub fn new(label: &str) -> Scratch {
-        Scratch::new_in(&std::env::temp_dir(), label)
+        Scratch::new_in(&temp_dir(), label)
     }
 
     /// Makes a new scratch directory under `base` instead of the system
@@ -57,7 +57,7 @@ impl Scratch {
     pub fn new_in(base: &Path, label: &str) -> Scratch {
         loop {
             let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-            let path = base.join(format!("testkit-{label}-{}-{n}", std::process::id()));
+            let path = base.join(format!("testkit-{label}-{}-{n}", process_id()));
             match std::fs::create_dir(&path) {
                 Ok(()) => {
                     set_mode(&path, 0o755);
@@ -90,6 +90,32 @@ impl Drop for Scratch {
         make_writable(&self.path);
         let _ = std::fs::remove_dir_all(&self.path);
     }
+}
+
+/// The system temporary directory: `std::env::temp_dir()`, or on WASI,
+/// where that panics, `TMPDIR` (the directory the runner preopened).
+pub fn temp_dir() -> PathBuf {
+    #[cfg(target_os = "wasi")]
+    return std::env::var_os("TMPDIR")
+        .map(PathBuf::from)
+        .expect("TMPDIR: on WASI, set it to a preopened directory");
+    #[cfg(not(target_os = "wasi"))]
+    std::env::temp_dir()
+}
+
+/// `std::process::id()`, or on WASI, which has no process IDs (that call
+/// panics there), a number drawn once from the clock.
+pub fn process_id() -> u32 {
+    #[cfg(target_os = "wasi")]
+    {
+        static ID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+        *ID.get_or_init(|| {
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+            now.map_or(0, |d| d.subsec_nanos() ^ d.as_secs() as u32)
+        })
+    }
+    #[cfg(not(target_os = "wasi"))]
+    std::process::id()
 }
 
 /// The names in `dir`, sorted; panics if it cannot be read.

@@ -1,9 +1,9 @@
 //! Platform backends. Both expose the same names; nothing outside this
 //! module says `cfg`.
 
-#[cfg(unix)]
+#[cfg(any(unix, target_os = "wasi"))]
 mod unix;
-#[cfg(unix)]
+#[cfg(any(unix, target_os = "wasi"))]
 pub(crate) use unix::*;
 
 #[cfg(windows)]
@@ -11,9 +11,9 @@ mod windows;
 #[cfg(windows)]
 pub(crate) use windows::*;
 
-#[cfg(unix)]
+#[cfg(any(unix, target_os = "wasi"))]
 mod unix_memory;
-#[cfg(unix)]
+#[cfg(any(unix, target_os = "wasi"))]
 pub(crate) use unix_memory::*;
 
 #[cfg(windows)]

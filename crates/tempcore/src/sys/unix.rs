@@ -1,11 +1,21 @@
 //! The unix backend: every operation is an `*at` system call on a directory
 //! file descriptor, made through `rustix`.
+//!
+//! It is WASI's backend too (`wasm32-wasip1`, `wasm32-wasip2`): WASI's file
+//! system is capability-based, every call is relative to a directory
+//! handle (`path_open`, `path_create_directory`, `path_unlink_file`,
+//! `path_link`, `path_rename`, `path_filestat_get`), which is what rustix's
+//! `openat`, `mkdirat`, `unlinkat`, `linkat`, `renameat` and `statat` become
+//! there through wasi-libc. What WASI lacks is answered here with
+//! `cfg(target_os = "wasi")`: no `dup` (a handle is cloned by opening `.`
+//! relative to it), no user IDs (the environment is always the program's),
+//! no `mmap` and no `fork` (names draw from `getrandom` directly). Modes
+//! are accepted and ignored, as WASI has none.
 
 use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 
 use rustix::fs::{self as rfs, AtFlags, Mode, OFlags};
@@ -31,7 +41,7 @@ pub(crate) fn name_len(name: &OsStr) -> usize {
 
 /// Describes the first byte of `name` that may not appear in a file name.
 pub(crate) fn forbidden_name_char(name: &OsStr) -> Option<&'static str> {
-    let bytes = name.as_bytes();
+    let bytes = name.as_encoded_bytes();
     if bytes.contains(&b'/') {
         Some("the path separator '/'")
     } else if bytes.contains(&0) {
@@ -143,8 +153,16 @@ pub(crate) fn dir_identity(handle: &DirHandle) -> io::Result<Identity> {
 }
 
 /// `fcntl(F_DUPFD_CLOEXEC)`.
+#[cfg(unix)]
 pub(crate) fn clone_dir(dir: &Dir) -> io::Result<DirHandle> {
     retry(|| rustix::io::fcntl_dupfd_cloexec(dir, 0))
+}
+
+/// WASI has no `dup`: `openat(dirfd, ".", O_DIRECTORY|O_NOFOLLOW)`, a new
+/// handle to the same directory (not to whatever its path names now).
+#[cfg(target_os = "wasi")]
+pub(crate) fn clone_dir(dir: &Dir) -> io::Result<DirHandle> {
+    retry(|| rfs::openat(dir, ".", HANDLE_FLAGS, Mode::empty()))
 }
 
 /// `openat(dirfd, ".", O_RDONLY|O_DIRECTORY|O_CLOEXEC)` then `fsync`: the
@@ -152,7 +170,15 @@ pub(crate) fn clone_dir(dir: &Dir) -> io::Result<DirHandle> {
 pub(crate) fn sync_dir(dir: &Dir) -> io::Result<()> {
     let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
     let fd = retry(|| rfs::openat(dir, ".", flags, Mode::empty()))?;
-    retry(|| rfs::fsync(&fd))
+    let synced = retry(|| rfs::fsync(&fd));
+    // WASI runtimes (Wasmtime's among them) sync files only and refuse a
+    // directory with `EBADF`: there is no way to ask for more there, so
+    // the file's own sync is all a durable save gets.
+    #[cfg(target_os = "wasi")]
+    if synced.as_ref().err().and_then(Errno::from_io_error) == Some(Errno::BADF) {
+        return Ok(());
+    }
+    synced
 }
 
 /// `openat(dirfd, name, O_RDWR|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC
@@ -452,7 +478,8 @@ pub(crate) fn rename_at(
 }
 
 /// Python's candidates after the environment: `/tmp`, `/var/tmp`,
-/// `/usr/tmp`.
+/// `/usr/tmp` (on WASI too, as CPython does there; a program sees them
+/// only if its runtime preopened them).
 pub(crate) fn platform_temp_dirs(_env: &dyn Fn(&str) -> Option<OsString>) -> Vec<PathBuf> {
     ["/tmp", "/var/tmp", "/usr/tmp"].map(PathBuf::from).to_vec()
 }
@@ -465,10 +492,27 @@ pub(crate) fn platform_temp_dirs(_env: &dyn Fn(&str) -> Option<OsString>) -> Vec
 /// kernel ([`started_privileged`]), not read from the IDs; a process whose
 /// real and effective IDs differ now is not trusted either (that is all
 /// there is to go by on systems without such a record).
+#[cfg(unix)]
 pub(crate) fn environment_is_trusted() -> bool {
     use rustix::process::{getegid, geteuid, getgid, getuid};
     !started_privileged() && getuid() == geteuid() && getgid() == getegid()
 }
+
+/// WASI has no users and no privileged start: the environment is the one
+/// the runtime gave the program, always trusted.
+#[cfg(target_os = "wasi")]
+pub(crate) fn environment_is_trusted() -> bool {
+    true
+}
+
+/// What discovery's error adds when no directory was usable: on WASI a
+/// program sees only the directories its runtime preopened.
+#[cfg(target_os = "wasi")]
+pub(crate) const NO_TEMP_DIR_HINT: &str = "; a WASI program sees only the directories its \
+     runtime preopened: preopen one (`wasmtime run --dir DIR`) and set TMPDIR to it";
+/// Nothing to add on unix.
+#[cfg(unix)]
+pub(crate) const NO_TEMP_DIR_HINT: &str = "";
 
 /// `getauxval(AT_SECURE)`: whether the kernel started this process in
 /// secure mode (set-user-ID, set-group-ID or file capabilities), which
@@ -512,17 +556,33 @@ fn started_privileged() -> bool {
 
 /// No record of how the process was started on this system: the ID
 /// comparison in [`environment_is_trusted`] is all there is.
-#[cfg(not(any(
-    target_os = "linux",
-    target_os = "android",
-    target_vendor = "apple",
-    target_os = "freebsd",
-    target_os = "dragonfly",
-    target_os = "netbsd",
-    target_os = "openbsd"
-)))]
+#[cfg(all(
+    unix,
+    not(any(
+        target_os = "linux",
+        target_os = "android",
+        target_vendor = "apple",
+        target_os = "freebsd",
+        target_os = "dragonfly",
+        target_os = "netbsd",
+        target_os = "openbsd"
+    ))
+))]
 fn started_privileged() -> bool {
     false
+}
+
+/// This process's ID (`getpid`).
+#[cfg(unix)]
+pub(crate) fn process_id() -> u32 {
+    std::process::id()
+}
+
+/// WASI has no process IDs (`std::process::id` panics there), and no
+/// `fork` that could make a second process of this memory: any constant.
+#[cfg(target_os = "wasi")]
+pub(crate) fn process_id() -> u32 {
+    1
 }
 
 /// Whether `e` says the process or the system ran short of something
@@ -539,13 +599,20 @@ pub(crate) fn is_out_of_resources(e: &io::Error) -> bool {
 /// normalise lexically (`posixpath.normpath`).
 pub(crate) fn absolute(path: &Path, cwd: &Path) -> PathBuf {
     let joined;
-    let path = if path.as_os_str().as_bytes().starts_with(b"/") {
+    let path = if path.as_os_str().as_encoded_bytes().starts_with(b"/") {
         path
     } else {
         joined = cwd.join(path);
         &joined
     };
-    PathBuf::from(OsString::from_vec(normpath(path.as_os_str().as_bytes())))
+    let normal = normpath(path.as_os_str().as_encoded_bytes());
+    // SAFETY: `normal` is the encoded bytes of `path`, cut only before and
+    // after ASCII slashes and dots and joined with slashes: pieces split at
+    // valid UTF-8 substrings and put together with valid UTF-8 (or `"."`),
+    // as `from_encoded_bytes_unchecked` allows. (On unix and WASI they are
+    // the plain bytes of the path anyway; `OsStringExt` is unstable on
+    // `wasm32-wasip2`.)
+    PathBuf::from(unsafe { OsString::from_encoded_bytes_unchecked(normal) })
 }
 
 /// `posixpath.normpath`: drops empty and `.` components, resolves `..`
@@ -624,6 +691,7 @@ impl WipedPage {
     }
 }
 
+#[cfg(unix)]
 impl Drop for WipedPage {
     fn drop(&mut self) {
         // SAFETY: the mapping was made by `new` with this length and no
@@ -669,6 +737,8 @@ mod tests {
         assert_eq!(absolute(Path::new("../.."), cwd), Path::new("/"));
     }
 
+    // WASI has neither fork nor wipe-on-fork memory.
+    #[cfg(unix)]
     #[test]
     fn wiped_page_reads_zero_after_fork() {
         let page = WipedPage::new();

@@ -773,6 +773,14 @@ fn rename_handle(
 /// Python's Windows candidates after the environment: the user's
 /// `AppData\Local\Temp`, `%SYSTEMROOT%\Temp`, `c:\temp`, `c:\tmp`,
 /// `\temp`, `\tmp`. (Python keeps an unexpanded `%SYSTEMROOT%` literally;
+/// This process's ID.
+pub(crate) fn process_id() -> u32 {
+    std::process::id()
+}
+
+/// What discovery's error adds when no directory was usable: nothing here.
+pub(crate) const NO_TEMP_DIR_HINT: &str = "";
+
 /// such a candidate can never be used, so it is left out.)
 pub(crate) fn platform_temp_dirs(env: &dyn Fn(&str) -> Option<OsString>) -> Vec<PathBuf> {
     let mut dirs = Vec::new();

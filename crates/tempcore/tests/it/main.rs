@@ -1,6 +1,10 @@
 //! Behaviour tests of tempcore, in one binary to keep link time down.
 
-#[cfg(unix)]
+#[cfg(any(unix, target_os = "wasi"))]
+#[cfg_attr(
+    target_os = "wasi",
+    allow(dead_code, reason = "what counts names serves unix-only modules")
+)]
 mod support;
 
 mod names;
@@ -8,6 +12,9 @@ mod names;
 #[cfg(target_os = "linux")]
 mod linux;
 
+// Unix only, not WASI: these check modes, link counts and owners, and
+// run children forked as `nobody` or killed by signals; WASI has none of
+// them. WASI's own checks are in `wasi`.
 #[cfg(unix)]
 mod anonymous;
 #[cfg(unix)]
@@ -17,10 +24,12 @@ mod discovery;
 mod linking;
 #[cfg(target_os = "linux")]
 mod secure;
-#[cfg(unix)]
+#[cfg(any(unix, target_os = "wasi"))]
 mod staged;
 #[cfg(unix)]
 mod unprivileged;
+#[cfg(target_os = "wasi")]
+mod wasi;
 #[cfg(windows)]
 mod windows;
 #[cfg(windows)]

@@ -1,8 +1,8 @@
 //! Platform backends with identical names; nothing outside says `cfg`.
 
-#[cfg(unix)]
+#[cfg(any(unix, target_os = "wasi"))]
 mod unix;
-#[cfg(unix)]
+#[cfg(any(unix, target_os = "wasi"))]
 pub(crate) use unix::*;
 
 #[cfg(windows)]
@@ -10,9 +10,9 @@ mod windows;
 #[cfg(windows)]
 pub(crate) use windows::*;
 
-#[cfg(unix)]
+#[cfg(any(unix, target_os = "wasi"))]
 mod unix_tempdir;
-#[cfg(unix)]
+#[cfg(any(unix, target_os = "wasi"))]
 pub(crate) use unix_tempdir::*;
 
 #[cfg(windows)]
@@ -20,14 +20,14 @@ mod windows_tempdir;
 #[cfg(windows)]
 pub(crate) use windows_tempdir::*;
 
-#[cfg(windows)]
-mod windows_reap;
-#[cfg(windows)]
-pub(crate) use windows_reap::*;
+#[cfg(any(windows, target_os = "wasi"))]
+mod no_reap;
+#[cfg(any(windows, target_os = "wasi"))]
+pub(crate) use no_reap::*;
 
-#[cfg(unix)]
+#[cfg(any(unix, target_os = "wasi"))]
 mod unix_atomic;
-#[cfg(unix)]
+#[cfg(any(unix, target_os = "wasi"))]
 pub(crate) use unix_atomic::*;
 
 #[cfg(windows)]
@@ -35,9 +35,9 @@ mod windows_atomic;
 #[cfg(windows)]
 pub(crate) use windows_atomic::*;
 
-#[cfg(unix)]
+#[cfg(any(unix, target_os = "wasi"))]
 mod unix_testing;
-#[cfg(unix)]
+#[cfg(any(unix, target_os = "wasi"))]
 pub(crate) use unix_testing::*;
 
 #[cfg(windows)]
@@ -55,7 +55,8 @@ mod unix_signals;
 #[cfg(unix)]
 pub(crate) use unix_signals::*;
 
-#[cfg(windows)]
+// WASI has no signals: the Windows stub (plain std) serves it too.
+#[cfg(any(windows, target_os = "wasi"))]
 mod windows_signals;
-#[cfg(windows)]
+#[cfg(any(windows, target_os = "wasi"))]
 pub(crate) use windows_signals::*;

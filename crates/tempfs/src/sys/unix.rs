@@ -5,7 +5,6 @@ use std::ffi::OsStr;
 use std::fs::{File, Permissions};
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
-use std::os::unix::fs::PermissionsExt;
 
 use rustix::fs::{self as rfs, AtFlags, Mode, OFlags};
 use rustix::io::Errno;
@@ -15,8 +14,30 @@ use crate::file::TempFile;
 use crate::named::NamedTempFile;
 
 /// The permission bits of `permissions`.
+#[cfg(unix)]
 pub(crate) fn mode_of(permissions: &Permissions) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
     permissions.mode() & 0o7777
+}
+
+/// WASI has no permission bits, only "read-only": 0o444 or 0o666, which
+/// creation ignores there anyway.
+#[cfg(target_os = "wasi")]
+pub(crate) fn mode_of(permissions: &Permissions) -> u32 {
+    if permissions.readonly() { 0o444 } else { 0o666 }
+}
+
+/// The effective user ID (`geteuid`).
+#[cfg(unix)]
+pub(crate) fn euid() -> u32 {
+    rustix::process::geteuid().as_raw()
+}
+
+/// WASI has no users: the program, like every file it sees (`st_uid` is
+/// always 0 there), counts as user 0.
+#[cfg(target_os = "wasi")]
+pub(crate) fn euid() -> u32 {
+    0
 }
 
 /// Opens `name` in `dir` again for reading and writing and checks that it

@@ -2,15 +2,17 @@
 //! target (`fstatat`), where a symbolic link points (`readlinkat`), the
 //! directory a relative link leads to (`openat`), and the metadata carried
 //! over to the new file (`fchown`, `fchmod`, `futimens`), all relative to
-//! held handles.
+//! held handles. On WASI, which has no owners and no permission bits, only
+//! the times are carried over.
 
 use std::ffi::OsStr;
 use std::fs::File;
 use std::io;
+#[cfg(unix)]
 use std::os::unix::ffi::OsStringExt;
 use std::path::{Path, PathBuf};
 
-use rustix::fs::{self as rfs, AtFlags, FileType, Gid, Mode, OFlags, Timestamps, Uid};
+use rustix::fs::{self as rfs, AtFlags, FileType, Mode, OFlags, Timestamps};
 use rustix::io::Errno;
 use tempcore::Dir;
 
@@ -44,6 +46,7 @@ pub(crate) enum EntryKind {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Kept {
     uid: u32,
+    #[cfg_attr(target_os = "wasi", allow(dead_code, reason = "WASI has no groups"))]
     gid: u32,
     mode: u32,
     times: (rfs::Timespec, rfs::Timespec),
@@ -69,15 +72,13 @@ pub(crate) fn entry_at(dir: &Dir, name: &OsStr) -> io::Result<Option<Entry>> {
         FileType::RegularFile => EntryKind::File,
         FileType::Directory => EntryKind::Dir,
         FileType::Symlink => EntryKind::Link,
+        #[cfg(unix)]
         FileType::Fifo => EntryKind::Other("FIFO"),
         FileType::CharacterDevice => EntryKind::Other("character device"),
         FileType::BlockDevice => EntryKind::Other("block device"),
+        #[cfg(unix)]
         FileType::Socket => EntryKind::Other("socket"),
         FileType::Unknown => EntryKind::Other("file of unknown type"),
-    };
-    let time = |sec: i64, nsec: u64| rfs::Timespec {
-        tv_sec: sec as _,
-        tv_nsec: nsec as _,
     };
     #[allow(
         clippy::unnecessary_cast,
@@ -87,12 +88,40 @@ pub(crate) fn entry_at(dir: &Dir, name: &OsStr) -> io::Result<Option<Entry>> {
         uid: stat.st_uid as u32,
         gid: stat.st_gid as u32,
         mode: stat.st_mode as u32 & 0o7777,
-        times: (
-            time(stat.st_atime as i64, stat.st_atime_nsec as u64),
-            time(stat.st_mtime as i64, stat.st_mtime_nsec as u64),
-        ),
+        times: times_of(&stat),
     };
     Ok(Some(Entry { kind, kept }))
+}
+
+/// The access and modification times in `stat`.
+#[cfg(unix)]
+fn times_of(stat: &rfs::Stat) -> (rfs::Timespec, rfs::Timespec) {
+    let time = |sec: i64, nsec: u64| rfs::Timespec {
+        tv_sec: sec as _,
+        tv_nsec: nsec as _,
+    };
+    #[allow(
+        clippy::unnecessary_cast,
+        reason = "the stat fields' widths differ between platforms"
+    )]
+    (
+        time(stat.st_atime as i64, stat.st_atime_nsec as u64),
+        time(stat.st_mtime as i64, stat.st_mtime_nsec as u64),
+    )
+}
+
+/// The access and modification times in `stat` (WASI's `struct stat`
+/// holds them as `timespec`s).
+#[cfg(target_os = "wasi")]
+fn times_of(stat: &rfs::Stat) -> (rfs::Timespec, rfs::Timespec) {
+    let time = |sec: i64, nsec: i32| rfs::Timespec {
+        tv_sec: sec as _,
+        tv_nsec: nsec as _,
+    };
+    (
+        time(stat.st_atim.tv_sec, stat.st_atim.tv_nsec),
+        time(stat.st_mtim.tv_sec, stat.st_mtim.tv_nsec),
+    )
 }
 
 /// Whether `entry`, found in `dir`, belongs to someone the kernel would
@@ -111,7 +140,7 @@ pub(crate) fn foreign_in_shared_dir(dir: &Dir, entry: &Entry) -> io::Result<bool
     let (dir_mode, dir_owner) = (stat.st_mode as u32, stat.st_uid as u32);
     let shared = dir_mode & 0o1000 != 0 && dir_mode & 0o022 != 0;
     let owner = entry.kept.uid;
-    Ok(shared && owner != rustix::process::geteuid().as_raw() && owner != dir_owner)
+    Ok(shared && owner != crate::sys::euid() && owner != dir_owner)
 }
 
 /// `readlinkat(dir, name)`: where the symbolic link `name` points.
@@ -120,12 +149,25 @@ pub(crate) fn read_link_at(dir: &Dir, name: &OsStr) -> io::Result<PathBuf> {
         match rfs::readlinkat(dir, name, Vec::new()) {
             Err(Errno::INTR) => continue,
             other => {
-                return Ok(PathBuf::from(std::ffi::OsString::from_vec(
-                    other?.into_bytes(),
-                )));
+                return os_string(other?.into_bytes()).map(PathBuf::from);
             }
         }
     }
+}
+
+/// The bytes of a link's target as a path.
+#[cfg(unix)]
+fn os_string(bytes: Vec<u8>) -> io::Result<std::ffi::OsString> {
+    Ok(std::ffi::OsString::from_vec(bytes))
+}
+
+/// The bytes of a link's target as a path: WASI's paths are UTF-8
+/// (`OsStringExt` is unstable on `wasm32-wasip2`).
+#[cfg(target_os = "wasi")]
+fn os_string(bytes: Vec<u8>) -> io::Result<std::ffi::OsString> {
+    String::from_utf8(bytes)
+        .map(Into::into)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
 }
 
 /// Opens the directory `rel` relative to `dir`, following symbolic links
@@ -164,6 +206,30 @@ pub(crate) fn carry_over(
     mode: Option<u32>,
     times: bool,
 ) -> io::Result<()> {
+    #[cfg(unix)]
+    keep_owner_and_mode(file, kept, keep_access, mode)?;
+    // WASI has neither owners nor permission bits: nothing to carry.
+    #[cfg(target_os = "wasi")]
+    let _ = (keep_access, mode);
+    if let (Some(kept), true) = (kept, times) {
+        let stamps = Timestamps {
+            last_access: kept.times.0,
+            last_modification: kept.times.1,
+        };
+        rfs::futimens(file, &stamps)?;
+    }
+    Ok(())
+}
+
+/// The owner, group and mode part of [`carry_over`].
+#[cfg(unix)]
+fn keep_owner_and_mode(
+    file: &File,
+    kept: Option<&Kept>,
+    keep_access: bool,
+    mode: Option<u32>,
+) -> io::Result<()> {
+    use rustix::fs::{Gid, Uid};
     let now = rfs::fstat(file)?;
     let mut mode = mode;
     if let Some(kept) = kept {
@@ -204,13 +270,6 @@ pub(crate) fn carry_over(
     }
     if let Some(mode) = mode {
         rfs::fchmod(file, Mode::from_raw_mode(mode as _))?;
-    }
-    if let (Some(kept), true) = (kept, times) {
-        let stamps = Timestamps {
-            last_access: kept.times.0,
-            last_modification: kept.times.1,
-        };
-        rfs::futimens(file, &stamps)?;
     }
     Ok(())
 }

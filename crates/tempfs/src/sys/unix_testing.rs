@@ -3,11 +3,9 @@
 
 use std::ffi::OsString;
 use std::io;
-use std::os::unix::ffi::OsStringExt;
 use std::time::{Duration, SystemTime};
 
-use rustix::fs::{AtFlags, FileType, FlockOperation, Mode, OFlags};
-use rustix::io::Errno;
+use rustix::fs::{AtFlags, FileType, Mode, OFlags};
 use tempcore::Dir;
 
 /// An open directory can be removed here, its handle (and lock) kept
@@ -19,7 +17,7 @@ pub(crate) const REMOVES_OPEN_DIRS: bool = true;
 pub(crate) fn private_to_me(dir: &Dir) -> io::Result<bool> {
     let stat = rustix::fs::fstat(dir)?;
     Ok(FileType::from_raw_mode(stat.st_mode) == FileType::Directory
-        && stat.st_uid == rustix::process::geteuid().as_raw()
+        && stat.st_uid == crate::sys::euid()
         && !Mode::from_raw_mode(stat.st_mode).intersects(Mode::WGRP | Mode::WOTH))
 }
 
@@ -28,19 +26,35 @@ pub(crate) fn private_to_me(dir: &Dir) -> io::Result<bool> {
 /// closes. false if a pruner holds the exclusive lock: the run is being
 /// removed. A file system that cannot lock counts as locked: such a run
 /// is never pruned ([`run_unused`] says no), and tests still run.
+#[cfg(unix)]
 pub(crate) fn hold_run(dir: &Dir) -> bool {
-    lock(dir, FlockOperation::NonBlockingLockShared).unwrap_or(true)
+    lock(dir, rustix::fs::FlockOperation::NonBlockingLockShared).unwrap_or(true)
+}
+
+/// WASI has no `flock` (and a run is one process there): true.
+#[cfg(target_os = "wasi")]
+pub(crate) fn hold_run(_dir: &Dir) -> bool {
+    true
 }
 
 /// Whether no process uses the run directory `dir`: takes the exclusive
 /// lock without waiting, held until the descriptor closes, so that no
 /// process joins the run while it is removed.
+#[cfg(unix)]
 pub(crate) fn run_unused(dir: &Dir) -> io::Result<bool> {
-    lock(dir, FlockOperation::NonBlockingLockExclusive)
+    lock(dir, rustix::fs::FlockOperation::NonBlockingLockExclusive)
+}
+
+/// WASI has no `flock`: every run is taken for unused, as on Windows.
+#[cfg(target_os = "wasi")]
+pub(crate) fn run_unused(_dir: &Dir) -> io::Result<bool> {
+    Ok(true)
 }
 
 /// `flock(dir, op)`; false when another holds a conflicting lock.
-fn lock(dir: &Dir, op: FlockOperation) -> io::Result<bool> {
+#[cfg(unix)]
+fn lock(dir: &Dir, op: rustix::fs::FlockOperation) -> io::Result<bool> {
+    use rustix::io::Errno;
     loop {
         match rustix::fs::flock(dir, op) {
             Ok(()) => return Ok(true),
@@ -56,7 +70,7 @@ fn lock(dir: &Dir, op: FlockOperation) -> io::Result<bool> {
 /// listed through `parent`'s handle, each looked at without following a
 /// link (`fstatat(AT_SYMLINK_NOFOLLOW)`).
 pub(crate) fn my_runs(parent: &Dir, prefix: &str) -> io::Result<Vec<(SystemTime, OsString)>> {
-    let euid = rustix::process::geteuid().as_raw();
+    let euid = crate::sys::euid();
     let device = rustix::fs::fstat(parent)?.st_dev;
     let mut runs = Vec::new();
     // `Dir::read_from` would reopen with the handle's own flags, O_PATH on
@@ -76,10 +90,12 @@ pub(crate) fn my_runs(parent: &Dir, prefix: &str) -> io::Result<Vec<(SystemTime,
             && stat.st_uid == euid
             && stat.st_dev == device
         {
-            let modified = u64::try_from(stat.st_mtime)
+            let modified = u64::try_from(mtime_secs(&stat))
                 .map(|secs| SystemTime::UNIX_EPOCH + Duration::from_secs(secs))
                 .unwrap_or(SystemTime::UNIX_EPOCH);
-            runs.push((modified, OsString::from_vec(name)));
+            if let Some(name) = os_name(name) {
+                runs.push((modified, name));
+            }
         }
     }
     Ok(runs)
@@ -88,6 +104,7 @@ pub(crate) fn my_runs(parent: &Dir, prefix: &str) -> io::Result<Vec<(SystemTime,
 /// What the processes of one test run share: the parent's process id
 /// (`getppid`) and, where `/proc/<ppid>/stat` says, when the parent
 /// started, so that a recycled id starts a new run.
+#[cfg(unix)]
 pub(crate) fn run_key() -> String {
     let parent = std::os::unix::process::parent_id();
     let stat = std::fs::read_to_string(format!("/proc/{parent}/stat")).unwrap_or_default();
@@ -100,4 +117,43 @@ pub(crate) fn run_key() -> String {
         Some(start) => format!("{parent}-{start}"),
         None => parent.to_string(),
     }
+}
+
+/// WASI has no process IDs, nor parents to group a run by: each process
+/// is a run of its own, named at random.
+#[cfg(target_os = "wasi")]
+pub(crate) fn run_key() -> String {
+    tempcore::random_name("wasi-", "", 12)
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| "wasi".to_string())
+}
+
+/// A name read from a directory, as an `OsString`.
+#[cfg(unix)]
+fn os_name(bytes: Vec<u8>) -> Option<OsString> {
+    use std::os::unix::ffi::OsStringExt;
+    Some(OsString::from_vec(bytes))
+}
+
+/// A name read from a directory: UTF-8 on WASI (`OsStringExt` is unstable
+/// on `wasm32-wasip2`).
+#[cfg(target_os = "wasi")]
+fn os_name(bytes: Vec<u8>) -> Option<OsString> {
+    String::from_utf8(bytes).ok().map(OsString::from)
+}
+
+/// When the entry `stat` describes was last modified, in seconds.
+#[cfg(unix)]
+#[allow(
+    clippy::unnecessary_cast,
+    reason = "st_mtime is i64 on Linux but narrower on some targets"
+)]
+fn mtime_secs(stat: &rustix::fs::Stat) -> i64 {
+    stat.st_mtime as i64
+}
+
+/// When the entry `stat` describes was last modified, in seconds.
+#[cfg(target_os = "wasi")]
+fn mtime_secs(stat: &rustix::fs::Stat) -> i64 {
+    stat.st_mtim.tv_sec
 }

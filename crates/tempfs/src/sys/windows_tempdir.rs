@@ -403,6 +403,13 @@ fn checking(e: io::Error, path: &Path) -> io::Error {
     PathError::wrap(e, "checking the temporary directory", path)
 }
 
+impl<'a> Tree<'a> {
+    /// The same tree: no directory is locked here.
+    pub(crate) fn leaving_locked(self) -> Tree<'a> {
+        self
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

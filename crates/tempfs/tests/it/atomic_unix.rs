@@ -4,6 +4,7 @@
 //! files, an unwritable directory, and two processes saving at once while
 //! a reader watches.
 
+// Not on WASI: modes, owners, symbolic links, forked children.
 #![cfg(unix)]
 
 use std::io;

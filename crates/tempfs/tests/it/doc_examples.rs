@@ -3,7 +3,8 @@
 //! re-exported, such as `random_name` and `Dir`).
 //!
 //! The sources are read at run time by the path they were built from: a
-//! check of text, run where that path is a native one (not under Wine).
+//! check of text, run where that path is a native one (not under Wine,
+//! nor under WASI, where only the temporary directory is preopened).
 
 #![cfg(unix)]
 

@@ -2,6 +2,7 @@
 //! with the process even under SIGKILL, private, and ordinary files
 //! otherwise.
 
+// Not on WASI: modes, children killed by `SIGKILL`.
 #![cfg(unix)]
 
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};

@@ -11,6 +11,7 @@
 //! descriptors do not blur it, after the worker threads have exited
 //! (taking their own cached directory with them).
 
+// Not on WASI: forked children with lowered rlimits, threads.
 #![cfg(unix)]
 
 use std::fs::File;

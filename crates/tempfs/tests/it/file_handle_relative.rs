@@ -4,7 +4,7 @@
 //! file in it is open (and Wine, which allows it, cannot delete a file
 //! whose directory has moved).
 
-#![cfg(unix)]
+#![cfg(any(unix, target_os = "wasi"))]
 
 use tempfs::NamedTempFile;
 use testkit::Scratch;

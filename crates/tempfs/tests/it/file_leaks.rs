@@ -5,6 +5,7 @@
 //! Runs in a fresh copy of the test binary (`testkit::rerun_self`), alone,
 //! so that no other test's descriptors are counted.
 
+// Not on WASI: forked children and descriptor counts (`/proc`).
 #![cfg(unix)]
 
 use std::io::{self, Write};

@@ -320,18 +320,24 @@ fn make_creates_through_the_callers_closure() {
     crate::file_support::assert_names(&err, std::io::ErrorKind::PermissionDenied, scratch.path());
 }
 
-#[test]
-fn files_can_move_between_threads() {
-    fn send_sync<T: Send + Sync>() {}
-    send_sync::<NamedTempFile>();
-    send_sync::<TempPath>();
-    send_sync::<tempfs::TempFile>();
-    send_sync::<tempfs::PersistError>();
-    send_sync::<tempfs::PathPersistError>();
-    send_sync::<tempfs::TempFilePersistError>();
-    let file = NamedTempFile::new().unwrap();
-    let path = std::thread::spawn(move || file.path().to_path_buf())
-        .join()
-        .unwrap();
-    assert!(!path.exists(), "dropped in the other thread");
+// Not on WASI: it has no threads.
+#[cfg(not(target_os = "wasi"))]
+mod threads {
+    use super::*;
+
+    #[test]
+    fn files_can_move_between_threads() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<NamedTempFile>();
+        send_sync::<TempPath>();
+        send_sync::<tempfs::TempFile>();
+        send_sync::<tempfs::PersistError>();
+        send_sync::<tempfs::PathPersistError>();
+        send_sync::<tempfs::TempFilePersistError>();
+        let file = NamedTempFile::new().unwrap();
+        let path = std::thread::spawn(move || file.path().to_path_buf())
+            .join()
+            .unwrap();
+        assert!(!path.exists(), "dropped in the other thread");
+    }
 }

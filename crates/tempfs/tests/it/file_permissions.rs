@@ -4,6 +4,7 @@
 //! error that drop swallows, and linking an anonymous file works without
 //! root's capabilities.
 
+// Not on WASI: modes, children as `nobody`.
 #![cfg(unix)]
 
 use std::io::{self, Write};

@@ -3,8 +3,6 @@
 
 use std::io::{self, Read, Seek, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use tempfs::{Builder, NamedTempFile, PersistOptions, TempFile};
 use testkit::Scratch;
@@ -220,126 +218,6 @@ fn persist_errors_convert_into_io_errors_and_back_into_files() {
     assert_eq!(scratch.entries(), ["second try", "taken"]);
 }
 
-/// One writer persists complete versions over a target while a reader
-/// reads it: the reader must only ever see one whole version. Writing in
-/// place (truncate, then write) would show empty and partial files.
-///
-/// The reads really overlap the persists: the writer lets the reader
-/// finish two reads after each persist before the next, so the second
-/// began after the persist and the reader sees every version.
-fn readers_see_old_or_new(kind: Kind) {
-    const SIZE: usize = 64 * 1024;
-    const ROUNDS: u8 = 150;
-    let scratch = Scratch::new("persist-atomic");
-    let target = scratch.join("target");
-    std::fs::write(&target, vec![0u8; SIZE]).unwrap();
-    let done = Arc::new(AtomicBool::new(false));
-    let reads = Arc::new(AtomicU64::new(0));
-    let reader = {
-        let (target, done, reads) = (target.clone(), Arc::clone(&done), Arc::clone(&reads));
-        std::thread::spawn(move || {
-            let mut seen = std::collections::BTreeSet::new();
-            while !done.load(Ordering::Acquire) {
-                let data = std::fs::read(&target).expect("the target always exists");
-                assert_eq!(data.len(), SIZE, "a partial file was visible");
-                let first = data[0];
-                assert!(data.iter().all(|&b| b == first), "a mix of versions");
-                seen.insert(first);
-                reads.fetch_add(1, Ordering::AcqRel);
-            }
-            seen
-        })
-    };
-    let two_more_reads = || {
-        let before = reads.load(Ordering::Acquire);
-        while reads.load(Ordering::Acquire) < before + 2 && !reader.is_finished() {
-            std::thread::yield_now();
-        }
-    };
-    for version in 1..=ROUNDS {
-        let data = vec![version; SIZE];
-        let dir = scratch.path().to_path_buf();
-        // Write in pieces so that a non-atomic persist would be caught.
-        match kind {
-            Kind::Anonymous | Kind::Staged => {
-                let mut builder = Builder::new();
-                builder.o_tmpfile(matches!(kind, Kind::Anonymous));
-                let mut file = builder.temp_file_in(&dir).unwrap();
-                for chunk in data.chunks(4096) {
-                    file.write_all(chunk).unwrap();
-                }
-                while let Err(err) = file.persist(&target) {
-                    file = again(err.error, err.file);
-                }
-            }
-            Kind::Named | Kind::Path => {
-                let mut file = NamedTempFile::new_in(&dir).unwrap();
-                for chunk in data.chunks(4096) {
-                    file.write_all(chunk).unwrap();
-                }
-                if matches!(kind, Kind::Path) {
-                    let mut path = file.into_temp_path();
-                    while let Err(err) = path.persist(&target) {
-                        path = again(err.error, err.path);
-                    }
-                } else {
-                    while let Err(err) = file.persist(&target) {
-                        file = again(err.error, err.file);
-                    }
-                }
-            }
-        }
-        two_more_reads();
-    }
-    done.store(true, Ordering::Release);
-    let seen = reader.join().expect("the reader saw a torn file");
-    let missed: Vec<u8> = (1..=ROUNDS).filter(|v| !seen.contains(v)).collect();
-    assert!(
-        missed.is_empty(),
-        "the reader never saw versions {missed:?}"
-    );
-    assert_eq!(read_first_byte(&target), ROUNDS);
-    assert_eq!(scratch.entries(), ["target"]);
-}
-
-/// A persist over the target that the reader holds open failed. Where the
-/// system cannot replace an open file (Windows without POSIX rename
-/// semantics, as under Wine) that is `PermissionDenied`, and the file comes
-/// back to be persisted again once the reader lets go; anywhere else any
-/// failure fails the test.
-fn again<T>(error: io::Error, back: T) -> T {
-    assert!(
-        !testkit::replacing_open_files_works() && error.kind() == io::ErrorKind::PermissionDenied,
-        "{error}"
-    );
-    std::thread::yield_now();
-    back
-}
-
-fn read_first_byte(path: &Path) -> u8 {
-    std::fs::read(path).unwrap()[0]
-}
-
-#[test]
-fn temp_file_persist_is_atomic_for_readers() {
-    readers_see_old_or_new(Kind::Anonymous);
-}
-
-#[test]
-fn staged_temp_file_persist_is_atomic_for_readers() {
-    readers_see_old_or_new(Kind::Staged);
-}
-
-#[test]
-fn named_persist_is_atomic_for_readers() {
-    readers_see_old_or_new(Kind::Named);
-}
-
-#[test]
-fn temp_path_persist_is_atomic_for_readers() {
-    readers_see_old_or_new(Kind::Path);
-}
-
 #[test]
 fn durable_persist_works_like_persist() {
     let scratch = Scratch::new("persist-durable-ok");
@@ -362,36 +240,166 @@ fn durable_persist_works_like_persist() {
     assert_eq!(scratch.entries(), ["durable"]);
 }
 
-#[test]
-fn relative_directories_and_targets_are_resolved_at_the_call() {
-    // The body runs again in a fresh process whose current directory is a
-    // scratch directory: the harness's other threads share this one's.
-    if !testkit::is_rerun() {
-        let scratch = Scratch::new("persist-relative");
-        testkit::rerun_self(
-            "file_persist::relative_directories_and_targets_are_resolved_at_the_call",
-            &[],
-            &[],
-            scratch.path(),
+// Not on WASI: it has no threads, and no processes to re-run a test in
+#[cfg(not(target_os = "wasi"))]
+mod threads_and_processes {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+    use super::*;
+
+    /// One writer persists complete versions over a target while a reader
+    /// reads it: the reader must only ever see one whole version. Writing in
+    /// place (truncate, then write) would show empty and partial files.
+    ///
+    /// The reads really overlap the persists: the writer lets the reader
+    /// finish two reads after each persist before the next, so the second
+    /// began after the persist and the reader sees every version.
+    fn readers_see_old_or_new(kind: Kind) {
+        const SIZE: usize = 64 * 1024;
+        const ROUNDS: u8 = 150;
+        let scratch = Scratch::new("persist-atomic");
+        let target = scratch.join("target");
+        std::fs::write(&target, vec![0u8; SIZE]).unwrap();
+        let done = Arc::new(AtomicBool::new(false));
+        let reads = Arc::new(AtomicU64::new(0));
+        let reader = {
+            let (target, done, reads) = (target.clone(), Arc::clone(&done), Arc::clone(&reads));
+            std::thread::spawn(move || {
+                let mut seen = std::collections::BTreeSet::new();
+                while !done.load(Ordering::Acquire) {
+                    let data = std::fs::read(&target).expect("the target always exists");
+                    assert_eq!(data.len(), SIZE, "a partial file was visible");
+                    let first = data[0];
+                    assert!(data.iter().all(|&b| b == first), "a mix of versions");
+                    seen.insert(first);
+                    reads.fetch_add(1, Ordering::AcqRel);
+                }
+                seen
+            })
+        };
+        let two_more_reads = || {
+            let before = reads.load(Ordering::Acquire);
+            while reads.load(Ordering::Acquire) < before + 2 && !reader.is_finished() {
+                std::thread::yield_now();
+            }
+        };
+        for version in 1..=ROUNDS {
+            let data = vec![version; SIZE];
+            let dir = scratch.path().to_path_buf();
+            // Write in pieces so that a non-atomic persist would be caught.
+            match kind {
+                Kind::Anonymous | Kind::Staged => {
+                    let mut builder = Builder::new();
+                    builder.o_tmpfile(matches!(kind, Kind::Anonymous));
+                    let mut file = builder.temp_file_in(&dir).unwrap();
+                    for chunk in data.chunks(4096) {
+                        file.write_all(chunk).unwrap();
+                    }
+                    while let Err(err) = file.persist(&target) {
+                        file = again(err.error, err.file);
+                    }
+                }
+                Kind::Named | Kind::Path => {
+                    let mut file = NamedTempFile::new_in(&dir).unwrap();
+                    for chunk in data.chunks(4096) {
+                        file.write_all(chunk).unwrap();
+                    }
+                    if matches!(kind, Kind::Path) {
+                        let mut path = file.into_temp_path();
+                        while let Err(err) = path.persist(&target) {
+                            path = again(err.error, err.path);
+                        }
+                    } else {
+                        while let Err(err) = file.persist(&target) {
+                            file = again(err.error, err.file);
+                        }
+                    }
+                }
+            }
+            two_more_reads();
+        }
+        done.store(true, Ordering::Release);
+        let seen = reader.join().expect("the reader saw a torn file");
+        let missed: Vec<u8> = (1..=ROUNDS).filter(|v| !seen.contains(v)).collect();
+        assert!(
+            missed.is_empty(),
+            "the reader never saw versions {missed:?}"
         );
-        assert_eq!(scratch.entries(), ["anonymous", "named"]);
-        return;
+        assert_eq!(read_first_byte(&target), ROUNDS);
+        assert_eq!(scratch.entries(), ["target"]);
     }
-    let dir = std::env::current_dir().unwrap();
-    // Directories are made absolute at creation, so paths stay right
-    // when the current directory changes later.
-    let named = NamedTempFile::new_in(".").unwrap();
-    assert_eq!(named.path().parent().unwrap(), dir);
-    let (file, path) = Builder::new().mkstemp_in(".").unwrap();
-    drop(file);
-    assert_eq!(path.parent().unwrap(), dir);
-    std::fs::remove_file(path).unwrap();
-    drop(named);
-    // Targets are relative to the current directory at persist time.
-    NamedTempFile::new_in(".")
-        .unwrap()
-        .persist("named")
-        .unwrap();
-    TempFile::new_in(".").unwrap().persist("anonymous").unwrap();
-    assert_eq!(testkit::entries(&dir), ["anonymous", "named"]);
+
+    /// A persist over the target that the reader holds open failed. Where the
+    /// system cannot replace an open file (Windows without POSIX rename
+    /// semantics, as under Wine) that is `PermissionDenied`, and the file comes
+    /// back to be persisted again once the reader lets go; anywhere else any
+    /// failure fails the test.
+    fn again<T>(error: io::Error, back: T) -> T {
+        assert!(
+            !testkit::replacing_open_files_works()
+                && error.kind() == io::ErrorKind::PermissionDenied,
+            "{error}"
+        );
+        std::thread::yield_now();
+        back
+    }
+
+    fn read_first_byte(path: &Path) -> u8 {
+        std::fs::read(path).unwrap()[0]
+    }
+
+    #[test]
+    fn temp_file_persist_is_atomic_for_readers() {
+        readers_see_old_or_new(Kind::Anonymous);
+    }
+
+    #[test]
+    fn staged_temp_file_persist_is_atomic_for_readers() {
+        readers_see_old_or_new(Kind::Staged);
+    }
+
+    #[test]
+    fn named_persist_is_atomic_for_readers() {
+        readers_see_old_or_new(Kind::Named);
+    }
+
+    #[test]
+    fn temp_path_persist_is_atomic_for_readers() {
+        readers_see_old_or_new(Kind::Path);
+    }
+
+    #[test]
+    fn relative_directories_and_targets_are_resolved_at_the_call() {
+        // The body runs again in a fresh process whose current directory is a
+        // scratch directory: the harness's other threads share this one's.
+        if !testkit::is_rerun() {
+            let scratch = Scratch::new("persist-relative");
+            testkit::rerun_self(
+                "file_persist::threads_and_processes::relative_directories_and_targets_are_resolved_at_the_call",
+                &[],
+                &[],
+                scratch.path(),
+            );
+            assert_eq!(scratch.entries(), ["anonymous", "named"]);
+            return;
+        }
+        let dir = std::env::current_dir().unwrap();
+        // Directories are made absolute at creation, so paths stay right
+        // when the current directory changes later.
+        let named = NamedTempFile::new_in(".").unwrap();
+        assert_eq!(named.path().parent().unwrap(), dir);
+        let (file, path) = Builder::new().mkstemp_in(".").unwrap();
+        drop(file);
+        assert_eq!(path.parent().unwrap(), dir);
+        std::fs::remove_file(path).unwrap();
+        drop(named);
+        // Targets are relative to the current directory at persist time.
+        NamedTempFile::new_in(".")
+            .unwrap()
+            .persist("named")
+            .unwrap();
+        TempFile::new_in(".").unwrap().persist("anonymous").unwrap();
+        assert_eq!(testkit::entries(&dir), ["anonymous", "named"]);
+    }
 }

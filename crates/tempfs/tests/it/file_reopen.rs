@@ -1,6 +1,7 @@
 //! `reopen`: a second handle to the very same file, or an error naming the
 //! path when the name no longer leads to it.
 
+// Not on WASI: forked children, FIFOs and leases, threads.
 #![cfg(unix)]
 
 use std::io::{self, Read, Seek, Write};

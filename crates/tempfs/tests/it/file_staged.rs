@@ -4,6 +4,7 @@
 //! and another user who creates a file under it never get their file
 //! published. Unix: the substitute is another user's file.
 
+// Not on WASI: owners, children as `nobody`.
 #![cfg(unix)]
 
 use std::io::{self, Read, Seek, Write};

@@ -20,6 +20,8 @@ mod file_persist;
 mod file_reopen;
 mod file_staged;
 mod file_support;
+// Not on WASI: it has no threads.
+#[cfg(not(target_os = "wasi"))]
 mod file_threads;
 mod memory_linux;
 mod memory_portable;
@@ -27,5 +29,7 @@ mod reap;
 mod retain;
 mod signals;
 mod tempdir;
+#[cfg(target_os = "wasi")]
+mod wasi;
 mod windows;
 mod windows_on_close;

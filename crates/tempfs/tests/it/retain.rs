@@ -6,6 +6,7 @@
 //! test (which does nothing in the parent), with `TMPDIR` at a scratch
 //! directory of its own that the parent inspects and then removes.
 
+// Not on WASI: catching panics (a panic aborts there), forked children.
 #![cfg(unix)]
 
 use std::os::unix::fs::PermissionsExt;

@@ -392,83 +392,90 @@ fn a_handler_installed_after_that_chains_keeps_the_signal() {
     assert!(scratch.entries().is_empty());
 }
 
-/// As the init of a PID namespace (a container's entrypoint) a fatal
-/// signal with the default disposition does nothing; with the hook it
-/// must not remove everything and leave the process running.
-#[test]
-fn as_pid_1_a_signal_the_kernel_ignores_removes_nothing() {
-    let scratch = Scratch::new("signals-pid1");
-    child::check(|| {
-        // SAFETY: a new PID namespace for this process's children.
-        assert_eq!(unsafe { libc::unshare(libc::CLONE_NEWPID) }, 0);
-        let init = child::run(|| {
-            assert_eq!(std::process::id(), 1);
-            tempfs::cleanup_on_signals().unwrap();
-            let file = NamedTempFile::new_in(scratch.path()).unwrap();
-            let dir = TempDir::new_in(scratch.path()).unwrap();
-            std::fs::write(dir.path().join("data"), b"x").unwrap();
-            kill_self(libc::SIGTERM);
-            assert!(file.path().exists());
-            assert!(dir.path().join("data").exists());
-        });
-        assert_eq!(init, Outcome::Passed);
-    });
-    assert!(scratch.entries().is_empty());
-}
+/// Linux only: PID namespaces, and the handler's tree walk (elsewhere it
+/// removes only empty directories).
+#[cfg(target_os = "linux")]
+mod linux_only {
+    use super::*;
 
-/// A `TempDir` being renamed into its final place (build, rename, keep)
-/// by another thread while the handler removes it: either the rename
-/// loses and nothing is published, or what was published is whole; never
-/// a published tree emptied half-way.
-#[test]
-fn a_tempdir_renamed_into_place_during_the_walk_is_never_published_half_empty() {
-    const TOP: usize = 40;
-    const EACH: usize = 200;
-    let scratch = Scratch::new("signals-rename");
-    let published = scratch.join("final");
-    let outcome = child::run(|| {
-        tempfs::cleanup_on_signals().unwrap();
-        let tree = TempDir::new_in(scratch.path()).unwrap();
-        for i in 0..TOP {
-            let sub = tree.path().join(format!("d{i:02}"));
-            std::fs::create_dir(&sub).unwrap();
-            for j in 0..EACH {
-                std::fs::write(sub.join(format!("f{j:03}")), b"").unwrap();
-            }
-        }
-        let path = tree.path().to_owned();
-        let target = published.clone();
-        let renamer = std::thread::spawn(move || {
-            // SAFETY: this thread takes no signal: the handler runs on the
-            // main thread, racing this one.
-            unsafe {
-                let mut set: libc::sigset_t = std::mem::zeroed();
-                libc::sigfillset(&mut set);
-                libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
-            }
-            loop {
-                let started = std::fs::read_dir(&path).map_or(true, |d| d.count() < TOP);
-                if started {
-                    let _ = std::fs::rename(&path, &target);
-                    return;
+    /// As the init of a PID namespace (a container's entrypoint) a fatal
+    /// signal with the default disposition does nothing; with the hook it
+    /// must not remove everything and leave the process running.
+    #[test]
+    fn as_pid_1_a_signal_the_kernel_ignores_removes_nothing() {
+        let scratch = Scratch::new("signals-pid1");
+        child::check(|| {
+            // SAFETY: a new PID namespace for this process's children.
+            assert_eq!(unsafe { libc::unshare(libc::CLONE_NEWPID) }, 0);
+            let init = child::run(|| {
+                assert_eq!(std::process::id(), 1);
+                tempfs::cleanup_on_signals().unwrap();
+                let file = NamedTempFile::new_in(scratch.path()).unwrap();
+                let dir = TempDir::new_in(scratch.path()).unwrap();
+                std::fs::write(dir.path().join("data"), b"x").unwrap();
+                kill_self(libc::SIGTERM);
+                assert!(file.path().exists());
+                assert!(dir.path().join("data").exists());
+            });
+            assert_eq!(init, Outcome::Passed);
+        });
+        assert!(scratch.entries().is_empty());
+    }
+
+    /// A `TempDir` being renamed into its final place (build, rename, keep)
+    /// by another thread while the handler removes it: either the rename
+    /// loses and nothing is published, or what was published is whole; never
+    /// a published tree emptied half-way.
+    #[test]
+    fn a_tempdir_renamed_into_place_during_the_walk_is_never_published_half_empty() {
+        const TOP: usize = 40;
+        const EACH: usize = 200;
+        let scratch = Scratch::new("signals-rename");
+        let published = scratch.join("final");
+        let outcome = child::run(|| {
+            tempfs::cleanup_on_signals().unwrap();
+            let tree = TempDir::new_in(scratch.path()).unwrap();
+            for i in 0..TOP {
+                let sub = tree.path().join(format!("d{i:02}"));
+                std::fs::create_dir(&sub).unwrap();
+                for j in 0..EACH {
+                    std::fs::write(sub.join(format!("f{j:03}")), b"").unwrap();
                 }
             }
+            let path = tree.path().to_owned();
+            let target = published.clone();
+            let renamer = std::thread::spawn(move || {
+                // SAFETY: this thread takes no signal: the handler runs on the
+                // main thread, racing this one.
+                unsafe {
+                    let mut set: libc::sigset_t = std::mem::zeroed();
+                    libc::sigfillset(&mut set);
+                    libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+                }
+                loop {
+                    let started = std::fs::read_dir(&path).map_or(true, |d| d.count() < TOP);
+                    if started {
+                        let _ = std::fs::rename(&path, &target);
+                        return;
+                    }
+                }
+            });
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            kill_self(libc::SIGTERM);
+            drop(renamer);
+            std::thread::sleep(std::time::Duration::from_secs(5));
+            panic!("survived");
         });
-        std::thread::sleep(std::time::Duration::from_millis(20));
-        kill_self(libc::SIGTERM);
-        drop(renamer);
-        std::thread::sleep(std::time::Duration::from_secs(5));
-        panic!("survived");
-    });
-    assert_eq!(outcome, Outcome::Signaled(libc::SIGTERM));
-    if published.exists() {
-        let files: usize = std::fs::read_dir(&published)
-            .unwrap()
-            .map(|d| std::fs::read_dir(d.unwrap().path()).unwrap().count())
-            .sum();
-        assert_eq!(files, TOP * EACH, "published half-emptied");
-        std::fs::remove_dir_all(&published).unwrap();
+        assert_eq!(outcome, Outcome::Signaled(libc::SIGTERM));
+        if published.exists() {
+            let files: usize = std::fs::read_dir(&published)
+                .unwrap()
+                .map(|d| std::fs::read_dir(d.unwrap().path()).unwrap().count())
+                .sum();
+            assert_eq!(files, TOP * EACH, "published half-emptied");
+            std::fs::remove_dir_all(&published).unwrap();
+        }
+        let left: Vec<_> = scratch.entries();
+        assert!(left.is_empty(), "{left:?}");
     }
-    let left: Vec<_> = scratch.entries();
-    assert!(left.is_empty(), "{left:?}");
 }

@@ -1,10 +1,10 @@
 //! Platform backends with identical names; nothing outside says `cfg`.
 
-#[cfg(unix)]
+#[cfg(any(unix, target_os = "wasi"))]
 mod unix;
-#[cfg(unix)]
+#[cfg(any(unix, target_os = "wasi"))]
 pub use unix::Fileno;
-#[cfg(unix)]
+#[cfg(any(unix, target_os = "wasi"))]
 pub(crate) use unix::*;
 
 #[cfg(windows)]

@@ -1,10 +1,10 @@
-//! Unix: positional I/O with `pread`/`pwrite`, the raw descriptor, and the
-//! file-size limit (`RLIMIT_FSIZE`).
+//! Unix and WASI: positional I/O with `pread`/`pwrite` (through rustix:
+//! std's `FileExt` is unstable on WASI), the raw descriptor, and the
+//! file-size limit (`RLIMIT_FSIZE`; none on WASI).
 
 use std::fs::File;
 use std::io;
 use std::os::fd::{AsRawFd, RawFd};
-use std::os::unix::fs::FileExt;
 
 /// What [`crate::SpooledTempFile::fileno`] returns: the file descriptor.
 pub type Fileno = RawFd;
@@ -16,12 +16,7 @@ pub(crate) fn fileno(file: &File) -> Fileno {
 
 /// `pread(fd, buf, offset)`, retried on `EINTR`; 0 at or past the end.
 pub(crate) fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
-    loop {
-        match file.read_at(buf, offset) {
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            other => return other,
-        }
-    }
+    retry(|| rustix::io::pread(file, &mut *buf, offset))
 }
 
 /// `pread(fd, buf, offset)` into the spare capacity of `out` (no
@@ -32,35 +27,51 @@ pub(crate) fn read_append_at(file: &File, out: &mut Vec<u8>, offset: u64) -> io:
     if out.capacity() == out.len() {
         return Ok(0);
     }
+    retry(|| rustix::io::pread(file, rustix::buffer::spare_capacity(&mut *out), offset))
+}
+
+/// `pwrite(fd, buf, offset)`, retried on `EINTR`; may write less than all.
+pub(crate) fn write_at(file: &File, buf: &[u8], offset: u64) -> io::Result<usize> {
+    retry(|| rustix::io::pwrite(file, buf, offset))
+}
+
+/// `pwrite` until all of `buf` is at `offset`, retried on `EINTR`.
+pub(crate) fn write_all_at(file: &File, mut buf: &[u8], mut offset: u64) -> io::Result<()> {
+    while !buf.is_empty() {
+        match write_at(file, buf, offset)? {
+            0 => return Err(io::ErrorKind::WriteZero.into()),
+            n => {
+                buf = &buf[n..];
+                offset += n as u64;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs a system call again while a signal interrupts it (`EINTR`).
+fn retry<T>(mut call: impl FnMut() -> rustix::io::Result<T>) -> io::Result<T> {
     loop {
-        match rustix::io::pread(file, rustix::buffer::spare_capacity(out), offset) {
+        match call() {
             Err(rustix::io::Errno::INTR) => continue,
             other => return other.map_err(io::Error::from),
         }
     }
 }
 
-/// `pwrite(fd, buf, offset)`, retried on `EINTR`; may write less than all.
-pub(crate) fn write_at(file: &File, buf: &[u8], offset: u64) -> io::Result<usize> {
-    loop {
-        match file.write_at(buf, offset) {
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            other => return other,
-        }
-    }
-}
-
-/// `pwrite` until all of `buf` is at `offset`, retried on `EINTR`.
-pub(crate) fn write_all_at(file: &File, buf: &[u8], offset: u64) -> io::Result<()> {
-    file.write_all_at(buf, offset)
-}
-
 /// The soft `RLIMIT_FSIZE` (`getrlimit`): no write may end past it, or the
 /// kernel sends `SIGXFSZ`, which kills a process that has not ignored it.
 /// `u64::MAX` when there is no limit (`RLIM_INFINITY`).
+#[cfg(unix)]
 pub(crate) fn file_size_limit() -> u64 {
     use rustix::process::{Resource, getrlimit};
     getrlimit(Resource::Fsize).current.unwrap_or(u64::MAX)
+}
+
+/// WASI has no resource limits: `u64::MAX`.
+#[cfg(target_os = "wasi")]
+pub(crate) fn file_size_limit() -> u64 {
+    u64::MAX
 }
 
 /// `EFBIG`, the error of a write the kernel refuses for passing the

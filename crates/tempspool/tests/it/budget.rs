@@ -1,9 +1,7 @@
 //! A shared memory budget: what counts, when spools roll over because of
 //! it, when memory comes back, and many spools on many threads.
 
-use std::io::{Read, Seek, SeekFrom, Write};
-use std::sync::Barrier;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::io::{Seek, Write};
 
 use tempspool::{SpoolBudget, SpooledData, SpooledTempFile};
 
@@ -147,146 +145,156 @@ fn attach_moves_the_charge_and_detach_returns_it() {
     assert_eq!(contents(&mut b), [2; 100]);
 }
 
-/// A small deterministic generator: the test must not depend on luck.
-struct Rng(u64);
+// Not on WASI: it has no threads.
+#[cfg(not(target_os = "wasi"))]
+mod threads {
+    use std::io::{Read, SeekFrom};
+    use std::sync::Barrier;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % n as u64) as usize
+    use super::*;
+
+    /// A small deterministic generator: the test must not depend on luck.
+    struct Rng(u64);
+
+    impl Rng {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % n as u64) as usize
+        }
     }
-}
 
-/// One spool and what it must hold.
-struct Tracked {
-    spool: SpooledTempFile,
-    model: Vec<u8>,
-}
-
-fn fresh(budget: &SpoolBudget, rng: &mut Rng) -> Tracked {
-    let max_size = [0, 2048, 8192][rng.below(3)];
-    let mut spool = SpooledTempFile::new_in(max_size, fast_dir());
-    spool.attach(budget).unwrap();
-    Tracked {
-        spool,
-        model: Vec::new(),
+    /// One spool and what it must hold.
+    struct Tracked {
+        spool: SpooledTempFile,
+        model: Vec<u8>,
     }
-}
 
-/// One random operation on `t`; `true` if it was a write or `set_len`
-/// within `max_size` that rolled the spool over (only the budget does that).
-fn step(t: &mut Tracked, rng: &mut Rng, budget: &SpoolBudget) -> bool {
-    let was_rolled = t.spool.is_rolled();
-    let max_size = t.spool.max_size();
-    let within_max = |end: usize| max_size == 0 || end <= max_size;
-    let end = match rng.below(10) {
-        0..=4 => {
-            let len = rng.below(3000);
-            let at = rng.below(t.model.len() + 1);
-            let byte = rng.below(256) as u8;
-            t.spool.seek(SeekFrom::Start(at as u64)).unwrap();
-            t.spool.write_all(&vec![byte; len]).unwrap();
-            if t.model.len() < at + len {
-                t.model.resize(at + len, 0);
+    fn fresh(budget: &SpoolBudget, rng: &mut Rng) -> Tracked {
+        let max_size = [0, 2048, 8192][rng.below(3)];
+        let mut spool = SpooledTempFile::new_in(max_size, fast_dir());
+        spool.attach(budget).unwrap();
+        Tracked {
+            spool,
+            model: Vec::new(),
+        }
+    }
+
+    /// One random operation on `t`; `true` if it was a write or `set_len`
+    /// within `max_size` that rolled the spool over (only the budget does that).
+    fn step(t: &mut Tracked, rng: &mut Rng, budget: &SpoolBudget) -> bool {
+        let was_rolled = t.spool.is_rolled();
+        let max_size = t.spool.max_size();
+        let within_max = |end: usize| max_size == 0 || end <= max_size;
+        let end = match rng.below(10) {
+            0..=4 => {
+                let len = rng.below(3000);
+                let at = rng.below(t.model.len() + 1);
+                let byte = rng.below(256) as u8;
+                t.spool.seek(SeekFrom::Start(at as u64)).unwrap();
+                t.spool.write_all(&vec![byte; len]).unwrap();
+                if t.model.len() < at + len {
+                    t.model.resize(at + len, 0);
+                }
+                t.model[at..at + len].fill(byte);
+                at + len
             }
-            t.model[at..at + len].fill(byte);
-            at + len
-        }
-        5 | 6 => {
-            let len = rng.below(t.model.len() + 2000);
-            t.spool.set_len(len as u64).unwrap();
-            t.model.resize(len, 0);
-            len
-        }
-        7 => {
-            let at = rng.below(t.model.len() + 1);
-            t.spool.seek(SeekFrom::Start(at as u64)).unwrap();
-            let mut back = Vec::new();
-            t.spool.read_to_end(&mut back).unwrap();
-            assert_eq!(back, t.model[at..]);
-            return false;
-        }
-        8 => {
-            t.spool.rollover().unwrap();
-            return false;
-        }
-        _ => {
-            *t = fresh(budget, rng);
-            return false;
-        }
-    };
-    !was_rolled && t.spool.is_rolled() && within_max(end)
-}
+            5 | 6 => {
+                let len = rng.below(t.model.len() + 2000);
+                t.spool.set_len(len as u64).unwrap();
+                t.model.resize(len, 0);
+                len
+            }
+            7 => {
+                let at = rng.below(t.model.len() + 1);
+                t.spool.seek(SeekFrom::Start(at as u64)).unwrap();
+                let mut back = Vec::new();
+                t.spool.read_to_end(&mut back).unwrap();
+                assert_eq!(back, t.model[at..]);
+                return false;
+            }
+            8 => {
+                t.spool.rollover().unwrap();
+                return false;
+            }
+            _ => {
+                *t = fresh(budget, rng);
+                return false;
+            }
+        };
+        !was_rolled && t.spool.is_rolled() && within_max(end)
+    }
 
-#[test]
-fn many_spools_across_threads_stay_within_the_budget() {
-    const THREADS: usize = 4;
-    const SPOOLS: usize = 8;
-    const ROUNDS: usize = 12;
-    const STEPS: usize = 25;
-    let budget = SpoolBudget::new(48 * 1024);
-    let barrier = Barrier::new(THREADS);
-    let held: Vec<AtomicUsize> = (0..THREADS).map(|_| AtomicUsize::new(0)).collect();
-    let budget_rolls = AtomicUsize::new(0);
+    #[test]
+    fn many_spools_across_threads_stay_within_the_budget() {
+        const THREADS: usize = 4;
+        const SPOOLS: usize = 8;
+        const ROUNDS: usize = 12;
+        const STEPS: usize = 25;
+        let budget = SpoolBudget::new(48 * 1024);
+        let barrier = Barrier::new(THREADS);
+        let held: Vec<AtomicUsize> = (0..THREADS).map(|_| AtomicUsize::new(0)).collect();
+        let budget_rolls = AtomicUsize::new(0);
 
-    // The spools are made here and sent to the threads.
-    let mut seeds = Rng(0x9e37_79b9_7f4a_7c15);
-    let sets: Vec<(Vec<Tracked>, Rng)> = (0..THREADS)
-        .map(|_| {
-            let mut rng = Rng(seeds.below(usize::MAX) as u64 | 1);
-            let spools = (0..SPOOLS).map(|_| fresh(&budget, &mut rng)).collect();
-            (spools, rng)
-        })
-        .collect();
+        // The spools are made here and sent to the threads.
+        let mut seeds = Rng(0x9e37_79b9_7f4a_7c15);
+        let sets: Vec<(Vec<Tracked>, Rng)> = (0..THREADS)
+            .map(|_| {
+                let mut rng = Rng(seeds.below(usize::MAX) as u64 | 1);
+                let spools = (0..SPOOLS).map(|_| fresh(&budget, &mut rng)).collect();
+                (spools, rng)
+            })
+            .collect();
 
-    std::thread::scope(|scope| {
-        for (id, (mut spools, mut rng)) in sets.into_iter().enumerate() {
-            let (budget, barrier, held) = (&budget, &barrier, &held);
-            let budget_rolls = &budget_rolls;
-            scope.spawn(move || {
-                for _ in 0..ROUNDS {
-                    for _ in 0..STEPS {
-                        let i = rng.below(SPOOLS);
-                        if step(&mut spools[i], &mut rng, budget) {
-                            budget_rolls.fetch_add(1, Ordering::Relaxed);
-                        }
-                        // After every operation: the total never passes the
-                        // limit, and it covers at least this thread's own
-                        // spools, each of which is charged for its bytes.
-                        let mine: usize = spools.iter().map(|t| t.spool.memory_used()).sum();
-                        let used = budget.used();
-                        assert!(used <= budget.limit(), "{used} > limit");
-                        assert!(used >= mine, "used {used} < this thread's {mine}");
-                        for t in &spools {
-                            if !t.spool.is_rolled() {
-                                assert!(t.spool.memory_used() as u64 >= t.spool.len());
+        std::thread::scope(|scope| {
+            for (id, (mut spools, mut rng)) in sets.into_iter().enumerate() {
+                let (budget, barrier, held) = (&budget, &barrier, &held);
+                let budget_rolls = &budget_rolls;
+                scope.spawn(move || {
+                    for _ in 0..ROUNDS {
+                        for _ in 0..STEPS {
+                            let i = rng.below(SPOOLS);
+                            if step(&mut spools[i], &mut rng, budget) {
+                                budget_rolls.fetch_add(1, Ordering::Relaxed);
+                            }
+                            // After every operation: the total never passes the
+                            // limit, and it covers at least this thread's own
+                            // spools, each of which is charged for its bytes.
+                            let mine: usize = spools.iter().map(|t| t.spool.memory_used()).sum();
+                            let used = budget.used();
+                            assert!(used <= budget.limit(), "{used} > limit");
+                            assert!(used >= mine, "used {used} < this thread's {mine}");
+                            for t in &spools {
+                                if !t.spool.is_rolled() {
+                                    assert!(t.spool.memory_used() as u64 >= t.spool.len());
+                                }
                             }
                         }
+                        // Between rounds, all threads stop: the total is then
+                        // exactly the sum of what every spool holds.
+                        let mine: usize = spools.iter().map(|t| t.spool.memory_used()).sum();
+                        held[id].store(mine, Ordering::SeqCst);
+                        barrier.wait();
+                        if id == 0 {
+                            let all: usize = held.iter().map(|h| h.load(Ordering::SeqCst)).sum();
+                            assert_eq!(budget.used(), all, "budget out of step with the spools");
+                        }
+                        barrier.wait();
                     }
-                    // Between rounds, all threads stop: the total is then
-                    // exactly the sum of what every spool holds.
-                    let mine: usize = spools.iter().map(|t| t.spool.memory_used()).sum();
-                    held[id].store(mine, Ordering::SeqCst);
-                    barrier.wait();
-                    if id == 0 {
-                        let all: usize = held.iter().map(|h| h.load(Ordering::SeqCst)).sum();
-                        assert_eq!(budget.used(), all, "budget out of step with the spools");
+                    for t in &mut spools {
+                        assert_eq!(contents(&mut t.spool), t.model);
                     }
-                    barrier.wait();
-                }
-                for t in &mut spools {
-                    assert_eq!(contents(&mut t.spool), t.model);
-                }
-            });
-        }
-    });
-    assert_eq!(budget.used(), 0, "every spool gave its memory back");
-    assert!(
-        budget_rolls.load(Ordering::Relaxed) > 0,
-        "the budget never made a spool roll over: the test proves nothing"
-    );
+                });
+            }
+        });
+        assert_eq!(budget.used(), 0, "every spool gave its memory back");
+        assert!(
+            budget_rolls.load(Ordering::Relaxed) > 0,
+            "the budget never made a spool roll over: the test proves nothing"
+        );
+    }
 }
 
 /// What N spools of B bytes cost: written in pieces, the buffer doubles,

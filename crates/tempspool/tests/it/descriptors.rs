@@ -1,6 +1,7 @@
 //! The rollover file as the operating system sees it: private, nameless,
 //! made by the builder, and never leaked, whatever state the spool is
 //! dropped in.
+// Not on WASI: forked children, descriptor counts.
 #![cfg(unix)]
 
 use std::io::{self, Seek, SeekFrom, Write};

@@ -123,42 +123,6 @@ fn memory_then_disk() {
 }
 
 #[test]
-fn threads_racing_to_the_limit_never_write_more_than_it() {
-    const LIMIT: u64 = 256 * 1024;
-    let budget = DiskBudget::new(LIMIT);
-    let lens: Vec<u64> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..6)
-            .map(|i| {
-                let budget = budget.clone();
-                s.spawn(move || {
-                    let mut spool = spool(1024, &budget);
-                    let chunk = vec![i as u8; 1000 + 777 * i];
-                    while spool.write_all(&chunk).is_ok() {}
-                    spool.flush().unwrap();
-                    // A spool whose first rollover the others' files left
-                    // no room for is still in memory: nothing on disk (and
-                    // `as_file` would try the rollover again).
-                    let on_disk = if spool.is_rolled() {
-                        let on_disk = spool.as_file().unwrap().metadata().unwrap().len();
-                        assert_eq!(on_disk, spool.len());
-                        on_disk
-                    } else {
-                        0
-                    };
-                    // Keep the file until every thread is done.
-                    (spool, on_disk)
-                })
-            })
-            .collect();
-        let done: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
-        assert!(budget.used() <= LIMIT);
-        done.into_iter().map(|(_, len)| len).collect()
-    });
-    assert!(lens.iter().sum::<u64>() <= LIMIT, "{lens:?}");
-    assert_eq!(budget.used(), 0);
-}
-
-#[test]
 fn giving_the_file_away_gives_its_bytes_back() {
     let budget = DiskBudget::new(10_000);
     let mut spool = spool(10, &budget);
@@ -202,4 +166,46 @@ fn attaching_a_rolled_spool_charges_its_length_or_changes_nothing() {
     assert_eq!(big.used(), 0);
     spool.write_all(&[1; 20_000]).unwrap();
     assert_eq!(big.used(), 0);
+}
+
+// Not on WASI: it has no threads.
+#[cfg(not(target_os = "wasi"))]
+mod threads {
+    use super::*;
+
+    #[test]
+    fn threads_racing_to_the_limit_never_write_more_than_it() {
+        const LIMIT: u64 = 256 * 1024;
+        let budget = DiskBudget::new(LIMIT);
+        let lens: Vec<u64> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..6)
+                .map(|i| {
+                    let budget = budget.clone();
+                    s.spawn(move || {
+                        let mut spool = spool(1024, &budget);
+                        let chunk = vec![i as u8; 1000 + 777 * i];
+                        while spool.write_all(&chunk).is_ok() {}
+                        spool.flush().unwrap();
+                        // A spool whose first rollover the others' files left
+                        // no room for is still in memory: nothing on disk (and
+                        // `as_file` would try the rollover again).
+                        let on_disk = if spool.is_rolled() {
+                            let on_disk = spool.as_file().unwrap().metadata().unwrap().len();
+                            assert_eq!(on_disk, spool.len());
+                            on_disk
+                        } else {
+                            0
+                        };
+                        // Keep the file until every thread is done.
+                        (spool, on_disk)
+                    })
+                })
+                .collect();
+            let done: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+            assert!(budget.used() <= LIMIT);
+            done.into_iter().map(|(_, len)| len).collect()
+        });
+        assert!(lens.iter().sum::<u64>() <= LIMIT, "{lens:?}");
+        assert_eq!(budget.used(), 0);
+    }
 }

@@ -5,6 +5,7 @@
 //! The sources are read at run time by the path they were built from: a
 //! check of text, run where that path is a native one (not under Wine).
 
+// Not on WASI: the source tree (only `$TMPDIR` is preopened).
 #![cfg(unix)]
 
 use std::path::Path;

@@ -7,6 +7,7 @@
 //! which kills the process when a write passes `RLIMIT_FSIZE` (Rust does
 //! not ignore it, CPython does): the spool must refuse such a write with
 //! `EFBIG` before making it.
+// Not on WASI: forked children with lowered rlimits and seccomp.
 #![cfg(unix)]
 
 use std::io::{self, ErrorKind, Read, Seek, SeekFrom, Write};

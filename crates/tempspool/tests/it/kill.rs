@@ -1,5 +1,6 @@
 //! A process killed with a rolled-over spool leaves no file behind: the
 //! file never had a name.
+// Not on WASI: children killed by signals.
 #![cfg(unix)]
 
 use std::io::Write;

@@ -1,14 +1,14 @@
 //! Places where tests can step into a cleanup (to move things at the
 //! worst moment) and a switch that hides `d_type`; nothing in other
-//! builds.
+//! builds (nor in WASI's tests, which use none).
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 pub(crate) use enabled::*;
 
-#[cfg(not(test))]
+#[cfg(not(all(test, unix)))]
 pub(crate) use disabled::*;
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod enabled {
     use std::cell::{Cell, RefCell};
     use std::ffi::CStr;
@@ -72,7 +72,7 @@ mod enabled {
     }
 }
 
-#[cfg(not(test))]
+#[cfg(not(all(test, unix)))]
 mod disabled {
     use std::ffi::CStr;
     use std::os::fd::BorrowedFd;

@@ -6,8 +6,12 @@
 
 mod hooks;
 mod ops;
+#[cfg(unix)]
 mod owner;
-#[cfg(test)]
+// Unix only, not WASI: these plant symbolic links (std's `symlink` is
+// unix-only, WASI's unstable), count descriptors in a forked child, and
+// reopen `..`, which a WASI walk never does.
+#[cfg(all(test, unix))]
 mod tests;
 mod walk;
 
@@ -23,6 +27,7 @@ use tempcore::{Dir, PathError};
 use crate::dir::TempDir;
 use crate::failure::Transient;
 pub(crate) use ops::Identity;
+#[cfg(unix)]
 pub(crate) use owner::*;
 
 /// The `TempDir`'s own directory descriptor, open since creation
@@ -77,6 +82,7 @@ pub(crate) fn is_removed(dir: &Dir) -> io::Result<bool> {
 /// none can move one of ours they may write (it keeps its owner, and
 /// moving a directory needs write permission on it, not ownership).
 /// Otherwise why not.
+#[cfg(unix)]
 pub(crate) fn replacement(parent: &Dir, name: &OsStr) -> io::Result<Result<Dir, &'static str>> {
     let new = match Dir::open_handle_at(parent, name) {
         Ok(new) => new,
@@ -88,7 +94,7 @@ pub(crate) fn replacement(parent: &Dir, name: &OsStr) -> io::Result<Result<Dir, 
             };
         }
     };
-    let euid = rustix::process::geteuid().as_raw();
+    let euid = crate::sys::euid();
     let (new_owner, new_mode, new_dev) = ops::owner(&new)?;
     let (_, _, dev) = ops::owner(parent)?;
     let guarded = guards_entries(parent)?;
@@ -108,10 +114,28 @@ pub(crate) fn replacement(parent: &Dir, name: &OsStr) -> io::Result<Result<Dir, 
 /// `fstat(dir)`: whether no other (non-root) user can rename or replace
 /// the entries of `dir` that this user owns: `dir` belongs to this user or
 /// root and is sticky, or only its owner may write it.
+#[cfg(unix)]
 pub(crate) fn guards_entries(dir: &Dir) -> io::Result<bool> {
     let (owner, mode, _) = ops::owner(dir)?;
     let euid = rustix::process::geteuid().as_raw();
     Ok((owner == euid || owner == 0) && (mode & 0o1000 != 0 || mode & 0o022 == 0))
+}
+
+/// WASI has no other users to rename anything, and the runtime confines
+/// every handle to its directory: true.
+#[cfg(target_os = "wasi")]
+pub(crate) fn guards_entries(_dir: &Dir) -> io::Result<bool> {
+    Ok(true)
+}
+
+/// On WASI every file reads as owned by user 0 and no mode bits are known:
+/// who put a directory in place of a removed `TempDir` cannot be told, so
+/// it is left, as on Windows, and `close` says why.
+#[cfg(target_os = "wasi")]
+pub(crate) fn replacement(_parent: &Dir, _name: &OsStr) -> io::Result<Result<Dir, &'static str>> {
+    Ok(Err(
+        "WASI does not tell who owns a directory, so the one in its place is left",
+    ))
 }
 
 /// Whether a failure of a cleanup pass may go away by itself: removing
@@ -169,7 +193,7 @@ impl<'a> Tree<'a> {
     }
 
     /// The same, keeping at most `cache` descriptors open below the top.
-    #[cfg(test)]
+    #[cfg(all(test, unix))]
     pub(crate) fn with_cache(self, cache: usize) -> Tree<'a> {
         Tree { cache, ..self }
     }

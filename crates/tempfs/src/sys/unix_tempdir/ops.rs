@@ -68,7 +68,8 @@ pub(crate) fn identity(fd: impl AsFd) -> Result<(Identity, u64), Errno> {
 }
 
 /// `fstat(fd)`: the owner, the permission bits (with set-id and sticky)
-/// and the device of an open file.
+/// and the device of an open file. (Unix only: WASI has neither.)
+#[cfg(unix)]
 #[allow(
     clippy::unnecessary_cast,
     reason = "st_mode is u32 on Linux but u16 elsewhere"
@@ -106,9 +107,16 @@ pub(crate) fn remove_dir(dir: impl AsFd, name: impl rustix::path::Arg + Copy) ->
 /// file `fd` is open on (an error counts as taken: the lock is advice,
 /// and `flock` fails only on file systems that have none). Held until
 /// every descriptor of this open is closed.
+#[cfg(unix)]
 pub(crate) fn lock_exclusive(fd: BorrowedFd<'_>) -> bool {
     retry(|| rfs::flock(fd, rfs::FlockOperation::NonBlockingLockExclusive))
         != Err(Errno::WOULDBLOCK)
+}
+
+/// WASI has no `flock`: nothing is ever locked there.
+#[cfg(target_os = "wasi")]
+pub(crate) fn lock_exclusive(_fd: BorrowedFd<'_>) -> bool {
+    true
 }
 
 /// Whether the entry `name` of `dir` is a regular file someone holds a
@@ -136,7 +144,14 @@ pub(crate) fn file_is_locked(dir: BorrowedFd<'_>, name: &CStr) -> bool {
 /// directory opened with `O_DIRECTORY|O_NOFOLLOW`, never on a file (a hard
 /// link in the tree may share its inode with a file outside).
 pub(crate) fn make_owner_rwx(dir: BorrowedFd<'_>) -> Result<(), Errno> {
-    retry(|| rfs::fchmod(dir, Mode::RWXU))
+    #[cfg(unix)]
+    return retry(|| rfs::fchmod(dir, Mode::RWXU));
+    // WASI has no permission bits to repair.
+    #[cfg(target_os = "wasi")]
+    return {
+        let _ = dir;
+        Ok(())
+    };
 }
 
 /// `openat(handle, ".", O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC)`: a
@@ -180,7 +195,8 @@ pub(crate) fn open_child(
 
 /// Opens the entry `name` of `dir` with `flags` (a file or a directory),
 /// refusing to cross into another mount (`EXDEV`), as [`open_child`]
-/// does: what the reaper locks.
+/// does: what the reaper locks (unix only: WASI has no reaper).
+#[cfg(unix)]
 pub(crate) fn open_entry(
     dir: BorrowedFd<'_>,
     name: &CStr,

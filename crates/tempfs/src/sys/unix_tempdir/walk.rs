@@ -18,10 +18,9 @@
 //! it never goes on in a directory it cannot prove is part of the tree, and
 //! never names anything by path.
 
-use std::ffi::{CStr, CString, OsStr};
+use std::ffi::{CStr, CString};
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
-use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use rustix::io::Errno;
@@ -33,7 +32,14 @@ use crate::failure::{Report, kept_changing};
 
 /// How many directory descriptors below the root the walk keeps open. The
 /// walk holds at most this many, plus one while it opens the next.
+#[cfg(unix)]
 pub(crate) const FD_CACHE: usize = 16;
+/// On WASI far more: a handle there is a capability that ends at its
+/// directory, so `..` cannot be opened relative to it (`EPERM`), and a
+/// closed frame is not reopened but found again by listing from the root
+/// (a restart, of which there are at most [`REVISIT_LIMIT`]).
+#[cfg(target_os = "wasi")]
+pub(crate) const FD_CACHE: usize = 1024;
 
 /// How many times entries of one directory may be seen to change under the
 /// walk (a directory swapped for a symlink and back, new entries appearing
@@ -466,10 +472,10 @@ impl<'a> Walker<'a> {
     fn path_of(&self, i: usize, name: Option<&CStr>) -> PathBuf {
         let mut path = self.root_path.to_path_buf();
         for frame in &self.frames[1..=i] {
-            path.push(OsStr::from_bytes(frame.name.to_bytes()));
+            path.push(name_of(&frame.name));
         }
         if let Some(name) = name {
-            path.push(OsStr::from_bytes(name.to_bytes()));
+            path.push(name_of(name));
         }
         path
     }
@@ -484,6 +490,20 @@ fn locked(path: &Path) -> io::Error {
         path,
         "a live process holds its owner lock; it was left in place, with the directories above it",
     )
+}
+
+/// An entry's name as a path component, for messages.
+#[cfg(unix)]
+fn name_of(name: &CStr) -> &std::ffi::OsStr {
+    use std::os::unix::ffi::OsStrExt;
+    std::ffi::OsStr::from_bytes(name.to_bytes())
+}
+
+/// An entry's name as a path component, for messages: WASI's names are
+/// UTF-8 (`OsStrExt` is unstable on `wasm32-wasip2`).
+#[cfg(target_os = "wasi")]
+fn name_of(name: &CStr) -> String {
+    name.to_string_lossy().into_owned()
 }
 
 /// The error for a mount point inside the tree, which cleanup never

@@ -184,30 +184,6 @@ fn mkdtemp_makes_an_absolute_directory_that_nothing_removes() {
 }
 
 #[test]
-fn relative_parents_give_absolute_paths() {
-    // The current directory is process-wide: change it in a fresh process.
-    if !testkit::is_rerun() {
-        let scratch = Scratch::new("relative");
-        fs::create_dir(scratch.join("sub")).unwrap();
-        testkit::rerun_self(
-            "tempdir::api::relative_parents_give_absolute_paths",
-            &[],
-            &[],
-            scratch.path(),
-        );
-        return;
-    }
-    let cwd = std::env::current_dir().unwrap();
-    let dir = TempDir::new_in("sub").unwrap();
-    assert!(dir.path().is_absolute());
-    assert_eq!(dir.path().parent(), Some(cwd.join("sub").as_path()));
-    let made = Builder::new().mkdtemp_in("sub").unwrap();
-    assert!(made.is_absolute() && made.is_dir());
-    let here = TempDir::new_in(".").unwrap();
-    assert_eq!(here.path().parent(), Some(cwd.as_path()));
-}
-
-#[test]
 fn tempfile_crate_spellings_work() {
     let dir = tempfs::tempdir().unwrap();
     let inner = tempfs::tempdir_in(dir.path()).unwrap();
@@ -234,18 +210,6 @@ fn as_dir_creates_entries_inside() {
     .unwrap();
     drop(file);
     assert!(dir.path().join(name).is_file());
-}
-
-#[test]
-fn tempdir_is_send_and_sync() {
-    fn check<T: Send + Sync>() {}
-    check::<TempDir>();
-    let dir = TempDir::new().unwrap();
-    let path = dir.path().to_path_buf();
-    std::thread::spawn(move || dir.close().unwrap())
-        .join()
-        .unwrap();
-    assert!(!path.exists());
 }
 
 #[test]
@@ -284,4 +248,46 @@ fn creating_and_dropping_many_leaves_no_entries() {
     let scratch = Scratch::new("many");
     make_and_drop_many(scratch.path());
     assert!(scratch.entries().is_empty());
+}
+
+// Not on WASI: it has no threads, and no processes to re-run a test in
+#[cfg(not(target_os = "wasi"))]
+mod threads_and_processes {
+    use super::*;
+
+    #[test]
+    fn relative_parents_give_absolute_paths() {
+        // The current directory is process-wide: change it in a fresh process.
+        if !testkit::is_rerun() {
+            let scratch = Scratch::new("relative");
+            fs::create_dir(scratch.join("sub")).unwrap();
+            testkit::rerun_self(
+                "tempdir::api::threads_and_processes::relative_parents_give_absolute_paths",
+                &[],
+                &[],
+                scratch.path(),
+            );
+            return;
+        }
+        let cwd = std::env::current_dir().unwrap();
+        let dir = TempDir::new_in("sub").unwrap();
+        assert!(dir.path().is_absolute());
+        assert_eq!(dir.path().parent(), Some(cwd.join("sub").as_path()));
+        let made = Builder::new().mkdtemp_in("sub").unwrap();
+        assert!(made.is_absolute() && made.is_dir());
+        let here = TempDir::new_in(".").unwrap();
+        assert_eq!(here.path().parent(), Some(cwd.as_path()));
+    }
+
+    #[test]
+    fn tempdir_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<TempDir>();
+        let dir = TempDir::new().unwrap();
+        let path = dir.path().to_path_buf();
+        std::thread::spawn(move || dir.close().unwrap())
+            .join()
+            .unwrap();
+        assert!(!path.exists());
+    }
 }

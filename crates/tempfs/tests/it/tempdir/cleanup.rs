@@ -1,5 +1,6 @@
 //! What cleanup removes and what it leaves alone: Python's
 //! TemporaryDirectory tests about links, and every kind of entry.
+// Not on WASI: symbolic links, sockets, owners, forked children.
 #![cfg(unix)]
 
 use std::fs;

@@ -1,4 +1,5 @@
 //! Trees, canaries and privileges for the TempDir tests.
+// Not on WASI: what the unix-only modules share (modes, children).
 #![cfg(unix)]
 
 use std::ffi::CString;

@@ -3,6 +3,7 @@
 //! depth 2,000 under the common 1,024 limit, the `tempfile` crate leaves
 //! such a tree on disk, Python hits its recursion limit), and 100,000
 //! entries in one directory.
+// Not on WASI: forked children with lowered rlimits.
 #![cfg(unix)]
 
 use std::fs;

@@ -1,6 +1,7 @@
 //! Cleanup against someone moving things under it: the CVE-2022-21658
 //! swap loop, the TempDir's own path moved or replaced, an ancestor
 //! replaced by a symlink, and a second deleter.
+// Not on WASI: threads, symbolic links.
 #![cfg(unix)]
 
 use std::fs;

@@ -1,5 +1,6 @@
 //! Unix specifics of TempDir and mkdtemp: modes, the descriptor, non-UTF-8
 //! names, and what a creation failure leaves behind.
+// Not on WASI: modes, non-UTF-8 names, forked children.
 #![cfg(unix)]
 
 use std::ffi::OsStr;

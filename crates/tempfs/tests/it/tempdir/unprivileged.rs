@@ -1,6 +1,7 @@
 //! Read-only and unreadable trees, removed as an ordinary user would need
 //! them removed. Root ignores permissions, so every test here runs its
 //! body in a forked child that has become `nobody`.
+// Not on WASI: forked children as `nobody`.
 #![cfg(unix)]
 
 use std::fs;

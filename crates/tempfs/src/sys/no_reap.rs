@@ -1,5 +1,5 @@
-//! Windows: no owner lock and no reaper: there is no `flock`, whose lock
-//! the kernel drops with the process (see `docs/platforms.md`).
+//! Windows and WASI: no owner lock and no reaper: there is no `flock`,
+//! whose lock the kernel drops with the process (see `docs/platforms.md`).
 //! [`Builder::owner_lock`](crate::Builder::owner_lock) takes no lock, and
 //! [`reap`](crate::reap) fails with `Unsupported`.
 
@@ -11,7 +11,6 @@ use std::path::Path;
 use tempcore::{Dir, PathError};
 
 use crate::reap::{Facts, Opened};
-use crate::sys::Tree;
 
 /// Nothing: no lock is ever taken here.
 pub(crate) type OwnerLock = std::convert::Infallible;
@@ -64,11 +63,4 @@ pub(crate) fn lock_exclusive(_opened: &Opened) -> io::Result<bool> {
 /// Never called: [`open_reap_dir`] fails first.
 pub(crate) fn remove_file_entry(_dir: &Dir, _name: &OsStr, _file: &File) -> io::Result<bool> {
     Err(io::ErrorKind::Unsupported.into())
-}
-
-impl<'a> Tree<'a> {
-    /// The same tree: no directory is locked here.
-    pub(crate) fn leaving_locked(self) -> Tree<'a> {
-        self
-    }
 }
