@@ -42,8 +42,18 @@ use crate::sys;
 /// handler and does nothing else, since the application has decided what
 /// the signal means (typically a graceful shutdown, which drops the
 /// objects). A signal that is ignored (`SIG_IGN`, as under `nohup`) stays
-/// ignored. A handler the application installs *after* this call replaces
-/// the hook for that signal, unless it calls the one it found.
+/// ignored. A handler the application installs *after* this call takes
+/// the signal over: if it calls the handler it found (as signal-hook, and
+/// so tokio's `ctrl_c`, do), the hook sees that it is no longer installed
+/// and does nothing, so the application's shutdown runs.
+///
+/// As the init of a PID namespace (a container's entrypoint), where the
+/// kernel ignores a fatal signal that has the default disposition, the
+/// hook does nothing either. A `TempDir` with contents is moved to a
+/// private name before it is emptied, so that a thread renaming it into
+/// place meanwhile fails instead of publishing it half-emptied. The first
+/// signal that removes holds the process: another arriving on another
+/// thread meanwhile leaves it to finish.
 ///
 /// A forked child does not remove its parent's objects: each entry
 /// records the process id of its creator (updated in a child by a
@@ -59,7 +69,8 @@ use crate::sys;
 ///
 /// Unix only. On Windows this fails with
 /// [`io::ErrorKind::Unsupported`]: console control events
-/// (`SetConsoleCtrlHandler`) are not handled yet.
+/// (`SetConsoleCtrlHandler`) are not handled yet; on WASI, which has no
+/// signals, too.
 ///
 /// ```
 /// # #[cfg(unix)] {
