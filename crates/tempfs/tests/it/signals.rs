@@ -22,6 +22,15 @@ fn kill_self(signal: c_int) {
     unsafe { libc::kill(libc::getpid(), signal) };
 }
 
+/// Gives the three signals their default disposition in a child: a test
+/// run started in the background (`nohup`, `cmd &` in a script) inherits
+/// SIGHUP and SIGINT ignored, which the hook rightly leaves ignored.
+fn default_dispositions() {
+    for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+        install(signal, libc::SIG_DFL, false);
+    }
+}
+
 /// Installs `handler` for `signal` (`SA_SIGINFO` if `siginfo`).
 fn install(signal: c_int, handler: libc::sighandler_t, siginfo: bool) {
     // SAFETY: a zeroed sigaction with an empty mask and a valid handler.
@@ -75,6 +84,7 @@ fn killed_by(signal: c_int) {
     let objects = scratch.join("objects");
     std::fs::create_dir(&objects).unwrap();
     let outcome = child::run(|| {
+        default_dispositions();
         tempfs::cleanup_on_signals().unwrap();
         let _file = NamedTempFile::new_in(&objects).unwrap();
         let _path = NamedTempFile::new_in(&objects).unwrap().into_temp_path();
@@ -115,6 +125,7 @@ fn sighup_removes_named_objects_and_the_process_dies_of_it() {
 fn a_hook_installed_twice_is_one_hook() {
     let scratch = Scratch::new("signals-twice");
     let outcome = child::run(|| {
+        default_dispositions();
         tempfs::cleanup_on_signals().unwrap();
         tempfs::cleanup_on_signals().unwrap();
         let _file = NamedTempFile::new_in(scratch.path()).unwrap();
@@ -146,6 +157,7 @@ extern "C" fn with_info(signal: c_int, info: *mut libc::siginfo_t, _: *mut libc:
 fn handlers_installed_before_are_chained_and_keep_the_signal() {
     let scratch = Scratch::new("signals-chain");
     child::check(|| {
+        default_dispositions();
         install(
             libc::SIGTERM,
             plain as extern "C" fn(c_int) as libc::sighandler_t,
@@ -172,6 +184,7 @@ fn handlers_installed_before_are_chained_and_keep_the_signal() {
 fn an_ignored_signal_stays_ignored() {
     let scratch = Scratch::new("signals-ignored");
     child::check(|| {
+        default_dispositions();
         install(libc::SIGHUP, libc::SIG_IGN, false);
         tempfs::cleanup_on_signals().unwrap();
         let file = NamedTempFile::new_in(scratch.path()).unwrap();
@@ -191,6 +204,7 @@ fn a_forked_child_leaves_its_parents_objects() {
     std::fs::create_dir(&parents).unwrap();
     std::fs::create_dir(&childs).unwrap();
     child::check(|| {
+        default_dispositions();
         tempfs::cleanup_on_signals().unwrap();
         let file = NamedTempFile::new_in(&parents).unwrap();
         let dir = TempDir::new_in(&parents).unwrap();
@@ -224,6 +238,7 @@ fn kept_and_persisted_objects_are_not_removed() {
     let objects = scratch.join("objects");
     std::fs::create_dir(&objects).unwrap();
     let outcome = child::run(|| {
+        default_dispositions();
         tempfs::cleanup_on_signals().unwrap();
         let (_, kept) = NamedTempFile::new_in(&objects).unwrap().keep().unwrap();
         let kept_path = NamedTempFile::new_in(&objects)
@@ -266,6 +281,7 @@ fn kept_and_persisted_objects_are_not_removed() {
 fn dropped_objects_leave_the_registry() {
     let scratch = Scratch::new("signals-dropped");
     let outcome = child::run(|| {
+        default_dispositions();
         tempfs::cleanup_on_signals().unwrap();
         for _ in 0..1100 {
             drop(NamedTempFile::new_in(scratch.path()).unwrap());
@@ -298,6 +314,7 @@ fn dropped_objects_leave_the_registry() {
 fn objects_made_before_the_hook_or_moved_away_stay() {
     let scratch = Scratch::new("signals-before");
     let outcome = child::run(|| {
+        default_dispositions();
         let _before = NamedTempFile::with_prefix_in("before-", scratch.path()).unwrap();
         tempfs::cleanup_on_signals().unwrap();
         let moved = TempDir::new_in(scratch.path()).unwrap();
@@ -330,6 +347,7 @@ mod linux {
         let objects = scratch.join("objects");
         std::fs::create_dir(&objects).unwrap();
         let outcome = child::run(|| {
+            default_dispositions();
             child::private_mount_namespace();
             tempfs::cleanup_on_signals().unwrap();
             let tree = TempDir::new_in(&objects).unwrap();
@@ -374,6 +392,7 @@ extern "C" fn takes_over(signal: c_int, info: *mut libc::siginfo_t, context: *mu
 fn a_handler_installed_after_that_chains_keeps_the_signal() {
     let scratch = Scratch::new("signals-taken-over");
     child::check(|| {
+        default_dispositions();
         tempfs::cleanup_on_signals().unwrap();
         // SAFETY: reading the current disposition, then installing ours.
         unsafe {
@@ -405,9 +424,11 @@ mod linux_only {
     fn as_pid_1_a_signal_the_kernel_ignores_removes_nothing() {
         let scratch = Scratch::new("signals-pid1");
         child::check(|| {
+            default_dispositions();
             // SAFETY: a new PID namespace for this process's children.
             assert_eq!(unsafe { libc::unshare(libc::CLONE_NEWPID) }, 0);
             let init = child::run(|| {
+                default_dispositions();
                 assert_eq!(std::process::id(), 1);
                 tempfs::cleanup_on_signals().unwrap();
                 let file = NamedTempFile::new_in(scratch.path()).unwrap();
@@ -433,6 +454,7 @@ mod linux_only {
         let scratch = Scratch::new("signals-rename");
         let published = scratch.join("final");
         let outcome = child::run(|| {
+            default_dispositions();
             tempfs::cleanup_on_signals().unwrap();
             let tree = TempDir::new_in(scratch.path()).unwrap();
             for i in 0..TOP {
