@@ -129,7 +129,10 @@ impl NamedTempFile<File> {
     /// With a shared lock on the file, held by its name
     /// ([`Builder::owner_lock`]); on failure the file is removed.
     pub(crate) fn owner_locked(mut self) -> io::Result<NamedTempFile> {
-        let lock = sys::lock_file(&self.file)
+        let lock = self
+            .path
+            .dir()
+            .and_then(|dir| sys::lock_file(&self.file, &dir, self.path.name()))
             .map_err(|e| PathError::wrap(e, "locking the temporary file", self.path()))?;
         self.path.hold(lock);
         Ok(self)

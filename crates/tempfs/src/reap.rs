@@ -364,5 +364,11 @@ fn check_prefix(dir: &Path, prefix: &OsStr) -> io::Result<()> {
     if text.contains('\0') {
         return bad(format!("the prefix {prefix:?} holds a NUL byte"));
     }
+    if ["tmp", ".tmp"].contains(&&*text) {
+        return bad(format!(
+            "the prefix {prefix:?} is every library's default, which other programs' live \
+             temporary objects carry too: give yours a prefix of their own"
+        ));
+    }
     Ok(())
 }

@@ -16,7 +16,11 @@ use crate::reap::{Facts, Opened};
 pub(crate) type OwnerLock = std::convert::Infallible;
 
 /// No lock: `None`.
-pub(crate) fn lock_file(_file: &File) -> io::Result<Option<OwnerLock>> {
+pub(crate) fn lock_file(
+    _file: &File,
+    _parent: &Dir,
+    _name: &OsStr,
+) -> io::Result<Option<OwnerLock>> {
     Ok(None)
 }
 

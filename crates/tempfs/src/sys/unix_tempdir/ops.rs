@@ -103,14 +103,14 @@ pub(crate) fn remove_dir(dir: impl AsFd, name: impl rustix::path::Arg + Copy) ->
     retry(|| rfs::unlinkat(&dir, name, AtFlags::REMOVEDIR))
 }
 
-/// `flock(fd, LOCK_EX|LOCK_NB)`: `false` if someone holds a lock on the
-/// file `fd` is open on (an error counts as taken: the lock is advice,
-/// and `flock` fails only on file systems that have none). Held until
-/// every descriptor of this open is closed.
+/// `flock(fd, LOCK_EX|LOCK_NB)`: `true` if taken (held until every
+/// descriptor of this open is closed), `false` if someone holds a lock on
+/// the file `fd` is open on, or if the lock cannot be asked about (NFS
+/// refuses an exclusive lock on a read-only descriptor, `ENOLCK`): what
+/// cannot be shown unlocked is left.
 #[cfg(unix)]
 pub(crate) fn lock_exclusive(fd: BorrowedFd<'_>) -> bool {
-    retry(|| rfs::flock(fd, rfs::FlockOperation::NonBlockingLockExclusive))
-        != Err(Errno::WOULDBLOCK)
+    retry(|| rfs::flock(fd, rfs::FlockOperation::NonBlockingLockExclusive)).is_ok()
 }
 
 /// WASI has no `flock`: nothing is ever locked there.

@@ -18,17 +18,37 @@ use super::ops::{self, Identity};
 use super::retry;
 use crate::reap::{Facts, Kind, Opened};
 
-/// What keeps a named file's lock after its `File` is closed (a
-/// [`TempPath`](crate::TempPath) made from it): a second descriptor of
-/// the same open file description, which the lock belongs to.
+/// What holds a named file's lock: a descriptor of its own open file
+/// description, so that the lock outlives the `File` (a
+/// [`TempPath`](crate::TempPath) made from it) and no `unlock` on the
+/// `File` (std's `File::unlock`, `flock(LOCK_UN)`) can release it.
 pub(crate) type OwnerLock = OwnedFd;
 
-/// `fcntl(F_DUPFD_CLOEXEC)` then `flock(LOCK_SH|LOCK_NB)`: a descriptor
-/// holding a shared lock on `file` for as long as it stays open. Never
+/// A descriptor holding a shared lock on `file` (at `name` in `parent`)
+/// for as long as it stays open: `openat(name, O_RDONLY|O_NOFOLLOW|
+/// O_NONBLOCK|O_NOCTTY|O_CLOEXEC)`, checked to be `file` (device and
+/// inode), then `flock(LOCK_SH|LOCK_NB)`. A file its owner may not read
+/// (a write-only `permissions`) is locked through a duplicate of `file`'s
+/// descriptor instead, which an `unlock` on the `File` does release. Never
 /// waits: refused (`WouldBlock`) only while a reaper holds the exclusive
 /// lock, that is, while it is removing the file.
-pub(crate) fn lock_file(file: &File) -> io::Result<Option<OwnerLock>> {
-    let fd = retry(|| rustix::io::fcntl_dupfd_cloexec(file, 0))?;
+pub(crate) fn lock_file(file: &File, parent: &Dir, name: &OsStr) -> io::Result<Option<OwnerLock>> {
+    let flags =
+        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
+    let fd = match retry(|| rfs::openat(parent, name, flags, rfs::Mode::empty())) {
+        Ok(fd) => {
+            let (mine, found) = (rfs::fstat(file)?, rfs::fstat(&fd)?);
+            if (mine.st_dev, mine.st_ino) != (found.st_dev, found.st_ino) {
+                return Err(io::Error::new(
+                    io::ErrorKind::NotFound,
+                    "the file's name no longer names it",
+                ));
+            }
+            fd
+        }
+        Err(Errno::ACCESS) => retry(|| rustix::io::fcntl_dupfd_cloexec(file, 0))?,
+        Err(e) => return Err(e.into()),
+    };
     share(fd.as_fd())?;
     Ok(Some(fd))
 }

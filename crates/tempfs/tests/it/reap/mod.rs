@@ -339,7 +339,7 @@ fn bad_prefixes_are_refused_and_nothing_is_removed() {
     let scratch = Scratch::new("reap-bad-prefix");
     let dir = scratch.path();
     let planted = plant_reapable(dir);
-    for prefix in ["", ".", "..", "job-/", "/", "job\0"] {
+    for prefix in ["", ".", "..", "job-/", "/", "job\0", "tmp", ".tmp"] {
         let result = tempfs::reap(dir, prefix, Duration::ZERO);
         assert_refused(result, io::ErrorKind::InvalidInput, dir);
         assert_eq!(scratch.entries(), planted, "prefix {prefix:?}");
@@ -460,4 +460,26 @@ fn a_locked_directory_its_owner_cannot_read_is_refused() {
         assert_eq!(err.kind(), io::ErrorKind::PermissionDenied, "{err}");
     });
     assert!(scratch.entries().is_empty(), "{:?}", scratch.entries());
+}
+
+/// The owner lock is on an open file description of its own: an `unlock`
+/// of the file through the `NamedTempFile`'s `File` (std's `File::unlock`,
+/// `flock(LOCK_UN)`, which the program may do for its own reasons) does
+/// not release it, and `reap` leaves the live file.
+#[test]
+fn unlocking_the_file_does_not_release_the_owner_lock() {
+    use std::os::fd::AsFd;
+    let scratch = Scratch::new("reap-unlock");
+    let file = tempfs::Builder::new()
+        .prefix("job-")
+        .owner_lock(true)
+        .tempfile_in(scratch.path())
+        .unwrap();
+    let flock = |op| rustix::fs::flock(file.as_file().as_fd(), op);
+    flock(rustix::fs::FlockOperation::NonBlockingLockExclusive).unwrap_err();
+    flock(rustix::fs::FlockOperation::NonBlockingLockShared).unwrap();
+    flock(rustix::fs::FlockOperation::Unlock).unwrap();
+    let report = tempfs::reap(scratch.path(), "job-", Duration::ZERO).unwrap();
+    assert!(report.removed.is_empty(), "{report:?}");
+    assert!(file.path().exists());
 }
