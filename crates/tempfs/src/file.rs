@@ -114,7 +114,7 @@ impl TempFile {
             Box::new(Keeper {
                 dir: Arc::clone(dir),
                 retain,
-                pid: std::process::id(),
+                pid: crate::sys::process_id(),
             })
         });
         TempFile {
@@ -251,7 +251,7 @@ impl Keeper {
     /// Links `file` under a fresh visible name if the policy keeps it now,
     /// and says where; otherwise drops it as usual.
     fn keep(self, file: LinkableFile) {
-        if self.pid != std::process::id() {
+        if self.pid != crate::sys::process_id() {
             return;
         }
         let Some(why) = self.retain.reason() else {

@@ -27,6 +27,19 @@ pub(crate) fn mode_of(permissions: &Permissions) -> u32 {
     if permissions.readonly() { 0o444 } else { 0o666 }
 }
 
+/// This process's id.
+#[cfg(unix)]
+pub(crate) fn process_id() -> u32 {
+    std::process::id()
+}
+
+/// WASI has no processes to tell apart (`std::process::id` panics there):
+/// one process, id 0.
+#[cfg(target_os = "wasi")]
+pub(crate) fn process_id() -> u32 {
+    0
+}
+
 /// The effective user ID (`geteuid`).
 #[cfg(unix)]
 pub(crate) fn euid() -> u32 {

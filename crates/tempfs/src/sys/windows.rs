@@ -91,3 +91,8 @@ impl AsRawHandle for crate::memory::MemoryFile {
         self.as_file().as_raw_handle()
     }
 }
+
+/// This process's id.
+pub(crate) fn process_id() -> u32 {
+    std::process::id()
+}
