@@ -3,6 +3,7 @@
 
 use std::ffi::OsString;
 use std::io;
+use std::os::fd::AsFd;
 use std::time::{Duration, SystemTime};
 
 use rustix::fs::{AtFlags, FileType, Mode, OFlags};
@@ -73,16 +74,18 @@ pub(crate) fn my_runs(parent: &Dir, prefix: &str) -> io::Result<Vec<(SystemTime,
     let euid = crate::sys::euid();
     let device = rustix::fs::fstat(parent)?.st_dev;
     let mut runs = Vec::new();
-    // `Dir::read_from` would reopen with the handle's own flags, O_PATH on
-    // Linux, which cannot be listed.
+    // The handle may be O_PATH (Linux), which cannot be listed: a readable
+    // one of the same directory for `list_dir`.
     let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
     let listing = rustix::fs::openat(parent, ".", flags, Mode::empty())?;
-    for entry in rustix::fs::Dir::new(listing)? {
-        let name = entry?.file_name().to_bytes().to_vec();
-        if !name.starts_with(prefix.as_bytes()) {
-            continue;
+    let mut names = Vec::new();
+    crate::sys::list_dir(listing.as_fd(), &mut Vec::new(), false, &mut |name, _| {
+        if name.to_bytes().starts_with(prefix.as_bytes()) {
+            names.push(name.to_owned());
         }
-        let Ok(stat) = rustix::fs::statat(parent, name.as_slice(), AtFlags::SYMLINK_NOFOLLOW)
+    })?;
+    for name in names {
+        let Ok(stat) = rustix::fs::statat(parent, name.as_c_str(), AtFlags::SYMLINK_NOFOLLOW)
         else {
             continue;
         };
@@ -93,7 +96,7 @@ pub(crate) fn my_runs(parent: &Dir, prefix: &str) -> io::Result<Vec<(SystemTime,
             let modified = u64::try_from(mtime_secs(&stat))
                 .map(|secs| SystemTime::UNIX_EPOCH + Duration::from_secs(secs))
                 .unwrap_or(SystemTime::UNIX_EPOCH);
-            if let Some(name) = os_name(name) {
+            if let Some(name) = os_name(name.into_bytes()) {
                 runs.push((modified, name));
             }
         }

@@ -27,6 +27,7 @@ use tempcore::{Dir, PathError};
 use crate::dir::TempDir;
 use crate::failure::Transient;
 pub(crate) use ops::Identity;
+pub(crate) use ops::list as list_dir;
 #[cfg(unix)]
 pub(crate) use owner::*;
 
