@@ -49,23 +49,34 @@ fn silence_children() {
     });
 }
 
-/// Runs `body` in a forked child; returns how it ended.
-pub fn run(body: impl FnOnce()) -> Outcome {
+/// A `fork` with a pipe from the child to the parent, each side holding
+/// its end.
+enum Forked {
+    /// In the child: the write end.
+    Child(OwnedFd),
+    /// In the parent: the child's id and the read end.
+    Parent(libc::pid_t, std::fs::File),
+}
+
+/// Forks, after a pipe whose ends are close-on-exec (macOS has no
+/// `pipe2`), so that a process another test spawns does not inherit the
+/// write end and keep the parent's read waiting. In the child, marks it a
+/// child (see `silence_children`).
+fn fork_with_pipe() -> Forked {
     silence_children();
     let mut fds = [0; 2];
     // SAFETY: `fds` is a valid two-element array for pipe to fill.
     assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0, "pipe");
-    // Close-on-exec (macOS has no pipe2), so that a process another test
-    // spawns does not inherit the write end and keep the read below waiting.
     for fd in fds {
         // SAFETY: setting a flag on a descriptor just created and owned here.
         unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
     }
-    // SAFETY: both descriptors were just created by pipe2 and are owned here.
+    // SAFETY: both descriptors were just created by pipe and are owned here.
     let (read_end, write_end) =
         unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
-    // SAFETY: the child runs only `body` and then `_exit`s; see the module
-    // docs for why that is sound from a threaded parent.
+    // SAFETY: the child runs only its body and then `_exit`s (or waits to
+    // be killed); see the module docs for why that is sound from a
+    // threaded parent.
     let pid = unsafe { libc::fork() };
     assert!(pid >= 0, "fork failed: {}", std::io::Error::last_os_error());
     if pid == 0 {
@@ -73,33 +84,39 @@ pub fn run(body: impl FnOnce()) -> Outcome {
         // The default hook would take stderr's lock, which another parent
         // thread may have held at fork: stay silent (see `silence_children`).
         IN_CHILD.store(true, Ordering::Relaxed);
-        let result = catch_unwind(AssertUnwindSafe(body));
-        let code = match result {
-            Ok(()) => 0,
-            Err(payload) => {
-                let message = payload
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_else(|| "child panicked".to_string());
-                // SAFETY: writing a byte buffer we own to a pipe we own.
-                unsafe {
-                    libc::write(
-                        write_end.as_raw_fd(),
-                        message.as_ptr().cast(),
-                        message.len(),
-                    )
-                };
-                101
-            }
-        };
-        // SAFETY: leave the child at once, without running the parent's
-        // atexit handlers or returning into the harness.
-        unsafe { libc::_exit(code) };
+        Forked::Child(write_end)
+    } else {
+        drop(write_end);
+        Forked::Parent(pid, std::fs::File::from(read_end))
     }
-    drop(write_end);
-    let mut message = String::new();
-    let _ = std::fs::File::from(read_end).read_to_string(&mut message);
+}
+
+/// Writes `bytes` to the pipe with a raw `write(2)` (no lock a parent
+/// thread could have held at the fork).
+fn report(pipe: &OwnedFd, bytes: &[u8]) {
+    // SAFETY: writing a byte buffer we own to a pipe we own.
+    unsafe { libc::write(pipe.as_raw_fd(), bytes.as_ptr().cast(), bytes.len()) };
+}
+
+/// The message of a panic's payload.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "child panicked".to_string())
+}
+
+/// Leaves the child at once, with `code`, without running the parent's
+/// `atexit` handlers or returning into the harness.
+fn exit_child(code: i32) -> ! {
+    // SAFETY: `_exit` ends the process; nothing runs after it.
+    unsafe { libc::_exit(code) }
+}
+
+/// Waits for the child `pid`; how it ended, `message` saying, from the
+/// wait status, what a failure was.
+fn wait_for(pid: libc::pid_t, message: impl FnOnce(libc::c_int) -> String) -> Outcome {
     let mut status = 0;
     // SAFETY: waiting for our own child.
     let waited = unsafe { libc::waitpid(pid, &mut status, 0) };
@@ -109,8 +126,25 @@ pub fn run(body: impl FnOnce()) -> Outcome {
     } else if libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0 {
         Outcome::Passed
     } else {
-        Outcome::Failed(message)
+        Outcome::Failed(message(status))
     }
+}
+
+/// Runs `body` in a forked child; returns how it ended.
+pub fn run(body: impl FnOnce()) -> Outcome {
+    let (pid, mut pipe) = match fork_with_pipe() {
+        Forked::Child(pipe) => match catch_unwind(AssertUnwindSafe(body)) {
+            Ok(()) => exit_child(0),
+            Err(payload) => {
+                report(&pipe, panic_message(&*payload).as_bytes());
+                exit_child(101)
+            }
+        },
+        Forked::Parent(pid, pipe) => (pid, pipe),
+    };
+    let mut message = String::new();
+    let _ = pipe.read_to_string(&mut message);
+    wait_for(pid, |_| message)
 }
 
 /// A forked child that keeps alive what its body made, until it is
@@ -126,30 +160,10 @@ pub struct Running {
 /// Returns once `body` has returned; panics with its message if it
 /// panicked. For tests of what a process leaves when it dies.
 pub fn spawn<T>(body: impl FnOnce() -> T) -> Running {
-    silence_children();
-    let mut fds = [0; 2];
-    // SAFETY: `fds` is a valid two-element array for pipe to fill.
-    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0, "pipe");
-    for fd in fds {
-        // SAFETY: setting a flag on a descriptor just created and owned here.
-        unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
-    }
-    // SAFETY: both descriptors were just created by pipe and are owned here.
-    let (read_end, write_end) =
-        unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
-    // SAFETY: as in `run`: the child runs `body`, then waits to be killed.
-    let pid = unsafe { libc::fork() };
-    assert!(pid >= 0, "fork failed: {}", std::io::Error::last_os_error());
-    if pid == 0 {
-        drop(read_end);
-        IN_CHILD.store(true, Ordering::Relaxed);
-        let report = |bytes: &[u8]| {
-            // SAFETY: writing a byte buffer we own to a pipe we own.
-            unsafe { libc::write(write_end.as_raw_fd(), bytes.as_ptr().cast(), bytes.len()) };
-        };
-        match catch_unwind(AssertUnwindSafe(body)) {
+    let (pid, mut pipe) = match fork_with_pipe() {
+        Forked::Child(pipe) => match catch_unwind(AssertUnwindSafe(body)) {
             Ok(kept) => {
-                report(b"+");
+                report(&pipe, b"+");
                 std::mem::forget(kept);
                 loop {
                     // SAFETY: waits for a signal; nothing else.
@@ -157,20 +171,13 @@ pub fn spawn<T>(body: impl FnOnce() -> T) -> Running {
                 }
             }
             Err(payload) => {
-                let message = payload
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_else(|| "child panicked".to_string());
-                report(format!("!{message}").as_bytes());
-                // SAFETY: leave the child at once, as in `run`.
-                unsafe { libc::_exit(101) };
+                report(&pipe, format!("!{}", panic_message(&*payload)).as_bytes());
+                exit_child(101)
             }
-        }
-    }
-    drop(write_end);
+        },
+        Forked::Parent(pid, pipe) => (pid, pipe),
+    };
     let mut running = Running { pid, waited: false };
-    let mut pipe = std::fs::File::from(read_end);
     let mut first = [0u8; 1];
     let got = pipe.read(&mut first).unwrap_or(0);
     if got == 1 && first[0] == b'+' {
@@ -204,18 +211,9 @@ impl Running {
     }
 
     fn wait(&mut self) -> Outcome {
-        let mut status = 0;
-        // SAFETY: waiting for our own child.
-        let waited = unsafe { libc::waitpid(self.pid, &mut status, 0) };
-        assert_eq!(waited, self.pid, "waitpid");
+        let outcome = wait_for(self.pid, |status| format!("status {status}"));
         self.waited = true;
-        if libc::WIFSIGNALED(status) {
-            Outcome::Signaled(libc::WTERMSIG(status))
-        } else if libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0 {
-            Outcome::Passed
-        } else {
-            Outcome::Failed(format!("status {status}"))
-        }
+        outcome
     }
 }
 
