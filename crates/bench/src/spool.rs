@@ -266,12 +266,12 @@ const MEMORY_CONTENDERS: &[StagedContender] = &[
     StagedContender {
         name: "ours",
         about: "`tempspool::SpooledTempFile::new(1 MiB)`",
-        prepare: |_, call, state| ours(tempspool::SpooledTempFile::new(MAX_SIZE), call, state),
+        prepare: |_, call, state| spooled(tempspool::SpooledTempFile::new(MAX_SIZE), call, state),
     },
     StagedContender {
         name: "tempfile",
         about: "`tempfile::SpooledTempFile::new(1 MiB)` (tempfile 3.27)",
-        prepare: |_, call, state| theirs(tempfile::SpooledTempFile::new(MAX_SIZE), call, state),
+        prepare: |_, call, state| spooled(tempfile::SpooledTempFile::new(MAX_SIZE), call, state),
     },
     StagedContender {
         name: "cursor",
@@ -329,14 +329,14 @@ const ROLLED_CONTENDERS: &[StagedContender] = &[
         name: "ours",
         about: "`tempspool::SpooledTempFile::new(1 MiB)`, rolled over into the default directory \
                 (`roll()` when writing, 2 MiB `write_all` when reading)",
-        prepare: |_, call, state| ours(tempspool::SpooledTempFile::new(MAX_SIZE), call, state),
+        prepare: |_, call, state| spooled(tempspool::SpooledTempFile::new(MAX_SIZE), call, state),
     },
     StagedContender {
         name: "tempfile",
         about: "`tempfile::SpooledTempFile::new_in(1 MiB, path)`, rolled over likewise \
                 (tempfile 3.27)",
         prepare: |place, call, state| {
-            theirs(
+            spooled(
                 tempfile::SpooledTempFile::new_in(MAX_SIZE, place.path()),
                 call,
                 state,
@@ -361,38 +361,26 @@ const ROLLED_CONTENDERS: &[StagedContender] = &[
     },
 ];
 
-fn ours(
-    mut spool: tempspool::SpooledTempFile,
-    call: Call,
-    state: State,
-) -> io::Result<Box<dyn Job>> {
+/// A spool (ours or the `tempfile` crate's, which have the same methods)
+/// made ready for `call` in `state`: rolled over or not, and for reading,
+/// filled and rewound.
+fn spooled<S: Spool>(mut spool: S, call: Call, state: State) -> io::Result<Box<dyn Job>> {
     if call.writes() {
         if state == State::Rolled {
-            spool.roll()?;
+            spool.roll_over()?;
         }
         return Ok(Box::new(Writing::new(spool, call, state)));
     }
     spool.write_all(&data()[..state.bytes()])?;
     spool.rewind()?;
-    expect_rolled(spool.is_rolled(), state == State::Rolled)?;
+    expect_rolled(spool.rolled() == Some(true), state == State::Rolled)?;
     Ok(Box::new(Reading::new(spool, call, state)))
 }
 
-fn theirs(
-    mut spool: tempfile::SpooledTempFile,
-    call: Call,
-    state: State,
-) -> io::Result<Box<dyn Job>> {
-    if call.writes() {
-        if state == State::Rolled {
-            spool.roll()?;
-        }
-        return Ok(Box::new(Writing::new(spool, call, state)));
-    }
-    spool.write_all(&data()[..state.bytes()])?;
-    spool.rewind()?;
-    expect_rolled(spool.is_rolled(), state == State::Rolled)?;
-    Ok(Box::new(Reading::new(spool, call, state)))
+/// What the two spools have in common, for [`spooled`].
+trait Spool: Backing + Read + Seek + 'static {
+    /// Moves the data to a file now.
+    fn roll_over(&mut self) -> io::Result<()>;
 }
 
 /// What a writing job's object gives back for the check.
@@ -403,31 +391,31 @@ pub trait Backing: Write {
     fn rolled(&self) -> Option<bool>;
 }
 
-impl Backing for tempspool::SpooledTempFile {
-    fn read_back(mut self) -> io::Result<Vec<u8>> {
-        let mut bytes = Vec::new();
-        self.rewind()?;
-        self.read_to_end(&mut bytes)?;
-        Ok(bytes)
-    }
+/// [`Spool`] and [`Backing`] for each spool type.
+macro_rules! spools {
+    ($($spool:ty),*) => {$(
+        impl Spool for $spool {
+            fn roll_over(&mut self) -> io::Result<()> {
+                self.roll()
+            }
+        }
 
-    fn rolled(&self) -> Option<bool> {
-        Some(self.is_rolled())
-    }
+        impl Backing for $spool {
+            fn read_back(mut self) -> io::Result<Vec<u8>> {
+                let mut bytes = Vec::new();
+                self.rewind()?;
+                self.read_to_end(&mut bytes)?;
+                Ok(bytes)
+            }
+
+            fn rolled(&self) -> Option<bool> {
+                Some(self.is_rolled())
+            }
+        }
+    )*};
 }
 
-impl Backing for tempfile::SpooledTempFile {
-    fn read_back(mut self) -> io::Result<Vec<u8>> {
-        let mut bytes = Vec::new();
-        self.rewind()?;
-        self.read_to_end(&mut bytes)?;
-        Ok(bytes)
-    }
-
-    fn rolled(&self) -> Option<bool> {
-        Some(self.is_rolled())
-    }
-}
+spools!(tempspool::SpooledTempFile, tempfile::SpooledTempFile);
 
 impl Backing for Cursor<Vec<u8>> {
     fn read_back(self) -> io::Result<Vec<u8>> {
