@@ -20,7 +20,7 @@
 //! | a file in memory with a descriptor (a child process, `mmap`), sealable | [`memory_file()`], [`MemoryFile`] | — |
 //! | a directory, removed with its contents | [`TempDir`] | `TemporaryDirectory()` |
 //! | a directory you clean up yourself | [`mkdtemp()`] | `mkdtemp()` |
-//! | named objects removed even after Ctrl-C or `kill` (unix) | [`cleanup_on_signals()`] | — |
+//! | named objects removed even after Ctrl-C or `kill` (unix; Windows console events) | [`cleanup_on_signals()`] | — |
 //! | to look at what a failure left | [`Builder::retention`], `TEMPKIT_KEEP` ([`Retention`]) | — |
 //! | to remove what a killed process left, and nothing live | [`Builder::owner_lock`], then [`reap`] | — |
 //! | a scratch directory named after the test | [`testing::tempdir()`] | pytest's `tmp_path` |

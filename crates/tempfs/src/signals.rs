@@ -1,14 +1,15 @@
 //! [`cleanup_on_signals`]: the opt-in hook that removes named objects when
-//! the process is killed by `SIGINT`, `SIGTERM` or `SIGHUP`.
+//! the process is killed by `SIGINT`, `SIGTERM` or `SIGHUP` (on Windows,
+//! ended by Ctrl+C, Ctrl+Break or its console closing).
 
 use std::io;
 
 use crate::sys;
 
 /// Removes the named temporary objects this process holds when it is
-/// killed by `SIGINT`, `SIGTERM` or `SIGHUP`, then lets it die of that
-/// signal as it would have (the same exit status: `WIFSIGNALED`, the same
-/// `WTERMSIG`). Never installed unless called; calling it again does
+/// killed by `SIGINT`, `SIGTERM` or `SIGHUP` (on Windows, by a console
+/// control event: see below), then lets it die of that signal as it would
+/// have (the same exit status: `WIFSIGNALED`, the same `WTERMSIG`). Never installed unless called; calling it again does
 /// nothing. An application calls it, early in `main`; a library should
 /// not, since signal dispositions belong to the process.
 ///
@@ -67,13 +68,28 @@ use crate::sys;
 ///
 /// # Platform behaviour
 ///
-/// Unix only. On Windows this fails with
-/// [`io::ErrorKind::Unsupported`]: console control events
-/// (`SetConsoleCtrlHandler`) are not handled yet; on WASI, which has no
-/// signals, too.
+/// On Windows the events are the console's: Ctrl+C, Ctrl+Break and the
+/// console closing (`CTRL_C_EVENT`, `CTRL_BREAK_EVENT`,
+/// `CTRL_CLOSE_EVENT`). The hook is a console control handler
+/// (`SetConsoleCtrlHandler`), which Windows runs on a thread of its own:
+/// it removes each object with the same handle-relative code as its drop
+/// (a `TempDir` with everything in it, at any depth), then passes the
+/// event on, so that the process ends as it would have (the same exit
+/// code). Not `CTRL_LOGOFF_EVENT` or `CTRL_SHUTDOWN_EVENT`: services
+/// receive them and live on (or stop through their own handler), and
+/// their objects are live. Windows calls the handler registered last
+/// first and has no way to ask what was registered before: a handler the
+/// application registers *after* this call takes the events over (if it
+/// returns `TRUE`, the hook never runs), but one registered *before* runs
+/// after the hook, when what the hook covers is already gone. Call this
+/// first, then register your own. Named files are often removed by the
+/// system anyway ("deleted by the system" in `docs/platforms.md`).
+///
+/// On WASI, which has neither signals nor console events, this fails with
+/// [`io::ErrorKind::Unsupported`].
 ///
 /// ```
-/// # #[cfg(unix)] {
+/// # #[cfg(not(target_os = "wasi"))] {
 /// tempfs::cleanup_on_signals()?;
 /// tempfs::cleanup_on_signals()?; // one hook all the same
 /// let file = tempfs::NamedTempFile::new()?; // removed even after Ctrl-C
@@ -82,7 +98,8 @@ use crate::sys;
 /// ```
 ///
 /// Fails with the error of `sigaction` or `pthread_atfork`, which leaves
-/// the signals already handled as they are.
+/// the signals already handled as they are (on Windows, of
+/// `SetConsoleCtrlHandler`).
 pub fn cleanup_on_signals() -> io::Result<()> {
     sys::install_signal_hook()
 }

@@ -220,3 +220,82 @@ pub fn pending_deletion_refuses_opens() -> bool {
         refused
     })
 }
+
+/// The address of `kernel32!CtrlRoutine` in this process: the routine a
+/// console control event runs in the process it is sent to (it calls the
+/// handlers registered with `SetConsoleCtrlHandler`, the most recent
+/// first, then the system's, which ends the process). A child prints it
+/// for [`send_console_event`].
+pub fn ctrl_routine_address() -> usize {
+    use windows_sys::Win32::System::LibraryLoader::{GetModuleHandleA, GetProcAddress};
+
+    // SAFETY: kernel32 is loaded in every process; the names are
+    // NUL-terminated.
+    let routine = unsafe {
+        let kernel32 = GetModuleHandleA(c"kernel32.dll".as_ptr().cast());
+        assert!(!kernel32.is_null(), "kernel32.dll is not loaded");
+        GetProcAddress(kernel32, c"CtrlRoutine".as_ptr().cast())
+    };
+    routine.expect("kernel32.dll exports no CtrlRoutine") as usize
+}
+
+/// Sends the console control event `event` (`CTRL_C_EVENT`,
+/// `CTRL_BREAK_EVENT`, ...) to `child` the way the console host delivers
+/// one: a thread started in the child at `CtrlRoutine` (`routine`, the
+/// child's [`ctrl_routine_address`]) with the event as its argument.
+/// `GenerateConsoleCtrlEvent` would need a console shared with the child,
+/// which a test run under CI or Wine does not have, and reaches every
+/// process of a console's group.
+pub fn send_console_event(child: &std::process::Child, routine: usize, event: u32) {
+    use std::os::windows::io::AsRawHandle;
+    use windows_sys::Win32::System::Threading::{
+        CreateRemoteThread, INFINITE, LPTHREAD_START_ROUTINE, WaitForSingleObject,
+    };
+
+    // SAFETY: `routine` is the child's `CtrlRoutine`, a thread start
+    // routine taking one pointer-sized argument.
+    let start: LPTHREAD_START_ROUTINE = unsafe { std::mem::transmute(routine) };
+    // SAFETY: `child` is a process handle with every access right (from
+    // `CreateProcess`); the thread's handle is closed below.
+    let thread = unsafe {
+        CreateRemoteThread(
+            child.as_raw_handle(),
+            std::ptr::null(),
+            0,
+            start,
+            event as usize as *const c_void,
+            0,
+            std::ptr::null_mut(),
+        )
+    };
+    assert!(
+        !thread.is_null(),
+        "starting CtrlRoutine in the child: {}",
+        std::io::Error::last_os_error()
+    );
+    // SAFETY: `thread` is open until closed here. The routine returns
+    // once every handler has run, or never, when the last ends the process.
+    unsafe {
+        WaitForSingleObject(thread, INFINITE);
+        CloseHandle(thread);
+    }
+}
+
+/// Registers a console control handler that records each event it
+/// receives and keeps the process alive (returns `TRUE`): an application
+/// that takes the events over. Returns how many it has received.
+pub fn take_console_events_over() -> &'static std::sync::atomic::AtomicU32 {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use windows_sys::Win32::System::Console::SetConsoleCtrlHandler;
+
+    static RECEIVED: AtomicU32 = AtomicU32::new(0);
+    unsafe extern "system" fn handler(_event: u32) -> windows_sys::core::BOOL {
+        RECEIVED.fetch_add(1, Ordering::SeqCst);
+        1
+    }
+    // SAFETY: `handler` has the signature of a `HandlerRoutine` and lives
+    // as long as the process.
+    let ok = unsafe { SetConsoleCtrlHandler(Some(handler), 1) };
+    assert_ne!(ok, 0, "{}", std::io::Error::last_os_error());
+    &RECEIVED
+}

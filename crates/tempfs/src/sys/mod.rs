@@ -45,18 +45,23 @@ mod windows_testing;
 #[cfg(windows)]
 pub(crate) use windows_testing::*;
 
-#[cfg(unix)]
-mod unix_registry;
-#[cfg(unix)]
-pub(crate) use unix_registry::Registration;
+#[cfg(any(unix, windows))]
+mod registry;
+#[cfg(any(unix, windows))]
+pub(crate) use registry::Registration;
 
 #[cfg(unix)]
 mod unix_signals;
 #[cfg(unix)]
 pub(crate) use unix_signals::*;
 
-// WASI has no signals: the Windows stub (plain std) serves it too.
-#[cfg(any(windows, target_os = "wasi"))]
+#[cfg(windows)]
 mod windows_signals;
-#[cfg(any(windows, target_os = "wasi"))]
+#[cfg(windows)]
 pub(crate) use windows_signals::*;
+
+// WASI has no signals and no console events.
+#[cfg(target_os = "wasi")]
+mod no_signals;
+#[cfg(target_os = "wasi")]
+pub(crate) use no_signals::*;

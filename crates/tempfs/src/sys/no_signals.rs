@@ -1,12 +1,13 @@
-//! The Windows half of [`crate::cleanup_on_signals`]: not implemented, so
-//! nothing is registered.
+//! WASI's half of [`crate::cleanup_on_signals`]: WASI has neither signals
+//! nor console events, so nothing is registered and the hook is
+//! `Unsupported`.
 
 use std::ffi::OsStr;
 use std::io;
 
 use tempcore::Dir;
 
-/// An object's place in the table of live objects: none on Windows.
+/// An object's place in the table of live objects: none on WASI.
 #[derive(Debug)]
 pub(crate) struct Registration;
 
@@ -28,11 +29,11 @@ impl Registration {
     pub(crate) fn leave(&mut self) {}
 }
 
-/// Fails with `Unsupported`: removing objects from a console control
-/// handler (`SetConsoleCtrlHandler`) is not implemented.
+/// Fails with `Unsupported`: nothing on WASI ends a process that a
+/// handler could catch.
 pub(crate) fn install_signal_hook() -> io::Result<()> {
     Err(io::Error::new(
         io::ErrorKind::Unsupported,
-        "removing temporary objects after a console control event is not implemented on Windows",
+        "WASI has no signals or console events to remove temporary objects after",
     ))
 }

@@ -2,9 +2,13 @@
 //! removes: a fixed table of slots made of atomics only, which a signal
 //! handler can read without allocating or taking a lock.
 //!
+//! Unix signal handlers (`unix_signals`) and the Windows console control
+//! handler (`windows_signals`) read it alike.
+//!
 //! A slot holds what removal needs and nothing that could dangle: the raw
-//! handles of the parent directory and (for a [`crate::TempDir`]) of the
-//! directory itself, the name copied in (NUL-padded, at most
+//! handles (descriptors on unix) of the parent directory and (for a
+//! [`crate::TempDir`]) of the directory itself, stored plus one so that an
+//! empty slot is all zero bytes and the table takes no room in the binary, the name copied in (NUL-padded, at most
 //! [`NAME_MAX`] bytes), and the process id of its owner. Its state word
 //! says who may touch it, with a generation in the high bits so that a slot
 //! freed and taken again is never mistaken for the one a token names:
@@ -24,13 +28,16 @@
 //! or taken by another handler skips it.
 //!
 //! Objects enter only while a hook is installed: with none, entering is
-//! one relaxed load and leaving a test of the token. On Windows, where
-//! there is no hook, `Registration` is an empty type.
+//! one relaxed load and leaving a test of the token. On WASI, where there
+//! is no hook, `Registration` is an empty type (`no_signals`).
 
 use std::ffi::OsStr;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
+#[cfg(unix)]
 use std::os::fd::AsRawFd;
+#[cfg(windows)]
+use std::os::windows::io::AsRawHandle;
 
 use tempcore::Dir;
 
@@ -54,6 +61,18 @@ const GENERATION: u64 = 4;
 /// No handle: the entry of a file has no tree.
 pub(crate) const NO_HANDLE: i64 = -1;
 
+/// What a slot stores for the raw handle `raw`: one more, so that
+/// [`NO_HANDLE`] is stored as zero and a free slot is all zero bytes
+/// (the table is then in `.bss`, not 300 KiB of every binary's `.data`).
+const fn stored(raw: i64) -> i64 {
+    raw.wrapping_add(1)
+}
+
+/// The raw handle a slot stores as `stored`.
+const fn raw(stored: i64) -> i64 {
+    stored.wrapping_sub(1)
+}
+
 /// Set once a hook is installed; objects made before are not registered.
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 /// The process id recorded in new entries (updated in a forked child).
@@ -75,8 +94,8 @@ impl Slot {
         Slot {
             state: AtomicU64::new(FREE),
             pid: AtomicU32::new(0),
-            parent: AtomicI64::new(NO_HANDLE),
-            tree: AtomicI64::new(NO_HANDLE),
+            parent: AtomicI64::new(stored(NO_HANDLE)),
+            tree: AtomicI64::new(stored(NO_HANDLE)),
             len: AtomicUsize::new(0),
             name: [const { AtomicU64::new(0) }; WORDS],
         }
@@ -86,8 +105,16 @@ impl Slot {
 static TABLE: [Slot; SLOTS] = [const { Slot::new() }; SLOTS];
 
 /// The raw handle the table records for `dir`: its descriptor.
+#[cfg(unix)]
 fn handle(dir: &Dir) -> i64 {
     i64::from(dir.as_raw_fd())
+}
+
+/// The raw handle the table records for `dir`: its `HANDLE`, a pointer-sized
+/// value.
+#[cfg(windows)]
+fn handle(dir: &Dir) -> i64 {
+    dir.as_raw_handle() as isize as i64
 }
 
 /// Starts registering objects made from now on, recording `pid` as their
@@ -97,10 +124,20 @@ pub(crate) fn activate(pid: u32) {
     ACTIVE.store(true, Ordering::Release);
 }
 
-/// Records `pid` as the owner of entries made from now on: called in a
-/// forked child, whose entries are its own.
-pub(crate) fn set_owner(pid: u32) {
+/// Called in a forked child whose id is `pid`: records it as the owner of
+/// entries made from now on, and gives back the slots a handler on another
+/// thread of the parent was cleaning when the process forked. That thread
+/// does not exist in the child, so it would never free them, and the
+/// child's objects in them would wait forever to leave.
+#[cfg(unix)]
+pub(crate) fn after_fork(pid: u32) {
     OWNER.store(pid, Ordering::Relaxed);
+    for slot in &TABLE {
+        let state = slot.state.load(Ordering::Relaxed);
+        if state & TAG == CLEANING {
+            slot.state.store((state & !TAG) | LIVE, Ordering::Release);
+        }
+    }
 }
 
 /// An object's place in the registry, if it has one: leaving it (or
@@ -193,8 +230,8 @@ fn enter(parent: i64, tree: i64, name: &[u8]) -> Registration {
         }
         slot.pid
             .store(OWNER.load(Ordering::Relaxed), Ordering::Relaxed);
-        slot.parent.store(parent, Ordering::Relaxed);
-        slot.tree.store(tree, Ordering::Relaxed);
+        slot.parent.store(stored(parent), Ordering::Relaxed);
+        slot.tree.store(stored(tree), Ordering::Relaxed);
         // The words the name and one NUL take, and any the last name took
         // beyond them, which are zeroed.
         let words = name.len() / 8 + 1;
@@ -248,8 +285,8 @@ pub(crate) fn claim_each(pid: u32, mut remove: impl FnMut(&Claimed)) {
             continue;
         }
         let mut claimed = Claimed {
-            parent: slot.parent.load(Ordering::Relaxed),
-            tree: slot.tree.load(Ordering::Relaxed),
+            parent: raw(slot.parent.load(Ordering::Relaxed)),
+            tree: raw(slot.tree.load(Ordering::Relaxed)),
             name: [0; WORDS * 8],
         };
         for (i, word) in slot.name.iter().enumerate() {
@@ -266,6 +303,7 @@ pub(crate) fn claim_each(pid: u32, mut remove: impl FnMut(&Claimed)) {
 mod tests {
     use super::*;
 
+    #[cfg(unix)]
     fn entries(pid: u32) -> Vec<(i64, i64, Vec<u8>)> {
         let mut found = Vec::new();
         claim_each(pid, |c| {
@@ -277,11 +315,13 @@ mod tests {
 
     /// In a forked child: the table is process-wide, and other tests
     /// register objects.
+    #[cfg(unix)]
     #[test]
     fn entries_enter_leave_and_are_claimed_once() {
         testkit::child::check(entries_in_child);
     }
 
+    #[cfg(unix)]
     fn entries_in_child() {
         let pid = 4_000_000_001;
         activate(pid);
@@ -305,10 +345,48 @@ mod tests {
         assert!(entries(pid).is_empty());
         drop((b, short));
         // Another owner's entries are neither claimed nor freed.
-        set_owner(pid + 1);
+        after_fork(pid + 1);
         let other = enter(11, NO_HANDLE, b"other");
         assert!(entries(pid).is_empty());
         assert_eq!(entries(pid + 1).len(), 1);
         drop(other);
+    }
+
+    /// In a forked child, as above. A handler on another thread of the
+    /// parent held a slot when the process forked: the child's copy of the
+    /// object in it can still leave (it would wait forever).
+    #[cfg(unix)]
+    #[test]
+    fn a_slot_being_cleaned_when_the_process_forked_is_given_back() {
+        testkit::child::check(slot_being_cleaned_in_child);
+    }
+
+    #[cfg(unix)]
+    fn slot_being_cleaned_in_child() {
+        let pid = 4_000_000_003;
+        activate(pid);
+        let mut entry = enter(12, NO_HANDLE, b"held");
+        let slot = &TABLE[entry.slot];
+        // What a handler's claim leaves in the parent's table at the fork.
+        let cleaning = (entry.live & !TAG) | CLEANING;
+        slot.state.store(cleaning, Ordering::Relaxed);
+        after_fork(pid + 1);
+        let state = slot.state.load(Ordering::Relaxed);
+        if state != entry.live {
+            // Leaving would wait forever: fail instead.
+            std::mem::forget(entry);
+            panic!("the slot is still being cleaned: {state:#x}");
+        }
+        entry.leave();
+        assert_eq!(slot.state.load(Ordering::Relaxed) & TAG, FREE);
+    }
+
+    #[test]
+    fn a_free_slot_is_all_zero_bytes() {
+        let slot = Slot::new();
+        assert_eq!(slot.parent.load(Ordering::Relaxed), 0);
+        assert_eq!(slot.tree.load(Ordering::Relaxed), 0);
+        assert_eq!(raw(stored(NO_HANDLE)), NO_HANDLE);
+        assert_eq!(raw(stored(i64::from(i32::MAX))), i64::from(i32::MAX));
     }
 }

@@ -12,7 +12,7 @@ use std::io;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::unix_registry::{self as registry, Claimed, NO_HANDLE};
+use super::registry::{self, Claimed, NO_HANDLE};
 use libc::{c_int, c_void, siginfo_t};
 
 /// The signals the hook handles.
@@ -59,9 +59,10 @@ unsafe fn raw_getpid() -> i64 {
 }
 
 /// In a forked child (`pthread_atfork`): objects it makes from now on are
-/// its own.
+/// its own, and slots a handler was cleaning at the fork are given back
+/// ([`registry::after_fork`]).
 extern "C" fn after_fork_in_child() {
-    registry::set_owner(getpid());
+    registry::after_fork(getpid());
 }
 
 /// Installs the handlers once (`sigaction` for each signal whose
@@ -75,8 +76,8 @@ pub(crate) fn install_signal_hook() -> io::Result<()> {
     if *installed {
         return Ok(());
     }
-    // SAFETY: registers a function that only stores a process id; no
-    // other argument.
+    // SAFETY: registers a function that only stores a process id and
+    // atomics of the registry; no other argument.
     let err = unsafe { libc::pthread_atfork(None, None, Some(after_fork_in_child)) };
     if err != 0 {
         return Err(io::Error::from_raw_os_error(err));
@@ -109,6 +110,8 @@ pub(crate) fn install_signal_hook() -> io::Result<()> {
         action.sa_sigaction = on_signal_address();
         action.sa_flags = libc::SA_SIGINFO | (previous.sa_flags & libc::SA_RESTART);
         if previous.sa_sigaction == libc::SIG_DFL {
+            // Never `SA_ONSTACK` here: the walk needs about 12 KiB of
+            // stack, more than std's alternate signal stacks have.
             // Cleaning up, block the other two: the first signal decides.
             // SAFETY: `sa_mask` is a valid sigset_t to fill.
             unsafe { libc::sigemptyset(&mut action.sa_mask) };
@@ -117,8 +120,11 @@ pub(crate) fn install_signal_hook() -> io::Result<()> {
                 unsafe { libc::sigaddset(&mut action.sa_mask, other) };
             }
         } else {
-            // Chaining: the application's handler runs with its own mask.
+            // Chaining: the application's handler runs with its own mask,
+            // and on its alternate stack if it asked for one (it may be
+            // handling a stack overflow).
             action.sa_mask = previous.sa_mask;
+            action.sa_flags |= previous.sa_flags & libc::SA_ONSTACK;
         }
         // SAFETY: `action` is fully initialised, and `on_signal` only reads
         // `PREVIOUS[index]`, written above.
@@ -143,7 +149,14 @@ extern "C" fn on_signal(signal: c_int, info: *mut siginfo_t, context: *mut c_voi
     // SAFETY: written before this handler was installed (see `Previous`).
     let previous = unsafe { (*PREVIOUS.0[index].get()).assume_init_ref() };
     let handler = previous.sa_sigaction;
-    if handler != libc::SIG_DFL && handler != libc::SIG_IGN {
+    // A one-shot handler (`SA_RESETHAND`): the kernel would have reset the
+    // disposition to the default when it ran, so the second signal finds
+    // the default, and the hook acts as for one.
+    let chains = handler != libc::SIG_DFL
+        && handler != libc::SIG_IGN
+        && !(previous.sa_flags & libc::SA_RESETHAND != 0
+            && RESET[index].swap(true, Ordering::AcqRel));
+    if chains {
         if previous.sa_flags & libc::SA_SIGINFO != 0 {
             // SAFETY: the application installed this address as a
             // three-argument handler; it gets what the kernel gave us.
@@ -182,13 +195,25 @@ extern "C" fn on_signal(signal: c_int, info: *mut siginfo_t, context: *mut c_voi
         return;
     }
     registry::claim_each(getpid(), remove);
-    // SAFETY: restoring the disposition found at installation, then
-    // raising the signal, both async-signal-safe.
+    // SAFETY: a zeroed sigaction is the default disposition, empty mask.
+    let default: libc::sigaction = unsafe { std::mem::zeroed() };
+    let restored = if handler == libc::SIG_DFL {
+        previous
+    } else {
+        &default
+    };
+    // SAFETY: restoring the disposition found at installation (or the
+    // default a one-shot handler left), then raising the signal, both
+    // async-signal-safe.
     unsafe {
-        libc::sigaction(signal, previous, std::ptr::null_mut());
+        libc::sigaction(signal, restored, std::ptr::null_mut());
         libc::raise(signal);
     }
 }
+
+/// Per signal of [`SIGNALS`]: set once a one-shot (`SA_RESETHAND`)
+/// application handler has been called.
+static RESET: [AtomicBool; 3] = [const { AtomicBool::new(false) }; 3];
 
 /// Set by the first handler that removes and dies: a second signal on
 /// another thread leaves it to finish.

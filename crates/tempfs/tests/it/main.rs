@@ -32,4 +32,5 @@ mod tempdir;
 #[cfg(target_os = "wasi")]
 mod wasi;
 mod windows;
+mod windows_console;
 mod windows_on_close;

@@ -178,6 +178,87 @@ fn handlers_installed_before_are_chained_and_keep_the_signal() {
     assert!(scratch.entries().is_empty());
 }
 
+static ONE_SHOT_CALLS: AtomicUsize = AtomicUsize::new(0);
+
+extern "C" fn one_shot(_: c_int) {
+    ONE_SHOT_CALLS.fetch_add(1, Ordering::SeqCst);
+}
+
+/// A one-shot handler (`SA_RESETHAND`) installed before the hook runs once,
+/// as the kernel would run it; the second signal finds the default
+/// disposition it left, so the hook removes and the process dies of it.
+#[test]
+fn a_one_shot_handler_runs_once_and_the_second_signal_kills() {
+    let scratch = Scratch::new("signals-one-shot");
+    let outcome = child::run(|| {
+        default_dispositions();
+        // SAFETY: a zeroed sigaction with an empty mask and a valid handler.
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = one_shot as extern "C" fn(c_int) as libc::sighandler_t;
+            action.sa_flags = libc::SA_RESETHAND;
+            libc::sigemptyset(&mut action.sa_mask);
+            assert_eq!(
+                libc::sigaction(libc::SIGTERM, &action, std::ptr::null_mut()),
+                0
+            );
+        }
+        tempfs::cleanup_on_signals().unwrap();
+        let file = NamedTempFile::new_in(scratch.path()).unwrap();
+        kill_self(libc::SIGTERM);
+        assert_eq!(ONE_SHOT_CALLS.load(Ordering::SeqCst), 1);
+        assert!(file.path().exists());
+        kill_self(libc::SIGTERM);
+        panic!("survived a second SIGTERM");
+    });
+    assert_eq!(outcome, Outcome::Signaled(libc::SIGTERM));
+    assert!(scratch.entries().is_empty());
+}
+
+static ON_ALTERNATE_STACK: AtomicUsize = AtomicUsize::new(0);
+
+extern "C" fn records_its_stack(_: c_int) {
+    // SAFETY: a null new stack only reads the current one.
+    unsafe {
+        let mut current: libc::stack_t = std::mem::zeroed();
+        libc::sigaltstack(std::ptr::null(), &mut current);
+        if current.ss_flags & libc::SS_ONSTACK != 0 {
+            ON_ALTERNATE_STACK.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+}
+
+/// An application handler that asked for its alternate stack
+/// (`SA_ONSTACK`) still runs on it when the hook chains to it.
+#[test]
+fn a_chained_handler_runs_on_its_alternate_stack() {
+    child::check(|| {
+        default_dispositions();
+        let stack = Box::leak(vec![0u8; 256 * 1024].into_boxed_slice());
+        // SAFETY: `stack` is leaked, so it outlives the thread; the
+        // sigaction is zeroed with an empty mask and a valid handler.
+        unsafe {
+            let alternate = libc::stack_t {
+                ss_sp: stack.as_mut_ptr().cast(),
+                ss_flags: 0,
+                ss_size: stack.len(),
+            };
+            assert_eq!(libc::sigaltstack(&alternate, std::ptr::null_mut()), 0);
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = records_its_stack as extern "C" fn(c_int) as libc::sighandler_t;
+            action.sa_flags = libc::SA_ONSTACK;
+            libc::sigemptyset(&mut action.sa_mask);
+            assert_eq!(
+                libc::sigaction(libc::SIGHUP, &action, std::ptr::null_mut()),
+                0
+            );
+        }
+        tempfs::cleanup_on_signals().unwrap();
+        kill_self(libc::SIGHUP);
+        assert_eq!(ON_ALTERNATE_STACK.load(Ordering::SeqCst), 1);
+    });
+}
+
 /// A signal the process ignores (`nohup`) stays ignored: nothing removed,
 /// nothing killed.
 #[test]
