@@ -42,7 +42,8 @@ use crate::sys;
 /// the application handles itself, the hook calls the application's
 /// handler and does nothing else, since the application has decided what
 /// the signal means (typically a graceful shutdown, which drops the
-/// objects). A signal that is ignored (`SIG_IGN`, as under `nohup`) stays
+/// objects); a one-shot handler (`SA_RESETHAND`) only once, as the kernel
+/// would run it, so that the next signal finds the default. A signal that is ignored (`SIG_IGN`, as under `nohup`) stays
 /// ignored. A handler the application installs *after* this call takes
 /// the signal over: if it calls the handler it found (as signal-hook, and
 /// so tokio's `ctrl_c`, do), the hook sees that it is no longer installed
