@@ -82,11 +82,15 @@ fn child(dir: &Path, mode: Mode) -> ! {
     let tree = TempDir::with_prefix_in("dir-", dir).unwrap();
     std::fs::create_dir_all(tree.path().join("sub").join("deeper")).unwrap();
     std::fs::write(tree.path().join("sub").join("deeper").join("file"), b"x").unwrap();
-    let read_only = tree.path().join("read-only");
-    std::fs::write(&read_only, b"x").unwrap();
-    let mut permissions = std::fs::metadata(&read_only).unwrap().permissions();
-    permissions.set_readonly(true);
-    std::fs::set_permissions(&read_only, permissions).unwrap();
+    if mode != Mode::Plain {
+        // Not where nothing removes it: the scratch directory's removal
+        // (std) cannot remove a read-only file on Windows.
+        let read_only = tree.path().join("read-only");
+        std::fs::write(&read_only, b"x").unwrap();
+        let mut permissions = std::fs::metadata(&read_only).unwrap().permissions();
+        permissions.set_readonly(true);
+        std::fs::set_permissions(&read_only, permissions).unwrap();
+    }
     let (_file, kept) = NamedTempFile::with_prefix_in("kept-", dir)
         .unwrap()
         .keep()
