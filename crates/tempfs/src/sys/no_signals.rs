@@ -15,6 +15,11 @@ impl Registration {
     /// Not registered.
     pub(crate) const NONE: Registration = Registration;
 
+    /// Never: nothing is registered.
+    pub(crate) fn wanted() -> bool {
+        false
+    }
+
     /// Registers nothing.
     pub(crate) fn file(_parent: &Dir, _name: &OsStr) -> Registration {
         Registration

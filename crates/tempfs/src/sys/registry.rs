@@ -158,6 +158,13 @@ impl Registration {
         live: 0,
     };
 
+    /// Whether objects made now are registered (a hook is installed):
+    /// what [`file`](Self::file) needs is worth computing only then.
+    #[inline]
+    pub(crate) fn wanted() -> bool {
+        ACTIVE.load(Ordering::Relaxed)
+    }
+
     /// Registers the file `name` in `parent`, if a hook is installed.
     pub(crate) fn file(parent: &Dir, name: &OsStr) -> Registration {
         if !ACTIVE.load(Ordering::Relaxed) {
