@@ -73,24 +73,20 @@ impl NamedTempFile<File> {
     /// Creates a named temporary file in [`temp_dir`](crate::temp_dir), as
     /// [`Builder::new`]`().tempfile()`.
     pub fn new() -> io::Result<NamedTempFile> {
-        // The defaults need no `Builder`: nothing to allocate or validate.
-        let dir = tempcore::temp_dir_handle()?;
-        let opts = FileOptions::new();
-        NamedTempFile::create_at(
-            &dir,
-            &mut Template::default(),
-            &opts,
-            true,
-            Retain::default(),
-        )
+        NamedTempFile::with_defaults_at(&tempcore::temp_dir_handle()?)
     }
 
     /// Creates a named temporary file in `dir`.
     pub fn new_in<P: AsRef<Path>>(dir: P) -> io::Result<NamedTempFile> {
-        let dir = place::open_dir(dir.as_ref())?;
+        NamedTempFile::with_defaults_at(&place::open_dir(dir.as_ref())?)
+    }
+
+    /// What `new` and `new_in` make in `dir`. The defaults need no
+    /// `Builder`: nothing to allocate or validate.
+    fn with_defaults_at(dir: &Arc<Dir>) -> io::Result<NamedTempFile> {
         let opts = FileOptions::new();
         NamedTempFile::create_at(
-            &dir,
+            dir,
             &mut Template::default(),
             &opts,
             true,
