@@ -140,37 +140,20 @@ unsafe fn take_string(text: *mut u16) -> String {
 /// opened with `FILE_FLAG_DELETE_ON_CLOSE` has the flag cleared, is
 /// closed, and must still be there.
 pub fn delete_on_close_can_be_cleared() -> bool {
-    use std::os::windows::fs::OpenOptionsExt;
     use windows_sys::Win32::Storage::FileSystem::{
-        DELETE, FILE_DISPOSITION_FLAG_ON_CLOSE, FILE_DISPOSITION_INFO_EX,
-        FILE_FLAG_DELETE_ON_CLOSE, FILE_GENERIC_READ, FILE_GENERIC_WRITE, FileDispositionInfoEx,
-        SetFileInformationByHandle,
+        FILE_DISPOSITION_FLAG_ON_CLOSE, FILE_DISPOSITION_INFO_EX, FILE_FLAG_DELETE_ON_CLOSE,
+        FileDispositionInfoEx,
     };
 
     static ANSWER: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *ANSWER.get_or_init(|| {
         let scratch = crate::Scratch::new("on-close-probe");
         let path = scratch.join("probe");
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .access_mode(FILE_GENERIC_READ | FILE_GENERIC_WRITE | DELETE)
-            .custom_flags(FILE_FLAG_DELETE_ON_CLOSE)
-            .open(&path)
-            .unwrap_or_else(|e| panic!("creating {}: {e}", path.display()));
+        let file = create_probe(&path, FILE_FLAG_DELETE_ON_CLOSE);
         let info = FILE_DISPOSITION_INFO_EX {
             Flags: FILE_DISPOSITION_FLAG_ON_CLOSE,
         };
-        // SAFETY: `file` is open; `info` is a whole record of the size given.
-        let cleared = unsafe {
-            SetFileInformationByHandle(
-                std::os::windows::io::AsRawHandle::as_raw_handle(&file),
-                FileDispositionInfoEx,
-                (&raw const info).cast(),
-                std::mem::size_of_val(&info) as u32,
-            )
-        } != 0;
+        let cleared = set_information(&file, FileDispositionInfoEx, &info);
         drop(file);
         let kept = path.exists();
         assert_eq!(
@@ -187,38 +170,57 @@ pub fn delete_on_close_can_be_cleared() -> bool {
 /// `SetFileInformationByHandle`: a file is given a delete disposition and
 /// opened by its path.
 pub fn pending_deletion_refuses_opens() -> bool {
-    use std::os::windows::fs::OpenOptionsExt;
-    use windows_sys::Win32::Storage::FileSystem::{
-        DELETE, FILE_DISPOSITION_INFO, FILE_GENERIC_READ, FILE_GENERIC_WRITE, FileDispositionInfo,
-        SetFileInformationByHandle,
-    };
+    use windows_sys::Win32::Storage::FileSystem::{FILE_DISPOSITION_INFO, FileDispositionInfo};
 
     static ANSWER: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *ANSWER.get_or_init(|| {
         let scratch = crate::Scratch::new("pending-probe");
         let path = scratch.join("probe");
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .access_mode(FILE_GENERIC_READ | FILE_GENERIC_WRITE | DELETE)
-            .open(&path)
-            .unwrap_or_else(|e| panic!("creating {}: {e}", path.display()));
+        let file = create_probe(&path, 0);
         let info = FILE_DISPOSITION_INFO { DeleteFile: true };
-        // SAFETY: `file` is open; `info` is a whole record of the size given.
-        let set = unsafe {
-            SetFileInformationByHandle(
-                std::os::windows::io::AsRawHandle::as_raw_handle(&file),
-                FileDispositionInfo,
-                (&raw const info).cast(),
-                std::mem::size_of_val(&info) as u32,
-            )
-        };
-        assert_ne!(set, 0, "{}", std::io::Error::last_os_error());
+        let set = set_information(&file, FileDispositionInfo, &info);
+        assert!(set, "{}", std::io::Error::last_os_error());
         let refused = std::fs::File::open(&path).is_err();
         drop(file);
         refused
     })
+}
+
+/// Creates the probe file `path`, readable, writable and deletable, with
+/// the extra `flags` (`FILE_FLAG_*`).
+fn create_probe(path: &Path, flags: u32) -> std::fs::File {
+    use std::os::windows::fs::OpenOptionsExt;
+    use windows_sys::Win32::Storage::FileSystem::{DELETE, FILE_GENERIC_READ, FILE_GENERIC_WRITE};
+
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .access_mode(FILE_GENERIC_READ | FILE_GENERIC_WRITE | DELETE)
+        .custom_flags(flags)
+        .open(path)
+        .unwrap_or_else(|e| panic!("creating {}: {e}", path.display()))
+}
+
+/// `SetFileInformationByHandle(file, class, info)`: whether it succeeded.
+fn set_information<T>(
+    file: &std::fs::File,
+    class: windows_sys::Win32::Storage::FileSystem::FILE_INFO_BY_HANDLE_CLASS,
+    info: &T,
+) -> bool {
+    use std::os::windows::io::AsRawHandle;
+    use windows_sys::Win32::Storage::FileSystem::SetFileInformationByHandle;
+
+    // SAFETY: `file` is open; `info` is a whole record of the class `class`
+    // names, of the size given.
+    unsafe {
+        SetFileInformationByHandle(
+            file.as_raw_handle(),
+            class,
+            (info as *const T).cast(),
+            std::mem::size_of::<T>() as u32,
+        ) != 0
+    }
 }
 
 /// The address of `kernel32!CtrlRoutine` in this process: the routine a
