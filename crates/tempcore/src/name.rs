@@ -164,7 +164,7 @@ impl<'a> Template<'a> {
             for b in chunk.iter_mut() {
                 *b = ALPHABET[usize::from(*b & 31)];
             }
-            name.push(std::str::from_utf8(chunk).expect("the alphabet is ASCII"));
+            name.push(sys::ascii_part(chunk));
             left -= chunk.len();
         }
         name.push(self.suffix);

@@ -1,7 +1,8 @@
 //! [`Builder`]: every option of every temporary object, and every
 //! constructor, in one place.
 
-use std::ffi::{OsStr, OsString};
+use std::borrow::Cow;
+use std::ffi::OsStr;
 use std::fs::{File, Permissions};
 use std::io;
 use std::path::{Path, PathBuf};
@@ -33,8 +34,10 @@ use crate::temp_path::TempPath;
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Builder {
-    pub(crate) prefix: OsString,
-    pub(crate) suffix: OsString,
+    // Borrowed while they are the defaults: `Builder::new` allocates
+    // nothing, and every `NamedTempFile::new` makes one.
+    pub(crate) prefix: Cow<'static, OsStr>,
+    pub(crate) suffix: Cow<'static, OsStr>,
     pub(crate) rand_bytes: usize,
     pub(crate) permissions: Option<Permissions>,
     pub(crate) append: bool,
@@ -57,8 +60,8 @@ impl Builder {
     /// method can report them.
     pub fn new() -> Builder {
         Builder {
-            prefix: OsString::from(DEFAULT_PREFIX),
-            suffix: OsString::new(),
+            prefix: Cow::Borrowed(OsStr::new(DEFAULT_PREFIX)),
+            suffix: Cow::Borrowed(OsStr::new("")),
             rand_bytes: DEFAULT_RAND_LEN,
             permissions: None,
             append: false,
@@ -73,13 +76,13 @@ impl Builder {
     /// The start of every name (Python's `prefix`). May not hold a path
     /// separator or NUL: building then fails with `InvalidInput`.
     pub fn prefix<S: AsRef<OsStr> + ?Sized>(&mut self, prefix: &S) -> &mut Self {
-        self.prefix = prefix.as_ref().to_os_string();
+        self.prefix = Cow::Owned(prefix.as_ref().to_os_string());
         self
     }
 
     /// The end of every name (Python's `suffix`), e.g. `.txt`.
     pub fn suffix<S: AsRef<OsStr> + ?Sized>(&mut self, suffix: &S) -> &mut Self {
-        self.suffix = suffix.as_ref().to_os_string();
+        self.suffix = Cow::Owned(suffix.as_ref().to_os_string());
         self
     }
 

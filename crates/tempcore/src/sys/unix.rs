@@ -39,6 +39,22 @@ pub(crate) fn name_len(name: &OsStr) -> usize {
     name.len()
 }
 
+/// ASCII letters of a name as an `OsStr`. Unix: the bytes as they are (a
+/// UTF-8 check would cost a hundred instructions, a twentieth of a whole
+/// named file); WASI checks them (`OsStrExt` is unstable on
+/// `wasm32-wasip2`).
+pub(crate) fn ascii_part(letters: &[u8]) -> &OsStr {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        OsStr::from_bytes(letters)
+    }
+    #[cfg(not(unix))]
+    {
+        OsStr::new(std::str::from_utf8(letters).expect("ASCII letters"))
+    }
+}
+
 /// Describes the first byte of `name` that may not appear in a file name.
 pub(crate) fn forbidden_name_char(name: &OsStr) -> Option<&'static str> {
     let bytes = name.as_encoded_bytes();

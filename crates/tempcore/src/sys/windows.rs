@@ -83,6 +83,12 @@ const SHARE_ALL: u32 = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
 /// fails with (unix: `ELOOP`).
 const ERROR_STOPPED_ON_SYMLINK: i32 = 681;
 
+/// ASCII letters of a name as an `OsStr` (checked: Windows has no
+/// byte-level `OsStr` constructor that is safe).
+pub(crate) fn ascii_part(letters: &[u8]) -> &OsStr {
+    OsStr::new(std::str::from_utf8(letters).expect("ASCII letters"))
+}
+
 /// The length of a name as NTFS counts it: UTF-16 units.
 pub(crate) fn name_len(name: &OsStr) -> usize {
     name.encode_wide().count()

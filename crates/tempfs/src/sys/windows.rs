@@ -5,6 +5,7 @@ use std::ffi::OsStr;
 use std::fs::{File, Permissions};
 use std::io;
 use std::os::windows::io::{AsHandle, AsRawHandle, BorrowedHandle, RawHandle};
+use std::path::Path;
 
 use tempcore::Dir;
 use windows_sys::Win32::Foundation::HANDLE;
@@ -14,6 +15,12 @@ use windows_sys::Win32::Storage::FileSystem::{
 
 use crate::file::TempFile;
 use crate::named::NamedTempFile;
+
+/// The entry name `path` ends in: `path.file_name()`, empty for none (the
+/// unix backend finds it where `dir` ends; here the parse is kept).
+pub(crate) fn name_in<'p>(path: &'p Path, _dir: &Path) -> &'p OsStr {
+    path.file_name().unwrap_or_default()
+}
 
 /// Windows has no permission bits: a read-only `permissions` is a
 /// read-only file, anything else the private default (0600: a DACL for the
