@@ -43,6 +43,8 @@ pub struct GroupInfo {
     pub floor: &'static str,
     /// (name, what it does), ours first.
     pub contenders: Vec<(&'static str, &'static str)>,
+    /// Measured by criterion too (every group but the largest tree).
+    pub criterion: bool,
 }
 
 /// Every group, in the order of the report: the single operations, the
@@ -57,6 +59,7 @@ pub fn groups() -> Vec<GroupInfo> {
         pairs: interleave::OP_ROUNDS,
         floor: g.floor,
         contenders: g.contenders.iter().map(|c| (c.name, c.about)).collect(),
+        criterion: true,
     });
     let staged = spool::STAGED.iter().map(|g| GroupInfo {
         name: g.name.to_string(),
@@ -67,6 +70,7 @@ pub fn groups() -> Vec<GroupInfo> {
         pairs: g.pairs(),
         floor: g.floor(),
         contenders: g.contenders().iter().map(|c| (c.name, c.about)).collect(),
+        criterion: true,
     });
     let trees = tree::TREES.iter().map(|t| GroupInfo {
         name: t.name.to_string(),
@@ -77,6 +81,7 @@ pub fn groups() -> Vec<GroupInfo> {
         pairs: interleave::TREE_ROUNDS,
         floor: tree::FLOOR,
         contenders: tree::CONTENDERS.iter().map(|c| (c.name, c.about)).collect(),
+        criterion: t.criterion,
     });
     single.chain(staged).chain(trees).collect()
 }
@@ -128,7 +133,7 @@ impl Catalogue {
     /// Every benchmark id (`group-place/contender`) the benches must run.
     pub fn bench_ids(&self) -> Vec<String> {
         let mut ids = Vec::new();
-        for g in &self.groups {
+        for g in self.groups.iter().filter(|g| g.criterion) {
             for (label, _, _) in self.places_of(g) {
                 for (c, _) in &g.contenders {
                     ids.push(format!("{}/{c}", Catalogue::id(g, label)));
@@ -151,6 +156,7 @@ impl Catalogue {
             pairs: 100,
             floor: "floor",
             contenders,
+            criterion: true,
         };
         let place = |label: &str, path: &str, fs: &str| {
             (label.to_string(), path.to_string(), fs.to_string())

@@ -464,6 +464,13 @@ impl Report<'_> {
         for (c, about) in &g.contenders {
             text.push_str(&format!("- `{c}`: {about}\n"));
         }
+        if !g.criterion {
+            text.push_str(
+                "- criterion: not run for this group (the interleaved rounds time the same \
+                 removals; building the tree for criterion's samples too took longer than \
+                 every other group together)\n",
+            );
+        }
         text.push_str(&format!(
             "- interleaved: {} rounds, each contender in turn ({}), the order rotating\n",
             g.pairs,
