@@ -6,8 +6,9 @@
 use std::ffi::CStr;
 use std::io;
 use std::os::fd::BorrowedFd;
+use std::path::Path;
 
-use rustix::fs::{AtFlags, Mode, OFlags, mkdirat, openat, unlinkat};
+use rustix::fs::{AtFlags, CWD, Mode, OFlags, mkdirat, openat, statat, unlinkat};
 
 /// The prefix of every floor name, as `tempcore`'s default.
 const PREFIX: &[u8] = b"tmp";
@@ -101,6 +102,14 @@ pub fn anonymous(dir: BorrowedFd<'_>) -> io::Result<()> {
 pub fn anonymous_file(dir: BorrowedFd<'_>) -> io::Result<std::fs::File> {
     let flags = OFlags::TMPFILE | OFlags::RDWR | OFlags::EXCL | OFlags::CLOEXEC;
     Ok(openat(dir, c".", flags, Mode::RUSR | Mode::WUSR)?.into())
+}
+
+/// What a `*_in(path)` call must add to reuse a shared handle of `path`
+/// safely: one `newfstatat(AT_FDCWD, path)`, whose device and inode are
+/// compared with the handle's (here: only fetched).
+pub fn path_identity(path: &Path) -> io::Result<(u64, u64)> {
+    let stat = statat(CWD, path, AtFlags::empty())?;
+    Ok((stat.st_dev, stat.st_ino))
 }
 
 /// A named file, created, closed and removed:

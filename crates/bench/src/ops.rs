@@ -208,6 +208,16 @@ pub const NAMED: Group = Group {
                 )
             },
         },
+        Contender {
+            name: "floor-in",
+            about: "as `floor`, + `newfstatat(path)`: the identity check a `*_in(path)` call \
+                    makes before it reuses the shared handle of `path` (the floor of `ours-in`)",
+            run: |place, scratch| {
+                let name = scratch.name.random()?;
+                floor::path_identity(place.path())?;
+                floor::named(place.fd(), name)
+            },
+        },
     ],
 };
 
@@ -292,6 +302,17 @@ pub const TEMPDIR: Group = Group {
                         .owner_lock(true)
                         .tempdir_at(place.handle()),
                 )
+            },
+        },
+        Contender {
+            name: "floor-in",
+            about: "as `floor-opath`, + `newfstatat(path)`: the identity check a `*_in(path)` \
+                    call makes before it reuses the shared handle of `path` (the floor of \
+                    `ours-in`)",
+            run: |place, scratch| {
+                let name = scratch.name.random()?;
+                floor::path_identity(place.path())?;
+                floor::empty_dir_held(place.fd(), name, rustix::fs::OFlags::PATH)
             },
         },
     ],
@@ -432,34 +453,48 @@ pub const STORM_NAMED: Group = Group {
         Contender {
             name: "ours",
             about: "`tempfs::NamedTempFile::new()` + drop, in both threads",
-            run: |place, scratch| storm(place, scratch, NAMED.contenders[0].run),
+            run: |place, scratch| storm(place, scratch, named("ours")),
         },
         Contender {
             name: "ours-in",
             about: "`tempfs::NamedTempFile::new_in(path)` + drop, in both threads",
-            run: |place, scratch| storm(place, scratch, NAMED.contenders[1].run),
+            run: |place, scratch| storm(place, scratch, named("ours-in")),
         },
         Contender {
             name: "ours-at",
             about: "`tempfs::Builder::new().tempfile_at(&dir)` + drop, in both threads, sharing \
                     one `Arc<tempcore::Dir>`",
-            run: |place, scratch| storm(place, scratch, NAMED.contenders[2].run),
+            run: |place, scratch| storm(place, scratch, named("ours-at")),
         },
         Contender {
             name: "tempfile",
             about: "`tempfile::NamedTempFile::new_in(path)` + drop, in both threads (tempfile 3.27)",
-            run: |place, scratch| storm(place, scratch, NAMED.contenders[3].run),
+            run: |place, scratch| storm(place, scratch, named("tempfile")),
         },
         Contender {
             name: "floor",
             about: "the `named` group's floor in both threads, on one shared directory descriptor",
-            run: |place, scratch| storm(place, scratch, NAMED.contenders[4].run),
+            run: |place, scratch| storm(place, scratch, named("floor")),
+        },
+        Contender {
+            name: "floor-in",
+            about: "the `named` group's `floor-in` in both threads: `floor` + `newfstatat(path)`",
+            run: |place, scratch| storm(place, scratch, named("floor-in")),
         },
     ],
 };
 
 /// Does `one` [`STORM_FILES`] times in this thread and as many times in a
 /// second one, at the same time, in `place`.
+/// The `named` group's contender `name` (the storm runs each of them in
+/// both threads).
+fn named(name: &str) -> fn(&Place, &mut Scratch) -> io::Result<()> {
+    NAMED
+        .contender(name)
+        .unwrap_or_else(|| panic!("the named group has no contender {name:?}"))
+        .run
+}
+
 fn storm(
     place: &Place,
     scratch: &mut Scratch,
