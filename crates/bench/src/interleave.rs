@@ -131,7 +131,7 @@ pub fn staged_group(
 /// `Cursor`'s check copies nothing. Spools in memory measured 4.2–4.6×
 /// `Cursor` that way for identical `Vec` writes (the `tempfile` crate's
 /// spool *is* a `Cursor`), 0.92–1.23× with the heap kept.
-fn keep_the_heap() {
+pub fn keep_the_heap() {
     // 32 MiB is the largest `mmap` threshold glibc accepts on 64-bit.
     #[cfg(target_env = "gnu")]
     for (parameter, bytes) in [

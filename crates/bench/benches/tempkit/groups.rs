@@ -22,6 +22,8 @@ pub(crate) fn all<M: Measurement<Value = Duration>>(c: &mut Criterion<M>) {
 /// calls timed, what they did checked after the clock stops (so timed by
 /// hand, with the clock criterion's measurement reads).
 fn staged<M: Measurement<Value = Duration>>(c: &mut Criterion<M>, places: &[Place]) {
+    // As in the interleaved rounds: one spool lives at a time here too.
+    bench::interleave::keep_the_heap();
     let clock = Clock::from_env();
     for group in STAGED {
         let places = if group.per_place() {
