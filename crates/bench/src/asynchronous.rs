@@ -5,12 +5,12 @@
 //! `tempfile` crate's behind `spawn_blocking` (the group `async-named`).
 
 use std::future::Future;
-use std::io::{self, Cursor, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufRead, Cursor, IoSlice, Read, Seek, SeekFrom, Write};
 use std::pin::Pin;
 use std::sync::OnceLock;
 use std::task::{Context, Poll, Waker};
 
-use tokio::io::{AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
 use tokio::runtime::Runtime;
 
 use crate::spool::Backing;
@@ -39,6 +39,10 @@ impl<T: AsyncWrite + Unpin> Write for Polled<T> {
         ready(Pin::new(&mut self.0).poll_write(&mut cx(), buf))
     }
 
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        ready(Pin::new(&mut self.0).poll_write_vectored(&mut cx(), bufs))
+    }
+
     fn flush(&mut self) -> io::Result<()> {
         ready(Pin::new(&mut self.0).poll_flush(&mut cx()))
     }
@@ -49,6 +53,16 @@ impl<T: AsyncRead + Unpin> Read for Polled<T> {
         let mut buf = ReadBuf::new(out);
         ready(Pin::new(&mut self.0).poll_read(&mut cx(), &mut buf))?;
         Ok(buf.filled().len())
+    }
+}
+
+impl<T: AsyncBufRead + Unpin> BufRead for Polled<T> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        ready(Pin::new(&mut self.0).poll_fill_buf(&mut cx()))
+    }
+
+    fn consume(&mut self, n: usize) {
+        Pin::new(&mut self.0).consume(n);
     }
 }
 

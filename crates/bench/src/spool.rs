@@ -1,5 +1,7 @@
-//! Group 5: spools. Each call users write (`write`, `write_all`, `read`,
-//! `read_exact`, `read_to_end`) is its own group ([`STAGED`]), in memory
+//! Group 5: spools. Each call users write (`write`, `write_all`,
+//! `write_vectored`, `write!`, `read`, `read_exact`, `read_to_end`,
+//! `read_to_string`, `read_line`, `seek` with `stream_position`) is its
+//! own group ([`STAGED`]), in memory
 //! against `Cursor<Vec<u8>>` and rolled over against a file behind
 //! `BufWriter`/`BufReader`: the object is made and filled before the
 //! clock starts, only the calls are timed, and what they read or wrote is
@@ -8,7 +10,7 @@
 //! from [`rollover_life`] and [`many_spools`].
 
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Cursor, Read, Seek, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, Cursor, IoSlice, Read, Seek, SeekFrom, Write};
 use std::sync::OnceLock;
 
 use crate::asynchronous::Polled;
@@ -40,12 +42,26 @@ pub const SPOOL_BYTES: usize = 4096;
 pub const BUDGET: usize = 1 << 30;
 
 /// The bytes every workload writes and expects back: [`ROLLED_BYTES`] of
-/// a pattern that does not repeat every [`CHUNK`] bytes (byte `i` is
-/// `i mod 251`), so that a chunk read or written at the wrong place fails
-/// the check.
+/// text, lines of [`CHUNK`] bytes (63 letters and a newline), so that the
+/// text calls (`write!`, `read_to_string`, `read_line`) have text to work
+/// on; the letters do not repeat every [`CHUNK`] bytes (byte `i` is letter
+/// `(i mod 251) mod 26`), so that a chunk read or written at the wrong
+/// place fails the check.
 pub fn data() -> &'static [u8] {
-    static DATA: OnceLock<Vec<u8>> = OnceLock::new();
-    DATA.get_or_init(|| (0..ROLLED_BYTES).map(|i| (i % 251) as u8).collect())
+    text().as_bytes()
+}
+
+/// [`data`] as a `str`.
+pub fn text() -> &'static str {
+    static TEXT: OnceLock<String> = OnceLock::new();
+    TEXT.get_or_init(|| {
+        (0..ROLLED_BYTES)
+            .map(|i| match i % CHUNK {
+                63 => '\n',
+                _ => char::from(b'a' + (i % 251 % 26) as u8),
+            })
+            .collect()
+    })
 }
 
 /// One of the calls a spool group times.
@@ -61,12 +77,28 @@ pub enum Call {
     ReadExact,
     /// One `read_to_end` into an empty `Vec`.
     ReadToEnd,
+    /// `write_vectored` of [`CHUNK`] bytes as two halves (finished with
+    /// `write_all` if it takes fewer), then `flush`.
+    WriteVectored,
+    /// `write!(to, "{chunk}")` of [`CHUNK`] bytes of text, then `flush`.
+    WriteFmt,
+    /// One `read_to_string` into an empty `String`.
+    ReadToString,
+    /// `read_line` until it returns 0, each line ([`CHUNK`] bytes)
+    /// appended to one `String`.
+    ReadLine,
+    /// From the last [`CHUNK`] to the first: `seek(SeekFrom::Start)` to
+    /// it, `stream_position`, `read_exact` of it.
+    Seek,
 }
 
 impl Call {
     /// Whether the call writes.
     pub fn writes(self) -> bool {
-        matches!(self, Call::Write | Call::WriteAll)
+        matches!(
+            self,
+            Call::Write | Call::WriteAll | Call::WriteVectored | Call::WriteFmt
+        )
     }
 
     /// What is timed, in words.
@@ -79,6 +111,22 @@ impl Call {
             Call::Read => "`read` into 64 bytes at a time until it returns 0",
             Call::ReadExact => "`read_exact` of 64 bytes at a time",
             Call::ReadToEnd => "one `read_to_end` into an empty `Vec`",
+            Call::WriteVectored => {
+                "`write_vectored` of 64 bytes as two 32-byte halves (the rest with `write_all` \
+                 if it takes fewer), then `flush`"
+            }
+            Call::WriteFmt => {
+                "`write!(w, \"{chunk}\")` of 64 bytes of text at a time, then `flush`"
+            }
+            Call::ReadToString => "one `read_to_string` into an empty `String`",
+            Call::ReadLine => {
+                "`read_line` until it returns 0, each 64-byte line appended to one `String` \
+                 (the `tempfile` crate's spool, which is not `BufRead`, behind `BufReader::new`)"
+            }
+            Call::Seek => {
+                "from the last 64 bytes to the first: `seek(SeekFrom::Start(at))`, \
+                 `stream_position()`, `read_exact` of 64 bytes"
+            }
         }
     }
 }
@@ -231,6 +279,31 @@ pub const STAGED: &[Staged] = &[
         state: State::Memory,
     },
     Staged {
+        name: "spool-memory-write_vectored",
+        call: Call::WriteVectored,
+        state: State::Memory,
+    },
+    Staged {
+        name: "spool-memory-write_fmt",
+        call: Call::WriteFmt,
+        state: State::Memory,
+    },
+    Staged {
+        name: "spool-memory-read_to_string",
+        call: Call::ReadToString,
+        state: State::Memory,
+    },
+    Staged {
+        name: "spool-memory-read_line",
+        call: Call::ReadLine,
+        state: State::Memory,
+    },
+    Staged {
+        name: "spool-memory-seek",
+        call: Call::Seek,
+        state: State::Memory,
+    },
+    Staged {
         name: "spool-rolled-write",
         call: Call::Write,
         state: State::Rolled,
@@ -253,6 +326,31 @@ pub const STAGED: &[Staged] = &[
     Staged {
         name: "spool-rolled-read_to_end",
         call: Call::ReadToEnd,
+        state: State::Rolled,
+    },
+    Staged {
+        name: "spool-rolled-write_vectored",
+        call: Call::WriteVectored,
+        state: State::Rolled,
+    },
+    Staged {
+        name: "spool-rolled-write_fmt",
+        call: Call::WriteFmt,
+        state: State::Rolled,
+    },
+    Staged {
+        name: "spool-rolled-read_to_string",
+        call: Call::ReadToString,
+        state: State::Rolled,
+    },
+    Staged {
+        name: "spool-rolled-read_line",
+        call: Call::ReadLine,
+        state: State::Rolled,
+    },
+    Staged {
+        name: "spool-rolled-seek",
+        call: Call::Seek,
         state: State::Rolled,
     },
 ];
@@ -281,7 +379,7 @@ const MEMORY_CONTENDERS: &[StagedContender] = &[
                 Ok(Box::new(Writing::new(Cursor::new(Vec::new()), call, state)))
             } else {
                 let bytes = data()[..state.bytes()].to_vec();
-                Ok(Box::new(Reading::new(Cursor::new(bytes), call, state)))
+                Ok(reading(Cursor::new(bytes), call, state))
             }
         },
     },
@@ -298,7 +396,7 @@ const MEMORY_CONTENDERS: &[StagedContender] = &[
             spool.write_all(&data()[..state.bytes()])?;
             spool.rewind()?;
             expect_rolled(spool.0.is_rolled(), false)?;
-            Ok(Box::new(Reading::new(spool, call, state)))
+            Ok(reading(spool, call, state))
         },
     },
     StagedContender {
@@ -314,11 +412,7 @@ const MEMORY_CONTENDERS: &[StagedContender] = &[
                 )))
             } else {
                 let bytes = data()[..state.bytes()].to_vec();
-                Ok(Box::new(Reading::new(
-                    Polled(Cursor::new(bytes)),
-                    call,
-                    state,
-                )))
+                Ok(reading(Polled(Cursor::new(bytes)), call, state))
             }
         },
     },
@@ -355,7 +449,7 @@ const ROLLED_CONTENDERS: &[StagedContender] = &[
             } else {
                 file.write_all(&data()[..state.bytes()])?;
                 file.rewind()?;
-                Ok(Box::new(Reading::new(BufReader::new(file), call, state)))
+                Ok(reading(BufReader::new(file), call, state))
             }
         },
     },
@@ -374,13 +468,50 @@ fn spooled<S: Spool>(mut spool: S, call: Call, state: State) -> io::Result<Box<d
     spool.write_all(&data()[..state.bytes()])?;
     spool.rewind()?;
     expect_rolled(spool.rolled() == Some(true), state == State::Rolled)?;
-    Ok(Box::new(Reading::new(spool, call, state)))
+    Ok(spool.reading(call, state))
+}
+
+/// A reading job on `from` for `call`: `read_line` through its `BufRead`,
+/// every other call through `Read` and `Seek`.
+fn reading<R: BufRead + Seek + 'static>(from: R, call: Call, state: State) -> Box<dyn Job> {
+    match call {
+        Call::ReadLine => Box::new(LineReading::new(from, state)),
+        _ => Box::new(Reading::new(from, call, state)),
+    }
 }
 
 /// What the two spools have in common, for [`spooled`].
 trait Spool: Backing + Read + Seek + 'static {
     /// Moves the data to a file now.
     fn roll_over(&mut self) -> io::Result<()>;
+    /// The reading job for `call` on this spool, filled and rewound.
+    fn reading(self, call: Call, state: State) -> Box<dyn Job>;
+}
+
+impl Spool for tempspool::SpooledTempFile {
+    fn roll_over(&mut self) -> io::Result<()> {
+        self.roll()
+    }
+
+    /// A spool is its own `BufRead`.
+    fn reading(self, call: Call, state: State) -> Box<dyn Job> {
+        reading(self, call, state)
+    }
+}
+
+impl Spool for tempfile::SpooledTempFile {
+    fn roll_over(&mut self) -> io::Result<()> {
+        self.roll()
+    }
+
+    /// Not `BufRead`: lines are read as its users read them, through a
+    /// `BufReader`.
+    fn reading(self, call: Call, state: State) -> Box<dyn Job> {
+        match call {
+            Call::ReadLine => Box::new(LineReading::new(BufReader::new(self), state)),
+            _ => Box::new(Reading::new(self, call, state)),
+        }
+    }
 }
 
 /// What a writing job's object gives back for the check.
@@ -391,15 +522,9 @@ pub trait Backing: Write {
     fn rolled(&self) -> Option<bool>;
 }
 
-/// [`Spool`] and [`Backing`] for each spool type.
+/// [`Backing`] for each spool type.
 macro_rules! spools {
     ($($spool:ty),*) => {$(
-        impl Spool for $spool {
-            fn roll_over(&mut self) -> io::Result<()> {
-                self.roll()
-            }
-        }
-
         impl Backing for $spool {
             fn read_back(mut self) -> io::Result<Vec<u8>> {
                 let mut bytes = Vec::new();
@@ -468,6 +593,24 @@ impl<W: Backing> Job for Writing<W> {
                     }
                 }
             }
+            Call::WriteVectored => {
+                for chunk in bytes.chunks(CHUNK) {
+                    let (front, back) = chunk.split_at(chunk.len() / 2);
+                    let n = self
+                        .to
+                        .write_vectored(&[IoSlice::new(front), IoSlice::new(back)])?;
+                    if n < chunk.len() {
+                        self.to.write_all(&chunk[n..])?;
+                    }
+                }
+            }
+            Call::WriteFmt => {
+                let text = &text()[..bytes.len()];
+                for at in (0..text.len()).step_by(CHUNK) {
+                    let chunk = &text[at..(at + CHUNK).min(text.len())];
+                    write!(self.to, "{chunk}")?;
+                }
+            }
             _ => {
                 for chunk in bytes.chunks(CHUNK) {
                     self.to.write_all(chunk)?;
@@ -487,7 +630,7 @@ impl<W: Backing> Job for Writing<W> {
 }
 
 /// What a reading job's buffer holds before the calls: 255, which
-/// [`data`] never holds (its bytes are below 251).
+/// [`data`] never holds (its bytes are letters and newlines).
 const UNREAD: u8 = 0xff;
 
 /// A reading call on `from`, into `out`.
@@ -499,7 +642,7 @@ struct Reading<R> {
     got: usize,
 }
 
-impl<R: Read> Reading<R> {
+impl<R: Read + Seek> Reading<R> {
     fn new(from: R, call: Call, state: State) -> Reading<R> {
         // Written through before the clock starts (not left as fresh
         // zeroed pages that would fault in on the first touch, inside the
@@ -507,8 +650,8 @@ impl<R: Read> Reading<R> {
         let out = match call {
             // Room for the last read, which finds the end.
             Call::Read => vec![UNREAD; state.bytes() + CHUNK],
-            // Growing the `Vec` is part of the call's work.
-            Call::ReadToEnd => Vec::new(),
+            // Growing the `Vec` (or `String`) is part of the call's work.
+            Call::ReadToEnd | Call::ReadToString => Vec::new(),
             _ => vec![UNREAD; state.bytes()],
         };
         Reading {
@@ -521,7 +664,7 @@ impl<R: Read> Reading<R> {
     }
 }
 
-impl<R: Read> Job for Reading<R> {
+impl<R: Read + Seek> Job for Reading<R> {
     fn run(&mut self) -> io::Result<()> {
         match self.call {
             Call::Read => {
@@ -541,6 +684,22 @@ impl<R: Read> Job for Reading<R> {
                 }
                 self.got = self.out.len();
             }
+            Call::ReadToString => {
+                let mut text = String::new();
+                self.got = self.from.read_to_string(&mut text)?;
+                self.out = text.into_bytes();
+            }
+            Call::Seek => {
+                for (k, chunk) in self.out.chunks_exact_mut(CHUNK).enumerate().rev() {
+                    let at = (k * CHUNK) as u64;
+                    self.from.seek(SeekFrom::Start(at))?;
+                    if self.from.stream_position()? != at {
+                        return Err(io::Error::other(format!("not at {at} after seeking there")));
+                    }
+                    self.from.read_exact(chunk)?;
+                }
+                self.got = self.out.len();
+            }
             _ => self.got = self.from.read_to_end(&mut self.out)?,
         }
         Ok(())
@@ -548,6 +707,34 @@ impl<R: Read> Job for Reading<R> {
 
     fn check(self: Box<Self>) -> io::Result<()> {
         expect_data(&self.out[..self.got], self.state.bytes())
+    }
+}
+
+/// `read_line` on `from` until it returns 0, every line appended to `out`.
+struct LineReading<R> {
+    from: R,
+    state: State,
+    out: String,
+}
+
+impl<R: BufRead> LineReading<R> {
+    fn new(from: R, state: State) -> LineReading<R> {
+        // Room for every line, its memory touched before the clock starts
+        // (as [`Reading`]'s buffer is), then emptied.
+        let mut out = " ".repeat(state.bytes());
+        out.clear();
+        LineReading { from, state, out }
+    }
+}
+
+impl<R: BufRead> Job for LineReading<R> {
+    fn run(&mut self) -> io::Result<()> {
+        while self.from.read_line(&mut self.out)? > 0 {}
+        Ok(())
+    }
+
+    fn check(self: Box<Self>) -> io::Result<()> {
+        expect_data(self.out.as_bytes(), self.state.bytes())
     }
 }
 
