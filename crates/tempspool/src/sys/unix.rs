@@ -35,20 +35,6 @@ pub(crate) fn write_at(file: &File, buf: &[u8], offset: u64) -> io::Result<usize
     retry(|| rustix::io::pwrite(file, buf, offset))
 }
 
-/// `pwrite` until all of `buf` is at `offset`, retried on `EINTR`.
-pub(crate) fn write_all_at(file: &File, mut buf: &[u8], mut offset: u64) -> io::Result<()> {
-    while !buf.is_empty() {
-        match write_at(file, buf, offset)? {
-            0 => return Err(io::ErrorKind::WriteZero.into()),
-            n => {
-                buf = &buf[n..];
-                offset += n as u64;
-            }
-        }
-    }
-    Ok(())
-}
-
 /// Runs a system call again while a signal interrupts it (`EINTR`).
 fn retry<T>(mut call: impl FnMut() -> rustix::io::Result<T>) -> io::Result<T> {
     loop {

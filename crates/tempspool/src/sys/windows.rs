@@ -66,20 +66,6 @@ pub(crate) fn write_at(file: &File, buf: &[u8], offset: u64) -> io::Result<usize
     }
 }
 
-/// `WriteFile` until all of `buf` is at `offset`.
-pub(crate) fn write_all_at(file: &File, mut buf: &[u8], mut offset: u64) -> io::Result<()> {
-    while !buf.is_empty() {
-        match write_at(file, buf, offset)? {
-            0 => return Err(io::ErrorKind::WriteZero.into()),
-            n => {
-                buf = &buf[n..];
-                offset += n as u64;
-            }
-        }
-    }
-    Ok(())
-}
-
 /// Windows has no per-process file-size limit (no `RLIMIT_FSIZE`, no
 /// `SIGXFSZ`): always `u64::MAX`, no system call.
 pub(crate) fn file_size_limit() -> u64 {
