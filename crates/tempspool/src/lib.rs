@@ -162,14 +162,16 @@
 //!
 //! # Speed
 //!
-//! In memory, every call costs what it costs on a `Cursor<Vec<u8>>`:
+//! In memory, calls cost about what they cost on a `Cursor<Vec<u8>>`:
 //! `write`, `write_all`, `write_vectored` (and `write!`), `read`,
 //! `read_exact`, `seek`, `stream_position`, `fill_buf` and `consume`
 //! inline their common case into the caller (a bounds check and a copy,
 //! with one more check that the bytes fit in the memory already allocated
 //! and accounted), and everything else (growing, the rollover, the budget)
 //! is one call out of line. `read_to_end` and `read_to_string` copy the rest
-//! in one go.
+//! in one go. What is left is the check of which state the spool is in,
+//! once per call: measurable on the shortest calls, `read_exact` and
+//! `seek` of 64 bytes (`docs/performance.md` has each call's ratio).
 //!
 //! After a rollover, the spool keeps an I/O buffer (8 KiB by default,
 //! [`set_buffer_capacity`](SpooledTempFile::set_buffer_capacity)) for reads
