@@ -484,8 +484,6 @@ pub const STORM_NAMED: Group = Group {
     ],
 };
 
-/// Does `one` [`STORM_FILES`] times in this thread and as many times in a
-/// second one, at the same time, in `place`.
 /// The `named` group's contender `name` (the storm runs each of them in
 /// both threads).
 fn named(name: &str) -> fn(&Place, &mut Scratch) -> io::Result<()> {
@@ -495,6 +493,8 @@ fn named(name: &str) -> fn(&Place, &mut Scratch) -> io::Result<()> {
         .run
 }
 
+/// Does `one` [`STORM_FILES`] times in this thread and as many times in a
+/// second one, at the same time, in `place`.
 fn storm(
     place: &Place,
     scratch: &mut Scratch,

@@ -42,10 +42,10 @@ pub const SPOOL_BYTES: usize = 4096;
 pub const BUDGET: usize = 1 << 30;
 
 /// The bytes every workload writes and expects back: [`ROLLED_BYTES`] of
-/// text, lines of [`CHUNK`] bytes (63 letters and a newline), so that the
-/// text calls (`write!`, `read_to_string`, `read_line`) have text to work
-/// on; the letters do not repeat every [`CHUNK`] bytes (byte `i` is letter
-/// `(i mod 251) mod 26`), so that a chunk read or written at the wrong
+/// text, lines of [`CHUNK`] bytes, so that the text calls (`write!`,
+/// `read_to_string`, `read_line`) have text to work on. Each line starts
+/// with its number (eight hex digits), then letters, then a newline: no
+/// two lines are alike, so that a chunk read or written at the wrong
 /// place fails the check.
 pub fn data() -> &'static [u8] {
     text().as_bytes()
@@ -55,12 +55,15 @@ pub fn data() -> &'static [u8] {
 pub fn text() -> &'static str {
     static TEXT: OnceLock<String> = OnceLock::new();
     TEXT.get_or_init(|| {
-        (0..ROLLED_BYTES)
-            .map(|i| match i % CHUNK {
-                63 => '\n',
-                _ => char::from(b'a' + (i % 251 % 26) as u8),
-            })
-            .collect()
+        let mut text = String::with_capacity(ROLLED_BYTES);
+        for line in 0..ROLLED_BYTES / CHUNK {
+            text.push_str(&format!("{line:08x}"));
+            while text.len() % CHUNK != CHUNK - 1 {
+                text.push(char::from(b'a' + (text.len() % 251 % 26) as u8));
+            }
+            text.push('\n');
+        }
+        text
     })
 }
 
@@ -711,10 +714,15 @@ impl<R: Read + Seek> Job for Reading<R> {
 }
 
 /// `read_line` on `from` until it returns 0, every line appended to `out`.
+/// The check also counts the calls: one line each.
 struct LineReading<R> {
     from: R,
     state: State,
     out: String,
+    /// Calls that returned a line, and those that returned anything but
+    /// one line of [`CHUNK`] bytes.
+    lines: usize,
+    odd: usize,
 }
 
 impl<R: BufRead> LineReading<R> {
@@ -723,17 +731,37 @@ impl<R: BufRead> LineReading<R> {
         // (as [`Reading`]'s buffer is), then emptied.
         let mut out = " ".repeat(state.bytes());
         out.clear();
-        LineReading { from, state, out }
+        LineReading {
+            from,
+            state,
+            out,
+            lines: 0,
+            odd: 0,
+        }
     }
 }
 
 impl<R: BufRead> Job for LineReading<R> {
     fn run(&mut self) -> io::Result<()> {
-        while self.from.read_line(&mut self.out)? > 0 {}
-        Ok(())
+        loop {
+            match self.from.read_line(&mut self.out)? {
+                0 => return Ok(()),
+                n => {
+                    self.lines += 1;
+                    self.odd += usize::from(n != CHUNK);
+                }
+            }
+        }
     }
 
     fn check(self: Box<Self>) -> io::Result<()> {
+        let want = self.state.bytes() / CHUNK;
+        if self.lines != want || self.odd != 0 {
+            return Err(io::Error::other(format!(
+                "{} calls to read_line ({} of them not one {CHUNK}-byte line) for {want} lines",
+                self.lines, self.odd
+            )));
+        }
         expect_data(self.out.as_bytes(), self.state.bytes())
     }
 }
@@ -856,6 +884,52 @@ mod tests {
         swapped.rotate_left(CHUNK);
         assert!(expect_data(&swapped, 2 * CHUNK).is_err());
         assert!(expect_rolled(false, true).is_err());
+    }
+
+    #[test]
+    fn no_two_lines_of_the_data_are_alike() {
+        let lines: Vec<&[u8]> = data().chunks(CHUNK).collect();
+        let unique: std::collections::HashSet<&[u8]> = lines.iter().copied().collect();
+        assert_eq!(unique.len(), lines.len());
+        assert!(
+            lines
+                .iter()
+                .all(|l| l.len() == CHUNK && l[CHUNK - 1] == b'\n')
+        );
+        assert!(lines.iter().all(|l| !l[..CHUNK - 1].contains(&b'\n')));
+    }
+
+    #[test]
+    fn a_line_reader_returning_more_than_a_line_a_call_fails_its_check() {
+        /// A `BufRead` whose `read_line` takes two lines at once.
+        struct Greedy(Cursor<Vec<u8>>);
+        impl Read for Greedy {
+            fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+                self.0.read(out)
+            }
+        }
+        impl BufRead for Greedy {
+            fn fill_buf(&mut self) -> io::Result<&[u8]> {
+                self.0.fill_buf()
+            }
+            fn consume(&mut self, n: usize) {
+                self.0.consume(n);
+            }
+            fn read_line(&mut self, out: &mut String) -> io::Result<usize> {
+                let first = self.0.read_line(out)?;
+                Ok(first + self.0.read_line(out)?)
+            }
+        }
+        let bytes = data()[..MEMORY_BYTES].to_vec();
+        let mut greedy = Box::new(LineReading::new(
+            Greedy(Cursor::new(bytes.clone())),
+            State::Memory,
+        ));
+        greedy.run().unwrap();
+        assert!(greedy.check().is_err());
+        let mut honest = Box::new(LineReading::new(Cursor::new(bytes), State::Memory));
+        honest.run().unwrap();
+        honest.check().unwrap();
     }
 
     #[test]

@@ -169,9 +169,9 @@
 //! with one more check that the bytes fit in the memory already allocated
 //! and accounted), and everything else (growing, the rollover, the budget)
 //! is one call out of line. `read_to_end` and `read_to_string` copy the rest
-//! in one go. What is left is the check of which state the spool is in,
-//! once per call: measurable on the shortest calls, `read_exact` and
-//! `seek` of 64 bytes (`docs/performance.md` has each call's ratio).
+//! in one go. The shortest calls, `read_exact` and `seek` of 64 bytes,
+//! still cost measurably more than a `Cursor`'s (`docs/performance.md` has
+//! each call's ratio, and what is known of why).
 //!
 //! After a rollover, the spool keeps an I/O buffer (8 KiB by default,
 //! [`set_buffer_capacity`](SpooledTempFile::set_buffer_capacity)) for reads
