@@ -173,6 +173,11 @@ pub const BUDGETS: &[Budget] = &[
     memory_budget("spool-memory-read", "ours"),
     memory_budget("spool-memory-read_exact", "ours"),
     memory_budget("spool-memory-read_to_end", "ours"),
+    memory_budget("spool-memory-write_vectored", "ours"),
+    memory_budget("spool-memory-write_fmt", "ours"),
+    memory_budget("spool-memory-read_to_string", "ours"),
+    memory_budget("spool-memory-read_line", "ours"),
+    memory_budget("spool-memory-seek", "ours"),
     // The async spool in memory: each poll is done at once, by the same
     // code, with no system call either.
     memory_budget("spool-memory-write", "ours-async"),
@@ -180,6 +185,11 @@ pub const BUDGETS: &[Budget] = &[
     memory_budget("spool-memory-read", "ours-async"),
     memory_budget("spool-memory-read_exact", "ours-async"),
     memory_budget("spool-memory-read_to_end", "ours-async"),
+    memory_budget("spool-memory-write_vectored", "ours-async"),
+    memory_budget("spool-memory-write_fmt", "ours-async"),
+    memory_budget("spool-memory-read_to_string", "ours-async"),
+    memory_budget("spool-memory-read_line", "ours-async"),
+    memory_budget("spool-memory-seek", "ours-async"),
     Budget {
         group: "spool-rolled-write",
         contender: "ours",
@@ -191,6 +201,24 @@ pub const BUDGETS: &[Budget] = &[
     },
     Budget {
         group: "spool-rolled-write_all",
+        contender: "ours",
+        text: ROLLED_WRITE_TEXT,
+        calls: ROLLED_WRITE_CALLS,
+        others: 0.0,
+        total: 264.0,
+        required: &[(&["write", "pwrite64"], 1.0)],
+    },
+    Budget {
+        group: "spool-rolled-write_vectored",
+        contender: "ours",
+        text: ROLLED_WRITE_TEXT,
+        calls: ROLLED_WRITE_CALLS,
+        others: 0.0,
+        total: 264.0,
+        required: &[(&["write", "pwrite64"], 1.0)],
+    },
+    Budget {
+        group: "spool-rolled-write_fmt",
         contender: "ours",
         text: ROLLED_WRITE_TEXT,
         calls: ROLLED_WRITE_CALLS,
@@ -223,6 +251,35 @@ pub const BUDGETS: &[Budget] = &[
         calls: ROLLED_READ_CALLS,
         others: 0.0,
         total: 265.0,
+        required: &[(&["read", "pread64"], 1.0)],
+    },
+    Budget {
+        group: "spool-rolled-read_to_string",
+        contender: "ours",
+        text: ROLLED_READ_TEXT,
+        calls: ROLLED_READ_CALLS,
+        others: 0.0,
+        total: 265.0,
+        required: &[(&["read", "pread64"], 1.0)],
+    },
+    Budget {
+        group: "spool-rolled-read_line",
+        contender: "ours",
+        text: ROLLED_READ_TEXT,
+        calls: ROLLED_READ_CALLS,
+        others: 0.0,
+        total: 265.0,
+        required: &[(&["read", "pread64"], 1.0)],
+    },
+    Budget {
+        group: "spool-rolled-seek",
+        contender: "ours",
+        text: "one read per 64-byte chunk read backwards (32,768 for 2 MiB), and no `lseek`: \
+               the position is the spool's own (`BufReader` makes three calls a chunk), plus \
+               the allocator's calls, at most 2 of each",
+        calls: ROLLED_SEEK_CALLS,
+        others: 0.0,
+        total: 32776.0,
         required: &[(&["read", "pread64"], 1.0)],
     },
     Budget {
@@ -357,6 +414,15 @@ const ROLLED_READ_TEXT: &str = "no more than `BufReader` (8 KiB) on a file: 257 
 const ROLLED_READ_CALLS: &[(&str, f64)] = &[
     ("read", 257.0),
     ("pread64", 257.0),
+    ALLOCATOR[0],
+    ALLOCATOR[1],
+    ALLOCATOR[2],
+    ALLOCATOR[3],
+];
+
+const ROLLED_SEEK_CALLS: &[(&str, f64)] = &[
+    ("read", 32768.0),
+    ("pread64", 32768.0),
     ALLOCATOR[0],
     ALLOCATOR[1],
     ALLOCATOR[2],
