@@ -190,87 +190,15 @@ pub const BUDGETS: &[Budget] = &[
     memory_budget("spool-memory-read_to_string", "ours-async"),
     memory_budget("spool-memory-read_line", "ours-async"),
     memory_budget("spool-memory-seek", "ours-async"),
-    Budget {
-        group: "spool-rolled-write",
-        contender: "ours",
-        text: ROLLED_WRITE_TEXT,
-        calls: ROLLED_WRITE_CALLS,
-        others: 0.0,
-        total: 264.0,
-        required: &[(&["write", "pwrite64"], 1.0)],
-    },
-    Budget {
-        group: "spool-rolled-write_all",
-        contender: "ours",
-        text: ROLLED_WRITE_TEXT,
-        calls: ROLLED_WRITE_CALLS,
-        others: 0.0,
-        total: 264.0,
-        required: &[(&["write", "pwrite64"], 1.0)],
-    },
-    Budget {
-        group: "spool-rolled-write_vectored",
-        contender: "ours",
-        text: ROLLED_WRITE_TEXT,
-        calls: ROLLED_WRITE_CALLS,
-        others: 0.0,
-        total: 264.0,
-        required: &[(&["write", "pwrite64"], 1.0)],
-    },
-    Budget {
-        group: "spool-rolled-write_fmt",
-        contender: "ours",
-        text: ROLLED_WRITE_TEXT,
-        calls: ROLLED_WRITE_CALLS,
-        others: 0.0,
-        total: 264.0,
-        required: &[(&["write", "pwrite64"], 1.0)],
-    },
-    Budget {
-        group: "spool-rolled-read",
-        contender: "ours",
-        text: ROLLED_READ_TEXT,
-        calls: ROLLED_READ_CALLS,
-        others: 0.0,
-        total: 265.0,
-        required: &[(&["read", "pread64"], 1.0)],
-    },
-    Budget {
-        group: "spool-rolled-read_exact",
-        contender: "ours",
-        text: ROLLED_READ_TEXT,
-        calls: ROLLED_READ_CALLS,
-        others: 0.0,
-        total: 265.0,
-        required: &[(&["read", "pread64"], 1.0)],
-    },
-    Budget {
-        group: "spool-rolled-read_to_end",
-        contender: "ours",
-        text: ROLLED_READ_TEXT,
-        calls: ROLLED_READ_CALLS,
-        others: 0.0,
-        total: 265.0,
-        required: &[(&["read", "pread64"], 1.0)],
-    },
-    Budget {
-        group: "spool-rolled-read_to_string",
-        contender: "ours",
-        text: ROLLED_READ_TEXT,
-        calls: ROLLED_READ_CALLS,
-        others: 0.0,
-        total: 265.0,
-        required: &[(&["read", "pread64"], 1.0)],
-    },
-    Budget {
-        group: "spool-rolled-read_line",
-        contender: "ours",
-        text: ROLLED_READ_TEXT,
-        calls: ROLLED_READ_CALLS,
-        others: 0.0,
-        total: 265.0,
-        required: &[(&["read", "pread64"], 1.0)],
-    },
+    rolled_write_budget("spool-rolled-write"),
+    rolled_write_budget("spool-rolled-write_all"),
+    rolled_write_budget("spool-rolled-write_vectored"),
+    rolled_write_budget("spool-rolled-write_fmt"),
+    rolled_read_budget("spool-rolled-read"),
+    rolled_read_budget("spool-rolled-read_exact"),
+    rolled_read_budget("spool-rolled-read_to_end"),
+    rolled_read_budget("spool-rolled-read_to_string"),
+    rolled_read_budget("spool-rolled-read_line"),
     Budget {
         group: "spool-rolled-seek",
         contender: "ours",
@@ -393,6 +321,32 @@ const fn memory_budget(group: &'static str, contender: &'static str) -> Budget {
         others: 0.0,
         total: 8.0,
         required: &[],
+    }
+}
+
+/// The budget of a rolled spool's writing call: what `BufWriter` makes.
+const fn rolled_write_budget(group: &'static str) -> Budget {
+    Budget {
+        group,
+        contender: "ours",
+        text: ROLLED_WRITE_TEXT,
+        calls: ROLLED_WRITE_CALLS,
+        others: 0.0,
+        total: 264.0,
+        required: &[(&["write", "pwrite64"], 1.0)],
+    }
+}
+
+/// The budget of a rolled spool's reading call: what `BufReader` makes.
+const fn rolled_read_budget(group: &'static str) -> Budget {
+    Budget {
+        group,
+        contender: "ours",
+        text: ROLLED_READ_TEXT,
+        calls: ROLLED_READ_CALLS,
+        others: 0.0,
+        total: 265.0,
+        required: &[(&["read", "pread64"], 1.0)],
     }
 }
 
